@@ -1,0 +1,15 @@
+# Warnings, hardening and sanitizer flags shared by every keyart target.
+# Use: target_link_libraries(<t> PRIVATE keyart_options)
+add_library(keyart_options INTERFACE)
+target_compile_options(keyart_options INTERFACE
+  -Wall -Wextra -Wpedantic
+  -fstack-protector-strong
+  $<$<BOOL:${KEYART_WERROR}>:-Werror>
+  # _FORTIFY_SOURCE needs optimisation; glibc warns at -O0.
+  $<$<NOT:$<CONFIG:Debug>>:-D_FORTIFY_SOURCE=2>)
+
+if(KEYART_SANITIZE)
+  target_compile_options(keyart_options INTERFACE
+    -fsanitize=${KEYART_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  target_link_options(keyart_options INTERFACE -fsanitize=${KEYART_SANITIZE})
+endif()

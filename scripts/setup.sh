@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs what keyart needs on Debian 12 (only what is missing), then
+# obtains the face models (scripts/fetch_models.sh). Safe to run again.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+packages=(
+  cmake g++ make pkg-config ccache git ca-certificates
+  libboost-dev libboost-program-options-dev
+  nlohmann-json3-dev libsqlite3-dev sqlite3 libeigen3-dev libsimdjson-dev libssl-dev
+  libopencv-dev libopencv-contrib-dev opencv-data
+  googletest libgtest-dev libgmock-dev libbenchmark-dev
+  python3 python3-numpy python3-onnx npm
+)
+if [[ "${KEYART_SETUP_EXTRA:-}" != "" ]]; then
+  # shellcheck disable=SC2206
+  packages+=(${KEYART_SETUP_EXTRA})
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if (( ${#missing[@]} )); then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=()
+  [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -qq || true
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if [[ -x "$here/scripts/fetch_models.sh" ]]; then
+  "$here/scripts/fetch_models.sh"
+fi

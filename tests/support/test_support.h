@@ -1,0 +1,45 @@
+// Helpers for the test suites: a temporary folder removed at the end of the
+// test, paths to the repository's test data, and running the real `keyart`
+// binary with captured output and exit code.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace keyart::testing {
+
+// A fresh folder under $TMPDIR, deleted (recursively) on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// The repository root (KEYART_SOURCE_DIR at build time, or the environment).
+std::filesystem::path source_dir();
+// ../shared/data/artwork beside the repository, if present (CI has it).
+std::filesystem::path shared_artwork_dir();
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs the keyart binary ($KEYART_BINARY) with args; env entries "K=V" are
+// added to the environment. stdin is /dev/null.
+CommandResult run_keyart(const std::vector<std::string>& args,
+                         const std::vector<std::string>& env = {});
+
+// Reads a whole file as bytes/text.
+std::string read_text(const std::filesystem::path& path);
+
+}  // namespace keyart::testing

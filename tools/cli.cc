@@ -1,0 +1,139 @@
+#include "cli.h"
+
+#include <cstdlib>
+#include <ctime>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include "keyart/experiments/errors.h"
+
+namespace keyart::cli {
+
+Subcommand::Subcommand(std::string name, std::string synopsis, std::string summary)
+    : name_(std::move(name)),
+      synopsis_(std::move(synopsis)),
+      summary_(std::move(summary)),
+      options_("Options") {
+  options_.add_options()("help,h", "show this help");
+}
+
+Subcommand& Subcommand::with_db() {
+  db_ = true;
+  options_.add_options()("db", po::value<std::string>(),
+                         "ledger file (default: $KEYART_DB, else ./keyart.db)");
+  return *this;
+}
+
+Subcommand& Subcommand::with_json() {
+  json_ = true;
+  options_.add_options()("json", "print JSON instead of text");
+  return *this;
+}
+
+Subcommand& Subcommand::positional(const char* name, int max_count) {
+  positional_.add(name, max_count);
+  return *this;
+}
+
+std::string Subcommand::usage() const {
+  std::ostringstream out;
+  out << "usage: keyart " << name_ << (synopsis_.empty() ? "" : " ") << synopsis_ << "\n\n"
+      << summary_ << "\n\n"
+      << options_;
+  return out.str();
+}
+
+bool Subcommand::parse(Args args) {
+  std::vector<std::string> argv(args.begin(), args.end());
+  try {
+    po::store(po::command_line_parser(argv).options(options_).positional(positional_).run(), vm_);
+    if (vm_.count("help")) {
+      std::cout << usage();
+      return false;
+    }
+    po::notify(vm_);
+  } catch (const po::error& e) {
+    throw UsageError(std::string(e.what()) + " (see 'keyart " + name_ + " --help')");
+  }
+  return true;
+}
+
+std::vector<std::string> Subcommand::list(const char* option) const {
+  if (!vm_.count(option)) return {};
+  return vm_[option].as<std::vector<std::string>>();
+}
+
+std::string Subcommand::db_path() const {
+  if (db_ && vm_.count("db")) return vm_["db"].as<std::string>();
+  if (const char* env = std::getenv("KEYART_DB"); env && *env) return env;
+  return "keyart.db";
+}
+
+experiments::Ledger Subcommand::open_ledger(bool read_only) const {
+  experiments::LedgerOptions options;
+  options.read_only = read_only;
+  return experiments::Ledger::open(db_path(), options);
+}
+
+int dispatch(const std::string& group, const std::vector<Action>& actions, Args args) {
+  auto help = [&](std::ostream& out) {
+    out << "usage: keyart " << group << " <action> [options]\n\nActions:\n";
+    for (const auto& a : actions) {
+      out << "  " << std::left << std::setw(12) << a.name << a.summary << "\n";
+    }
+    out << "\nRun 'keyart " << group << " <action> --help' for an action's options.\n";
+  };
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    help(args.empty() ? std::cerr : std::cout);
+    return args.empty() ? kExitUsage : kExitOk;
+  }
+  for (const auto& a : actions) {
+    if (args[0] == a.name) return a.run(args.subspan(1));
+  }
+  throw UsageError("unknown action '" + args[0] + "' for 'keyart " + group +
+                   "' (see 'keyart " + group + " --help')");
+}
+
+int run_guarded(const std::function<int()>& fn) {
+  try {
+    return fn();
+  } catch (const UsageError& e) {
+    std::cerr << "keyart: usage error: " << e.what() << "\n";
+    return kExitUsage;
+  } catch (const experiments::LedgerError& e) {
+    std::cerr << "keyart: error: " << e.what() << "\n";
+    return kExitRuntime;
+  } catch (const std::exception& e) {
+    std::cerr << "keyart: error: " << e.what() << "\n";
+    return kExitRuntime;
+  }
+}
+
+std::string format_time_ms(int64_t unix_ms) {
+  std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+int64_t parse_time_ms(const std::string& text, const char* option) {
+  if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos) {
+    return std::stoll(text);
+  }
+  std::tm tm{};
+  const char* formats[] = {"%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S",
+                           "%Y-%m-%d"};
+  for (const char* f : formats) {
+    tm = {};
+    std::istringstream in(text);
+    in >> std::get_time(&tm, f);
+    if (!in.fail() && in.peek() == EOF) return static_cast<int64_t>(timegm(&tm)) * 1000;
+  }
+  throw UsageError(std::string("--") + option + " '" + text +
+                   "' is not a time: use 2026-11-27, 2026-11-27T10:00:00Z or Unix milliseconds");
+}
+
+}  // namespace keyart::cli

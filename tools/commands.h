@@ -1,0 +1,12 @@
+// The top-level subcommands of `keyart`, one function per group. Each takes
+// the arguments after the group name and returns the exit code (or throws
+// UsageError / LedgerError, mapped by run_guarded).
+#pragma once
+
+#include "cli.h"
+
+namespace keyart::cli {
+
+int cmd_init(Args args);
+
+}  // namespace keyart::cli
