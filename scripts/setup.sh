@@ -11,6 +11,7 @@ packages=(
   libopencv-dev libopencv-contrib-dev opencv-data
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-numpy python3-onnx npm
+  python3-scipy  # regenerates the reference values of the statistics tests
 )
 if [[ "${KEYART_SETUP_EXTRA:-}" != "" ]]; then
   # shellcheck disable=SC2206
