@@ -40,6 +40,15 @@ class Statement {
   Statement& bind(int index, const char* value) { return bind(index, std::string_view(value)); }
   Statement& bind(int index, const std::string& value) { return bind(index, std::string_view(value)); }
   Statement& bind_blob(int index, std::span<const uint8_t> value);
+  // Binds without copying: value must stay alive until the statement is
+  // stepped and reset (the batch writers' hot path).
+  Statement& bind_static(int index, std::string_view value);
+  Statement& bind_static(int index, const std::string& value) {
+    return bind_static(index, std::string_view(value));
+  }
+  Statement& bind_static(int index, const std::optional<std::string>& value) {
+    return value ? bind_static(index, std::string_view(*value)) : bind(index, nullptr);
+  }
   template <typename T>
   Statement& bind(int index, const std::optional<T>& value) {
     return value ? bind(index, *value) : bind(index, nullptr);
