@@ -163,13 +163,7 @@ size_t for_each_reward(Ledger& ledger, int64_t after_reward_id,
 std::optional<StoredExposure> find_exposure(Ledger& ledger, std::string_view event_id) {
   Statement& st = ledger.db().cached(std::string(kExposureColumns) + "WHERE event_id = ?");
   st.bind(1, event_id);
-  if (!st.step()) {
-    st.reset();
-    return std::nullopt;
-  }
-  StoredExposure e = exposure_from_row(st);
-  st.reset();
-  return e;
+  return st.one(exposure_from_row);
 }
 
 std::vector<StoredReward> rewards_for_event(Ledger& ledger, std::string_view event_id) {
@@ -177,10 +171,7 @@ std::vector<StoredReward> rewards_for_event(Ledger& ledger, std::string_view eve
       "SELECT reward_id, event_id, kind, value, ts FROM rewards WHERE event_id = ? "
       "ORDER BY reward_id");
   st.bind(1, event_id);
-  std::vector<StoredReward> out;
-  while (st.step()) out.push_back(reward_from_row(st));
-  st.reset();
-  return out;
+  return st.all(reward_from_row);
 }
 
 int64_t count_exposures(Ledger& ledger) {

@@ -25,30 +25,24 @@ std::vector<Arm> arms_of(Ledger& ledger, std::string_view experiment_id) {
       "SELECT arm_id, policy_spec, traffic_share, is_control, position FROM arms "
       "WHERE experiment_id = ? ORDER BY position");
   st.bind(1, experiment_id);
-  std::vector<Arm> out;
-  while (st.step()) {
-    out.push_back({st.column_text(0), st.column_text(1), st.column_double(2),
-                   st.column_int(3) != 0, static_cast<int>(st.column_int(4))});
-  }
-  st.reset();
-  return out;
+  return st.all([](const Statement& row) {
+    return Arm{row.column_text(0), row.column_text(1), row.column_double(2),
+               row.column_int(3) != 0, static_cast<int>(row.column_int(4))};
+  });
 }
 
 std::vector<std::string> titles_of(Ledger& ledger, std::string_view experiment_id) {
   Statement& st = ledger.db().cached(
       "SELECT title_id FROM experiment_titles WHERE experiment_id = ? ORDER BY title_id");
   st.bind(1, experiment_id);
-  std::vector<std::string> out;
-  while (st.step()) out.push_back(st.column_text(0));
-  st.reset();
-  return out;
+  return st.all([](const Statement& row) { return row.column_text(0); });
 }
 
 constexpr const char* kExperimentColumns =
     "SELECT experiment_id, name, description, status, source, salt, metric, created_at, "
     "started_at, stopped_at FROM experiments ";
 
-Experiment experiment_from_row(Statement& st) {
+Experiment experiment_from_row(const Statement& st) {
   Experiment e;
   e.experiment_id = st.column_text(0);
   e.name = st.column_text(1);
@@ -196,13 +190,8 @@ std::optional<Experiment> find_experiment(Ledger& ledger, std::string_view exper
   Statement& st =
       ledger.db().cached(std::string(kExperimentColumns) + "WHERE experiment_id = ?");
   st.bind(1, experiment_id);
-  if (!st.step()) {
-    st.reset();
-    return std::nullopt;
-  }
-  Experiment e = experiment_from_row(st);
-  st.reset();
-  fill_details(ledger, e);
+  std::optional<Experiment> e = st.one(experiment_from_row);
+  if (e) fill_details(ledger, *e);
   return e;
 }
 
@@ -218,8 +207,7 @@ Experiment get_experiment(Ledger& ledger, std::string_view experiment_id) {
 std::vector<Experiment> list_experiments(Ledger& ledger) {
   Statement st = ledger.db().prepare(std::string(kExperimentColumns) +
                                      "ORDER BY created_at, experiment_id");
-  std::vector<Experiment> out;
-  while (st.step()) out.push_back(experiment_from_row(st));
+  std::vector<Experiment> out = st.all(experiment_from_row);
   for (auto& e : out) fill_details(ledger, e);
   return out;
 }

@@ -78,7 +78,28 @@ class Statement {
   std::optional<std::string> column_optional_text(int column) const;
   std::vector<uint8_t> column_blob(int column) const;
 
+  // Steps once and maps the row with from_row (nullopt when there is none);
+  // the statement is reset either way.
+  template <typename FromRow>
+  auto one(FromRow&& from_row) -> std::optional<decltype(from_row(*this))> {
+    ResetOnExit guard{*this};
+    if (!step()) return std::nullopt;
+    return from_row(*this);
+  }
+  // Maps every remaining row with from_row; the statement is reset after.
+  template <typename FromRow>
+  auto all(FromRow&& from_row) -> std::vector<decltype(from_row(*this))> {
+    ResetOnExit guard{*this};
+    std::vector<decltype(from_row(*this))> out;
+    while (step()) out.push_back(from_row(*this));
+    return out;
+  }
+
  private:
+  struct ResetOnExit {
+    Statement& st;
+    ~ResetOnExit() { st.reset(); }
+  };
   [[noreturn]] void fail(int code) const;
   sqlite3* db_ = nullptr;
   sqlite3_stmt* stmt_ = nullptr;
