@@ -139,6 +139,7 @@ BatchResult EventWriter::write(std::span<const Exposure> exposures,
         ++result.rewards_written;
       } else {
         ++result.rewards_duplicate;
+        result.duplicate_rewards.push_back(i);
       }
     } catch (const LedgerError& error) {
       st.reset();

@@ -55,6 +55,7 @@ struct BatchResult {
   size_t exposures_written = 0;
   size_t rewards_written = 0;
   size_t rewards_duplicate = 0;
+  std::vector<size_t> duplicate_rewards;  // their positions in the input span
   std::vector<Rejected> rejected;
 };
 
