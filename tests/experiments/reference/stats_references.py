@@ -186,3 +186,54 @@ print(f"P(B > A) = {prob_b_beats_a(aA, bA, aB, bB):.12f}")
 dists = [stats.beta(aA, bA), stats.beta(aA, bA), stats.beta(aB, bB)]
 f = lambda x: dists[2].pdf(x) * dists[0].cdf(x) * dists[1].cdf(x)
 print(f"best[2] = {integrate.quad(f, 0.0495, 0.0511, points=[0.0502], limit=400)[0]:.10f}")
+
+section("Report fixture A: control 50/1000, treatment 70/1000, one exposure per viewer")
+for k, n in [(50, 1000), (70, 1000)]:
+    ci = stats.binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
+    print(f"wilson {k}/{n}: {ci.low:.12f} {ci.high:.12f}")
+chi2, p, _, _ = stats.chi2_contingency([[50, 950], [70, 930]], correction=False)
+print(f"p={p:.12e}")
+pc, pt = 0.05, 0.07
+vc, vt = pc * (1 - pc) / 999, pt * (1 - pt) / 999   # s^2/n with the unbiased s^2
+se = math.sqrt(vt / pc**2 + pt**2 * vc / pc**4)
+print(f"lift={pt / pc - 1:.12f} ci=({pt / pc - 1 - zq * se:.12f}, {pt / pc - 1 + zq * se:.12f})")
+print(f"P(beat)={prob_b_beats_a(51, 951, 71, 931):.12f}")
+print(f"loss control={loss(51, 951, 71, 931):.12e} treatment={loss(71, 931, 51, 951):.12e}")
+
+section("Report fixture B: 100/2000, 120/2000, 110/2000; Holm over the two z-tests")
+ps = []
+for st_ in (120, 110):
+    chi2, p, _, _ = stats.chi2_contingency([[100, 1900], [st_, 2000 - st_]], correction=False)
+    ps.append(p)
+print("raw", " ".join(f"{p:.12e}" for p in ps))
+order = sorted(range(2), key=lambda i: ps[i])
+holm = [0, 0]
+running = 0
+for rank, i in enumerate(order):
+    running = max(running, min(1, (2 - rank) * ps[i]))
+    holm[i] = running
+print("holm", " ".join(f"{p:.12e}" for p in holm))
+
+section("Report fixture C: clustered (Deng et al. delta method with numpy), Welch z")
+def clustered(n, y):
+    n, y = np.array(n, float), np.array(y, float)
+    K = len(n); R = y.sum() / n.sum()
+    cov = np.cov(np.vstack([y, n]), ddof=1)
+    return R, (cov[0, 0] - 2 * R * cov[0, 1] + R**2 * cov[1, 1]) / (K * n.mean() ** 2)
+Rc, Vc = clustered([1, 3, 2, 5, 1, 4, 2, 7], [0, 1, 0, 2, 1, 1, 0, 3])
+Rt, Vt = clustered([2] * 10, [1, 0, 0, 1, 0, 0, 0, 1, 0, 0])
+print(f"control R={Rc:.12f} V={Vc:.12e}; treatment R={Rt:.12f} V={Vt:.12e}")
+z = (Rt - Rc) / math.sqrt(Vc + Vt)
+print(f"z={z:.12f} p={2 * stats.norm.sf(abs(z)):.12e}")
+se = math.sqrt(Vt / Rc**2 + Rt**2 * Vc / Rc**4)
+print(f"lift={Rt / Rc - 1:.12f} ci=({Rt / Rc - 1 - zq * se:.12f}, {Rt / Rc - 1 + zq * se:.12f})")
+# Wilson on the effective sample size n / deff, deff = V_clustered / V_independent.
+for name, n, y, R, V in [("control", [1, 3, 2, 5, 1, 4, 2, 7], [0, 1, 0, 2, 1, 1, 0, 3], Rc, Vc),
+                         ("treatment", [2] * 10, [1, 0, 0, 1, 0, 0, 0, 1, 0, 0], Rt, Vt)]:
+    N = sum(n)
+    v_ind = R * (1 - R) * N / (N - 1) / N
+    neff = N / (V / v_ind)
+    # Wilson's formula at a non-integer n (SciPy's binomtest needs integers).
+    centre = (R + zq**2 / (2 * neff)) / (1 + zq**2 / neff)
+    half = zq / (1 + zq**2 / neff) * math.sqrt(R * (1 - R) / neff + zq**2 / (4 * neff**2))
+    print(f"{name}: n_eff={neff:.12f} wilson=({centre - half:.12f}, {centre + half:.12f})")

@@ -1,0 +1,241 @@
+// keyart report experiment|power|ope: analyst reports over the ledger.
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "commands.h"
+#include "keyart/experiments/analysis/experiment_report.h"
+#include "keyart/experiments/analysis/report_format.h"
+#include "keyart/experiments/stats/power.h"
+
+namespace keyart::cli {
+
+namespace {
+
+namespace analysis = experiments::analysis;
+namespace stats = experiments::stats;
+
+template <typename T>
+T parse_choice(const Subcommand& cmd, const char* option, std::optional<T> (*parse)(std::string_view),
+               const char* choices) {
+  const std::string value = cmd.get<std::string>(option);
+  auto parsed = parse(value);
+  if (!parsed) {
+    throw UsageError(std::string("--") + option + " '" + value + "' is not one of: " + choices);
+  }
+  return *parsed;
+}
+
+double positive_fraction(const Subcommand& cmd, const char* option) {
+  const double x = cmd.get<double>(option);
+  if (!(x > 0 && x < 1)) {
+    throw UsageError(std::string("--") + option + " must be between 0 and 1 (exclusive), not " +
+                     std::to_string(x));
+  }
+  return x;
+}
+
+// Writes text to --out (through a temporary file renamed into place, so a
+// failed run never leaves half a report) or to stdout.
+void emit(const Subcommand& cmd, const std::string& text) {
+  if (!cmd.has("out")) {
+    std::cout << text;
+    return;
+  }
+  const std::filesystem::path path = cmd.get<std::string>("out");
+  const std::filesystem::path tmp = path.string() + ".tmp";
+  {
+    std::ofstream file(tmp, std::ios::binary | std::ios::trunc);
+    file << text;
+    file.close();
+    if (!file) {
+      std::error_code ec;
+      std::filesystem::remove(tmp, ec);
+      throw CommandError("cannot write '" + path.string() + "' (check the folder exists and is "
+                         "writable)");
+    }
+  }
+  std::filesystem::rename(tmp, path);
+  std::cerr << "wrote " << path.string() << "\n";
+}
+
+int report_experiment(Args args) {
+  Subcommand cmd("report experiment",
+                 "EXP [--metric KIND] [--analysis A] [--by SEGMENT] [--since T --until T] "
+                 "[--format text|json|csv|html] [--out FILE]",
+                 "The A/B report of an experiment: per arm exposures, units, rewards and the\n"
+                 "rate with its interval; lift against the control with a delta-method\n"
+                 "interval and a two-sided z-test (Holm-adjusted with several treatments);\n"
+                 "Bayesian chance to beat the control / to be best and expected loss\n"
+                 "(Beta(1,1) priors); a sample-ratio-mismatch check; an always-valid\n"
+                 "sequential p-value (mSPRT, tuned by --tau); segments; the daily trend; and\n"
+                 "each variant's rate. See docs/REPORTS.md.");
+  cmd.with_db().with_json().positional("experiment", 1);
+  cmd.add_options()("experiment", po::value<std::string>()->required(), "experiment id")(
+      "metric", po::value<std::string>()->default_value(""),
+      "reward kind to analyse (default: the experiment's metric)")(
+      "analysis", po::value<std::string>()->default_value("clustered"),
+      "clustered (rewards per exposure, variance by viewer), exposure (every exposure "
+      "independent), unit-share (share of viewers with a reward) or per-unit (rewards per "
+      "viewer)")(
+      "by", po::value<std::string>()->default_value("none"),
+      "segment the table by device, country, hour or variant")(
+      "hour-bucket", po::value<int>()->default_value(6), "hours per bucket with --by hour")(
+      "since", po::value<std::string>(), "first time included (2026-11-27, ISO time or Unix ms)")(
+      "until", po::value<std::string>(), "first time excluded")(
+      "confidence", po::value<double>()->default_value(0.95), "confidence level of intervals")(
+      "tau", po::value<double>()->default_value(stats::kDefaultSequentialTau),
+      "mSPRT mixing sd: the absolute difference in rate the sequential test is tuned to")(
+      "format", po::value<std::string>()->default_value("text"), "text, json, csv or html")(
+      "out", po::value<std::string>(), "write to FILE instead of standard output");
+  if (!cmd.parse(args)) return kExitOk;
+
+  analysis::ReportOptions options;
+  options.experiment_id = cmd.get<std::string>("experiment");
+  options.metric = cmd.get<std::string>("metric");
+  options.analysis = parse_choice<analysis::Analysis>(cmd, "analysis", analysis::parse_analysis,
+                                                      "clustered, exposure, unit-share, per-unit");
+  options.by = parse_choice<analysis::SegmentBy>(cmd, "by", analysis::parse_segment_by,
+                                                 "none, device, country, hour, variant");
+  options.hour_bucket = cmd.get<int>("hour-bucket");
+  if (options.hour_bucket < 1 || options.hour_bucket > 24) {
+    throw UsageError("--hour-bucket must be 1 to 24 hours");
+  }
+  if (cmd.has("since")) options.since_ms = parse_time_ms(cmd.get<std::string>("since"), "since");
+  if (cmd.has("until")) options.until_ms = parse_time_ms(cmd.get<std::string>("until"), "until");
+  if (options.since_ms && options.until_ms && *options.until_ms <= *options.since_ms) {
+    throw UsageError("--until must be later than --since");
+  }
+  options.confidence = positive_fraction(cmd, "confidence");
+  options.sequential_tau = cmd.get<double>("tau");
+  if (!(options.sequential_tau > 0) || !std::isfinite(options.sequential_tau)) {
+    throw UsageError("--tau must be a positive number (e.g. 0.01)");
+  }
+  analysis::Format format = parse_choice<analysis::Format>(cmd, "format", analysis::parse_format,
+                                                           "text, json, csv, html");
+  if (cmd.json()) format = analysis::Format::kJson;
+
+  auto ledger = cmd.open_ledger(true);
+  analysis::ExperimentReport report = analysis::build_experiment_report(ledger, options);
+  std::ostringstream out;
+  analysis::render(report, format, out);
+  emit(cmd, out.str());
+  return kExitOk;
+}
+
+int report_power(Args args) {
+  Subcommand cmd("report power",
+                 "--baseline RATE (--mde REL | --mde-abs DIFF | --units N) [--alpha A] "
+                 "[--power P] [--arms K] [--ratio R] [--daily-units N]",
+                 "Sample size for a two-proportion test (Fleiss' formula, as R's\n"
+                 "power.prop.test): units needed per arm to detect a minimum effect, or, with\n"
+                 "--units, the power for that size (or the smallest detectable effect when no\n"
+                 "effect is given). With K > 2 arms, alpha is split over the K - 1\n"
+                 "comparisons with the control (Bonferroni). Units are the analysis unit:\n"
+                 "viewers for a per-viewer metric.");
+  cmd.with_json();
+  cmd.add_options()("baseline", po::value<double>()->required(), "control rate, e.g. 0.05")(
+      "mde", po::value<double>(), "minimum detectable effect, relative (0.1 = +10 %)")(
+      "mde-abs", po::value<double>(), "minimum detectable effect, absolute (0.005 = +0.5 points)")(
+      "units", po::value<double>(), "units per control arm available")(
+      "alpha", po::value<double>()->default_value(0.05), "two-sided significance level")(
+      "power", po::value<double>()->default_value(0.8), "power wanted (1 - beta)")(
+      "arms", po::value<int>()->default_value(2), "arms including the control")(
+      "ratio", po::value<double>()->default_value(1.0), "treatment units per control unit")(
+      "daily-units", po::value<double>(), "units entering per day, all arms together")(
+      "format", po::value<std::string>()->default_value("text"), "text or json");
+  if (!cmd.parse(args)) return kExitOk;
+  if (cmd.has("mde") && cmd.has("mde-abs")) throw UsageError("give --mde or --mde-abs, not both");
+  const bool have_effect = cmd.has("mde") || cmd.has("mde-abs");
+  if (!have_effect && !cmd.has("units")) {
+    throw UsageError("give the effect to detect (--mde 0.1 or --mde-abs 0.005) or --units N");
+  }
+  const int arms = cmd.get<int>("arms");
+  if (arms < 2) throw UsageError("--arms must be at least 2 (a control and a treatment)");
+  const std::string format = cmd.get<std::string>("format");
+  if (format != "text" && format != "json") throw UsageError("--format must be text or json");
+
+  stats::PowerDesign design;
+  design.baseline = cmd.get<double>("baseline");
+  design.alpha = positive_fraction(cmd, "alpha") / (arms - 1);
+  design.power = positive_fraction(cmd, "power");
+  design.ratio = cmd.get<double>("ratio");
+  double delta = stats::kNaN;
+  if (cmd.has("mde")) delta = cmd.get<double>("mde") * design.baseline;
+  if (cmd.has("mde-abs")) delta = cmd.get<double>("mde-abs");
+
+  nlohmann::json j = {{"baseline", design.baseline},
+                      {"alpha", cmd.get<double>("alpha")},
+                      {"alpha_per_comparison", design.alpha},
+                      {"arms", arms},
+                      {"ratio", design.ratio},
+                      {"method", "two-sided two-proportion z-test, Fleiss (no continuity "
+                                 "correction)"}};
+  double control_units = stats::kNaN, power = design.power;
+  try {
+    if (have_effect && !cmd.has("units")) {
+      control_units = std::ceil(stats::sample_size_per_arm(design, delta));
+    } else if (have_effect) {
+      control_units = cmd.get<double>("units");
+      power = stats::power_for_sample_size(design, delta, control_units);
+    } else {
+      control_units = cmd.get<double>("units");
+      delta = stats::minimum_detectable_effect(design, control_units);
+      if (!std::isfinite(delta)) {
+        throw UsageError("no effect is detectable with " + std::to_string(control_units) +
+                         " units per arm at this power; add units");
+      }
+    }
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  const double treatment_units = std::ceil(control_units * design.ratio);
+  const double total = control_units + treatment_units * (arms - 1);
+  j["treatment_rate"] = design.baseline + delta;
+  j["mde_absolute"] = delta;
+  j["mde_relative"] = delta / design.baseline;
+  j["power"] = power;
+  j["units_per_control_arm"] = control_units;
+  j["units_per_treatment_arm"] = treatment_units;
+  j["units_total"] = total;
+  double days = stats::kNaN;
+  if (cmd.has("daily-units")) {
+    const double daily = cmd.get<double>("daily-units");
+    if (!(daily > 0)) throw UsageError("--daily-units must be positive");
+    days = std::ceil(total / daily);
+    j["days"] = days;
+  }
+  if (format == "json" || cmd.json()) {
+    std::cout << j.dump(2) << "\n";
+    return kExitOk;
+  }
+  std::ostringstream out;
+  out.setf(std::ios::fixed);
+  out.precision(4);
+  out << "baseline rate " << design.baseline << ", treatment rate " << design.baseline + delta
+      << " (absolute effect " << delta << ", relative " << 100 * delta / design.baseline << "%)\n"
+      << "alpha " << cmd.get<double>("alpha") << " two-sided";
+  if (arms > 2) out << " (" << design.alpha << " per comparison, Bonferroni over " << arms - 1 << ")";
+  out << ", power " << power << "\n";
+  out.precision(0);
+  out << "units: " << control_units << " in the control arm, " << treatment_units
+      << " in each of " << arms - 1 << " treatment arm" << (arms > 2 ? "s" : "") << ", "
+      << total << " in total\n";
+  if (std::isfinite(days)) out << "days at " << cmd.get<double>("daily-units") << " units a day: " << days << "\n";
+  std::cout << out.str();
+  return kExitOk;
+}
+
+}  // namespace
+
+int cmd_report(Args args) {
+  return dispatch("report",
+                  {{"experiment", "A/B report of an experiment (text, JSON, CSV or HTML)",
+                    report_experiment},
+                   {"power", "sample size or power for a two-proportion test", report_power}},
+                  args);
+}
+
+}  // namespace keyart::cli
