@@ -12,6 +12,7 @@ packages=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-numpy python3-onnx npm
   python3-scipy  # regenerates the reference values of the statistics tests
+  chromium fonts-dejavu-core  # renders the HTML report in tests (headless)
 )
 if [[ "${KEYART_SETUP_EXTRA:-}" != "" ]]; then
   # shellcheck disable=SC2206

@@ -19,11 +19,12 @@ namespace keyart::experiments::analysis {
 namespace {
 
 constexpr const char* kStyle = R"css(
-body{font:14px/1.45 "DejaVu Sans",Helvetica,Arial,sans-serif;color:#1f2933;margin:24px auto;max-width:1100px;padding:0 16px}
+body{font:14px/1.45 "DejaVu Sans",Helvetica,Arial,sans-serif;color:#1f2933;margin:24px auto;max-width:1180px;padding:0 16px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #d9dee3;padding-bottom:4px}
 .meta{color:#52606d;margin:2px 0}
-table{border-collapse:collapse;margin:8px 0;font-variant-numeric:tabular-nums}
-th,td{padding:4px 10px;border-bottom:1px solid #e4e7eb;text-align:right;white-space:nowrap}
+.scroll{overflow-x:auto}
+table{border-collapse:collapse;margin:8px 0;font-size:13px;font-variant-numeric:tabular-nums}
+th,td{padding:4px 6px;border-bottom:1px solid #e4e7eb;text-align:right;white-space:nowrap}
 th{background:#f5f7fa;font-weight:600}td.l,th.l{text-align:left}
 tr.control td{background:#fafbfc}
 .warn{background:#fff4e5;border-left:4px solid #f59e0b;padding:6px 10px;margin:6px 0}
@@ -81,12 +82,12 @@ std::string thumbnail(const VariantResult& v, size_t max_bytes) {
 void arm_table(const ExperimentReport& r, const ArmTable& table, std::ostream& out,
                const std::string& first_column = "") {
   const bool several = table.arms.size() > 2;
-  out << "<table><tr>";
+  out << "<div class=\"scroll\"><table><tr>";
   if (!first_column.empty()) out << "<th class=\"l\">" << e(first_column) << "</th>";
   out << "<th class=\"l\">arm</th><th>exposures</th><th>units</th><th>rewards</th><th>rate</th><th>"
       << confidence_label(r) << " CI</th><th>lift</th><th>lift CI</th><th>p</th>";
   if (several) out << "<th>p (Holm)</th>";
-  out << "<th>P(beat control)</th><th>P(best)</th><th>expected loss</th></tr>\n";
+  out << "<th>P(beat ctrl)</th><th>P(best)</th><th>expected loss</th></tr>\n";
   for (const ArmResult& a : table.arms) {
     out << "<tr" << (a.is_control ? " class=\"control\"" : "") << ">";
     if (!first_column.empty()) out << "<td class=\"l\">" << e(table.segment) << "</td>";
@@ -107,7 +108,7 @@ void arm_table(const ExperimentReport& r, const ArmTable& table, std::ostream& o
     out << "<td>" << format_fixed(a.chance_to_be_best, 3) << "</td><td>"
         << format_rate(r, a.expected_loss) << "</td></tr>\n";
   }
-  out << "</table>\n";
+  out << "</table></div>\n";
 }
 
 void trend_charts(const ExperimentReport& r, std::ostream& out) {
