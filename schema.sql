@@ -8,7 +8,7 @@
 -- by the user (titles, actors, experiments, arms) or by keyart (variants,
 -- event ids); JSON columns are checked with json_valid().
 --
--- KEYART_SCHEMA_VERSION 1
+-- KEYART_SCHEMA_VERSION 2
 
 -- Catalogue ------------------------------------------------------------------
 
@@ -229,4 +229,22 @@ CREATE TABLE rewards (
   value     REAL NOT NULL CHECK (value BETWEEN -1e12 AND 1e12),
   ts        INTEGER NOT NULL CHECK (ts >= 0),
   UNIQUE (event_id, kind)
+) STRICT;
+
+-- Serving ------------------------------------------------------------------
+
+-- Model snapshots written by the serving hook (keyart serve). A snapshot
+-- file holds every learner's state as of a point in the ledger: it includes
+-- every exposure up to last_exposure_id and every reward up to
+-- last_reward_id, so a restart loads the newest snapshot whose file is intact
+-- and replays only the rows after those marks. (Added in version 2.)
+CREATE TABLE model_snapshots (
+  snapshot_id      INTEGER PRIMARY KEY,
+  created_at       INTEGER NOT NULL,
+  storage_path     TEXT NOT NULL,
+  sha256           TEXT NOT NULL CHECK (length(sha256) = 64),
+  bytes            INTEGER NOT NULL CHECK (bytes > 0),
+  last_exposure_id INTEGER NOT NULL CHECK (last_exposure_id >= 0),
+  last_reward_id   INTEGER NOT NULL CHECK (last_reward_id >= 0),
+  learners         TEXT NOT NULL CHECK (json_valid(learners))
 ) STRICT;

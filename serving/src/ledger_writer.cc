@@ -34,20 +34,61 @@ bool LedgerWriter::submit(experiments::Reward reward, RewardCallback on_done) {
   return enqueue({std::move(reward), std::move(on_done), Clock::now()}, true);
 }
 
-bool LedgerWriter::enqueue(Item item, bool is_reward) {
-  std::unique_lock lock(mu_);
-  auto has_room = [&] { return stopping_ || queue_.size() < options_.queue_capacity; };
-  if (!has_room() && options_.when_full == WriterOptions::WhenFull::kBlock) {
-    room_cv_.wait_for(lock, std::chrono::milliseconds(options_.block_ms), has_room);
-  }
-  if (stopping_ || queue_.size() >= options_.queue_capacity) {
-    ++stats_.shed;
-    return false;
-  }
+bool LedgerWriter::has_room_locked() const {
+  return queue_.size() + reserved_ < options_.queue_capacity;
+}
+
+void LedgerWriter::push_locked(Item item, bool is_reward) {
   queue_.push_back(std::move(item));
   ++submitted_;
   if (is_reward) ++rewards_queued_;
   work_cv_.notify_one();
+}
+
+bool LedgerWriter::reserve() {
+  std::unique_lock lock(mu_);
+  if (!has_room_locked() && options_.when_full == WriterOptions::WhenFull::kBlock) {
+    room_cv_.wait_for(lock, std::chrono::milliseconds(options_.block_ms),
+                      [&] { return stopping_ || has_room_locked(); });
+  }
+  if (stopping_ || !has_room_locked()) {
+    ++stats_.shed;
+    return false;
+  }
+  ++reserved_;
+  return true;
+}
+
+void LedgerWriter::submit_reserved(experiments::Exposure exposure) {
+  std::lock_guard lock(mu_);
+  --reserved_;
+  push_locked({std::move(exposure), {}, Clock::now()}, false);
+}
+
+void LedgerWriter::submit_reserved(experiments::Reward reward, RewardCallback on_done) {
+  std::lock_guard lock(mu_);
+  --reserved_;
+  push_locked({std::move(reward), std::move(on_done), Clock::now()}, true);
+}
+
+void LedgerWriter::release() {
+  std::lock_guard lock(mu_);
+  --reserved_;
+  room_cv_.notify_one();
+  work_cv_.notify_one();
+}
+
+bool LedgerWriter::enqueue(Item item, bool is_reward) {
+  std::unique_lock lock(mu_);
+  if (!has_room_locked() && options_.when_full == WriterOptions::WhenFull::kBlock) {
+    room_cv_.wait_for(lock, std::chrono::milliseconds(options_.block_ms),
+                      [&] { return stopping_ || has_room_locked(); });
+  }
+  if (stopping_ || !has_room_locked()) {
+    ++stats_.shed;
+    return false;
+  }
+  push_locked(std::move(item), is_reward);
   return true;
 }
 
@@ -100,7 +141,7 @@ void LedgerWriter::run() {
       std::unique_lock lock(mu_);
       for (;;) {
         if (queue_.empty()) {
-          if (stopping_) return;
+          if (stopping_ && reserved_ == 0) return;  // reservations still to come in
           work_cv_.wait(lock);
           continue;
         }

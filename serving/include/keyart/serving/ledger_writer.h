@@ -73,6 +73,16 @@ class LedgerWriter {
   bool submit(experiments::Exposure exposure);
   bool submit(experiments::Reward reward, RewardCallback on_done = {});
 
+  // Two-step submission for callers that must know there is room before
+  // they act (the service reserves, then decides, then submits): reserve()
+  // holds one place in the queue (waiting like submit() when full; false and
+  // counted as shed when there is none); a reservation is then either used
+  // by submit_reserved() (which cannot fail) or given back by release().
+  bool reserve();
+  void submit_reserved(experiments::Exposure exposure);
+  void submit_reserved(experiments::Reward reward, RewardCallback on_done = {});
+  void release();
+
   // Blocks until everything submitted before the call has been tried.
   void flush();
   // Stops accepting, commits what is queued (retrying for up to
@@ -90,6 +100,8 @@ class LedgerWriter {
     Clock::time_point queued_at;
   };
   bool enqueue(Item item, bool is_reward);
+  bool has_room_locked() const;
+  void push_locked(Item item, bool is_reward);
   void run();
   bool commit(std::deque<Item>& batch);  // false: the ledger failed; batch kept
 
@@ -100,6 +112,7 @@ class LedgerWriter {
   std::deque<Item> queue_;
   uint64_t submitted_ = 0, tried_ = 0;  // sequence numbers for flush()
   size_t rewards_queued_ = 0;
+  size_t reserved_ = 0;
   bool stopping_ = false;
   Clock::time_point give_up_at_{};
   std::atomic<bool> degraded_{false};
