@@ -7,6 +7,7 @@
 
 #include "commands.h"
 #include "keyart/experiments/analysis/experiment_report.h"
+#include "keyart/experiments/analysis/off_policy_report.h"
 #include "keyart/experiments/analysis/report_format.h"
 #include "keyart/experiments/stats/power.h"
 
@@ -37,27 +38,30 @@ double positive_fraction(const Subcommand& cmd, const char* option) {
   return x;
 }
 
-// Writes text to --out (through a temporary file renamed into place, so a
-// failed run never leaves half a report) or to stdout.
+// Writes text to --out or to stdout. A regular file is written through a
+// temporary file renamed into place, so a failed run never leaves half a
+// report; anything else (a pipe, /dev/null) is written directly.
 void emit(const Subcommand& cmd, const std::string& text) {
   if (!cmd.has("out")) {
     std::cout << text;
     return;
   }
   const std::filesystem::path path = cmd.get<std::string>("out");
-  const std::filesystem::path tmp = path.string() + ".tmp";
+  std::error_code ec;
+  const bool special = std::filesystem::exists(path, ec) &&
+                       !std::filesystem::is_regular_file(path, ec);
+  const std::filesystem::path target = special ? path : std::filesystem::path(path.string() + ".tmp");
   {
-    std::ofstream file(tmp, std::ios::binary | std::ios::trunc);
+    std::ofstream file(target, std::ios::binary | std::ios::trunc);
     file << text;
     file.close();
     if (!file) {
-      std::error_code ec;
-      std::filesystem::remove(tmp, ec);
-      throw CommandError("cannot write '" + path.string() + "' (check the folder exists and is "
-                         "writable)");
+      if (!special) std::filesystem::remove(target, ec);
+      throw CommandError("cannot write '" + path.string() +
+                         "' (check the folder exists and is writable)");
     }
   }
-  std::filesystem::rename(tmp, path);
+  if (!special) std::filesystem::rename(target, path);
   std::cerr << "wrote " << path.string() << "\n";
 }
 
@@ -228,13 +232,82 @@ int report_power(Args args) {
   return kExitOk;
 }
 
+int report_ope(Args args) {
+  Subcommand cmd("report ope",
+                 "--policy SPEC (--from EXP [--arm ARM] | --all) [--estimator ips|snips|dr|all] "
+                 "[--clip M] [--metric KIND] [--since T --until T] [--format text|json]",
+                 "Off-policy evaluation: the reward rate a policy that was never deployed\n"
+                 "would have had, estimated from logged exposures and their propensities\n"
+                 "(IPS, self-normalised IPS, doubly robust), each with its interval, the\n"
+                 "effective sample size, the smallest logged propensity and how many weights\n"
+                 "were clipped. Policies: uniform, fixed:VARIANT. The log is replayed in time\n"
+                 "order. See docs/REPORTS.md.");
+  cmd.with_db().with_json();
+  cmd.add_options()("policy", po::value<std::string>()->required(), "the policy to evaluate")(
+      "from", po::value<std::string>(), "an experiment's exposures")(
+      "arm", po::value<std::string>(), "with --from: only this arm's exposures")(
+      "all", "every exposure in the ledger")(
+      "estimator", po::value<std::string>()->default_value("all"), "ips, snips, dr or all")(
+      "clip", po::value<double>(), "cap importance weights at M (counted and reported)")(
+      "metric", po::value<std::string>()->default_value(""),
+      "reward kind (default: the experiment's metric, else click)")(
+      "since", po::value<std::string>(), "first time included")(
+      "until", po::value<std::string>(), "first time excluded")(
+      "confidence", po::value<double>()->default_value(0.95), "confidence level of intervals")(
+      "format", po::value<std::string>()->default_value("text"), "text or json")(
+      "out", po::value<std::string>(), "write to FILE instead of standard output");
+  if (!cmd.parse(args)) return kExitOk;
+  if (cmd.has("from") == cmd.has("all")) {
+    throw UsageError("give --from EXPERIMENT or --all (one of them)");
+  }
+  if (cmd.has("arm") && !cmd.has("from")) throw UsageError("--arm needs --from EXPERIMENT");
+  analysis::OffPolicyOptions options;
+  if (cmd.has("from")) options.experiment_id = cmd.get<std::string>("from");
+  if (cmd.has("arm")) options.arm_id = cmd.get<std::string>("arm");
+  options.metric = cmd.get<std::string>("metric");
+  if (cmd.has("since")) options.since_ms = parse_time_ms(cmd.get<std::string>("since"), "since");
+  if (cmd.has("until")) options.until_ms = parse_time_ms(cmd.get<std::string>("until"), "until");
+  if (options.since_ms && options.until_ms && *options.until_ms <= *options.since_ms) {
+    throw UsageError("--until must be later than --since");
+  }
+  if (cmd.has("clip")) {
+    options.clip = cmd.get<double>("clip");
+    if (!(options.clip > 0) || !std::isfinite(options.clip)) {
+      throw UsageError("--clip must be a positive number (e.g. 20)");
+    }
+  }
+  options.confidence = positive_fraction(cmd, "confidence");
+  const std::string estimator = cmd.get<std::string>("estimator");
+  if (estimator != "all" && estimator != "ips" && estimator != "snips" && estimator != "dr") {
+    throw UsageError("--estimator '" + estimator + "' is not one of: ips, snips, dr, all");
+  }
+  options.show_ips = estimator == "all" || estimator == "ips";
+  options.show_snips = estimator == "all" || estimator == "snips";
+  options.show_dr = estimator == "all" || estimator == "dr";
+  const std::string format = cmd.get<std::string>("format");
+  if (format != "text" && format != "json") throw UsageError("--format must be text or json");
+
+  std::unique_ptr<analysis::TargetPolicy> policy;
+  try {
+    policy = analysis::make_builtin_target_policy(cmd.get<std::string>("policy"));
+  } catch (const experiments::LedgerError& e) {
+    throw UsageError(e.what());
+  }
+  auto ledger = cmd.open_ledger(true);
+  analysis::OffPolicyReport report = analysis::evaluate_off_policy(ledger, options, *policy);
+  emit(cmd, format == "json" || cmd.json() ? analysis::off_policy_json(report)
+                                           : analysis::off_policy_text(report));
+  return kExitOk;
+}
+
 }  // namespace
 
 int cmd_report(Args args) {
   return dispatch("report",
                   {{"experiment", "A/B report of an experiment (text, JSON, CSV or HTML)",
                     report_experiment},
-                   {"power", "sample size or power for a two-proportion test", report_power}},
+                   {"power", "sample size or power for a two-proportion test", report_power},
+                   {"ope", "off-policy evaluation of a policy on logged exposures", report_ope}},
                   args);
 }
 

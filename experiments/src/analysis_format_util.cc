@@ -20,7 +20,7 @@ std::string format_fixed(double x, int digits) {
 std::string format_percent(double x, int digits, bool signed_) {
   if (!std::isfinite(x)) return kNotAvailable;
   std::string s = format_fixed(100 * x, digits);
-  if (signed_ && s[0] != '-') s = "+" + s;
+  if (signed_ && s[0] != '-') s.insert(s.begin(), '+');
   return s + "%";
 }
 
@@ -28,6 +28,15 @@ std::string format_p(double p) {
   if (!std::isfinite(p)) return kNotAvailable;
   if (p < 0.0001) return "<0.0001";
   return format_fixed(p, 4);
+}
+
+std::string bracketed(const std::string& lo, const std::string& hi) {
+  // Appends, not operator+: GCC 12 at -O3 misreports "literal" + std::string
+  // chains as an overlapping memcpy (-Wrestrict).
+  std::string out;
+  out.reserve(lo.size() + hi.size() + 4);
+  out.append("[").append(lo).append(", ").append(hi).append("]");
+  return out;
 }
 
 std::string format_count(double n) {

@@ -19,6 +19,8 @@ std::string format_fixed(double x, int digits);
 std::string format_percent(double x, int digits = 2, bool signed_ = false);
 // p-values: "0.0123", "<0.0001", "n/a".
 std::string format_p(double p);
+// "[lo, hi]".
+std::string bracketed(const std::string& lo, const std::string& hi);
 // 1234567 -> "1,234,567".
 std::string format_count(double n);
 // A number for CSV: shortest round-trip text, or "" when not finite.

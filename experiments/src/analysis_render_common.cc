@@ -18,7 +18,7 @@ std::string format_value(bool share, double x) {
 
 std::string format_value_interval(bool share, const stats::Interval& ci) {
   if (!ci.defined()) return kNotAvailable;
-  return "[" + format_value(share, ci.lo) + ", " + format_value(share, ci.hi) + "]";
+  return bracketed(format_value(share, ci.lo), format_value(share, ci.hi));
 }
 
 std::string format_rate(const ExperimentReport& report, double rate) {
@@ -31,7 +31,7 @@ std::string format_rate_interval(const ExperimentReport& report, const stats::In
 
 std::string format_lift_interval(const stats::Interval& ci) {
   if (!ci.defined()) return kNotAvailable;
-  return "[" + format_percent(ci.lo, 1, true) + ", " + format_percent(ci.hi, 1, true) + "]";
+  return bracketed(format_percent(ci.lo, 1, true), format_percent(ci.hi, 1, true));
 }
 
 std::string confidence_label(const ExperimentReport& report) {

@@ -6,37 +6,12 @@
 
 #include "analysis_format_util.h"
 #include "analysis_render_common.h"
+#include "analysis_text_table.h"
 #include "keyart/experiments/analysis/report_format.h"
 
 namespace keyart::experiments::analysis {
 
 namespace {
-
-// Columns padded to their widest cell; the first left-aligned, the rest right.
-class TextTable {
- public:
-  explicit TextTable(std::vector<std::string> header) { rows_.push_back(std::move(header)); }
-  void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
-  void print(std::ostream& out, const std::string& indent = "  ") const {
-    std::vector<size_t> width;
-    for (const auto& row : rows_) {
-      width.resize(std::max(width.size(), row.size()), 0);
-      for (size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
-    }
-    for (const auto& row : rows_) {
-      std::string line = indent;
-      for (size_t c = 0; c < row.size(); ++c) {
-        const std::string pad(width[c] - row[c].size(), ' ');
-        line += c == 0 ? row[c] + pad : "  " + pad + row[c];
-      }
-      while (!line.empty() && line.back() == ' ') line.pop_back();
-      out << line << "\n";
-    }
-  }
-
- private:
-  std::vector<std::vector<std::string>> rows_;
-};
 
 void print_arm_table(const ExperimentReport& r, const ArmTable& table, std::ostream& out) {
   const bool several = table.arms.size() > 2;

@@ -5,9 +5,10 @@
 #include <cstdio>
 #include <functional>
 #include <string_view>
-#include <unordered_map>
 
 #include "analysis_flat_map.h"
+#include "analysis_labels.h"
+#include "analysis_rewards.h"
 
 namespace keyart::experiments::analysis {
 
@@ -15,54 +16,12 @@ namespace {
 
 constexpr int64_t kDayMs = 86'400'000;
 
-// Ids seen in the pass (segments, variants) numbered in order of first
-// appearance; looked up by string_view without allocating.
-class Labels {
- public:
-  int index(std::string_view label) {
-    auto it = index_.find(label);
-    if (it != index_.end()) return it->second;
-    int i = static_cast<int>(names_.size());
-    names_.emplace_back(label);
-    index_.emplace(names_.back(), i);
-    return i;
-  }
-  const std::vector<std::string>& names() const { return names_; }
-
- private:
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
-  };
-  std::unordered_map<std::string, int, Hash, std::equal_to<>> index_;
-  std::vector<std::string> names_;
-};
-
 struct UnitTotals {
   double n = 0;
   double y = 0;
 };
 
 int64_t floor_day(int64_t ts) { return ts >= 0 ? ts / kDayMs : -((-ts + kDayMs - 1) / kDayMs); }
-
-// The metric's rewards on the experiment's exposures in the range, by
-// exposure id. The join walks rewards and probes exposures by event id, so
-// its cost follows the number of rewards, not of exposures.
-FlatMap64<double> load_rewards(Ledger& ledger, const ScanRequest& request, ScanResult& out) {
-  Statement st = ledger.db().prepare(
-      "SELECT e.exposure_id, r.value FROM rewards AS r CROSS JOIN exposures AS e "
-      "ON e.event_id = r.event_id "
-      "WHERE r.kind = ?1 AND e.experiment_id = ?2 AND e.ts >= ?3 AND e.ts < ?4");
-  st.bind_all(request.metric, request.experiment_id, request.since_ms, request.until_ms);
-  FlatMap64<double> rewards(4096);
-  while (st.step()) {
-    const double value = st.column_double(1);
-    if (value != 0 && value != 1) out.binary_metric = false;
-    rewards[mix64(static_cast<uint64_t>(st.column_int(0)))] = value;
-    ++out.rewards_joined;
-  }
-  return rewards;
-}
 
 }  // namespace
 
@@ -79,114 +38,181 @@ std::string hour_bucket_label(int64_t hour, int bucket) {
   return buf;
 }
 
-ScanResult scan_experiment(Ledger& ledger, const ScanRequest& request) {
-  ScanResult out;
-  const size_t k = request.arm_ids.size();
-  out.arms.assign(k, {});
-  FlatMap64<double> rewards = load_rewards(ledger, request, out);
+namespace {
 
-  Statement st = ledger.db().prepare(
-      "SELECT exposure_id, ts, arm_id, unit_id, variant_id, device, country, hour "
-      "FROM exposures WHERE experiment_id = ?1 AND ts >= ?2 AND ts < ?3 ORDER BY ts");
-  st.bind_all(request.experiment_id, request.since_ms, request.until_ms);
+// The pass, in two stages: rows are decoded from SQLite into a small batch
+// (strings hashed or numbered at once, since SQLite's text is only valid
+// until the next step) while the hash-table slots they will touch are
+// prefetched; then the batch is applied in order. Random probes into tables
+// of millions of entries then overlap instead of stalling one by one.
+class Scanner {
+ public:
+  Scanner(const ScanRequest& request, const RewardIndex& rewards, ScanResult& out)
+      : request_(request), rewards_(rewards), out_(out), k_(request.arm_ids.size()) {
+    out_.arms.assign(k_, {});
+    today_.exposures.assign(k_, 0);
+    today_.rewards.assign(k_, 0);
+  }
 
-  FlatMap64<UnitTotals> units(1 << 16), segment_units(request.by == SegmentBy::kNone ? 1 : 1 << 16);
-  Labels segments, variants;
-  std::vector<std::array<double, 2>> variant_sums;  // rewards, sum r^2
-  std::vector<int64_t> variant_exposures;
-  DaySnapshot today;
-  today.exposures.assign(k, 0);
-  today.rewards.assign(k, 0);
-  bool have_day = false;
-  auto close_day = [&] {
-    today.cumulative = out.arms;
-    out.days.push_back(today);
-    today.exposures.assign(k, 0);
-    today.rewards.assign(k, 0);
+  void read(const Statement& st) {
+    Row& row = batch_[pending_];
+    const std::string_view arm_id = st.column_text_view(kArm);
+    row.arm = 0;
+    while (row.arm < k_ && request_.arm_ids[row.arm] != arm_id) ++row.arm;
+    if (row.arm == k_) return;  // the schema's foreign key makes this impossible
+    row.ts = st.column_int(kTs);
+    row.event = event_key(st.column_blob_view(kEvent));
+    if (rewards_.may_contain(row.event)) rewards_.by_event.prefetch(row.event);
+    const uint64_t unit = std::hash<std::string_view>()(st.column_text_view(kUnit));
+    row.unit_key = mix64(unit ^ (0x9e3779b97f4a7c15ULL * (row.arm + 1)));
+    units_.prefetch(row.unit_key);
+    const std::string_view variant_id = st.column_text_view(kVariant);
+    row.variant = variants_.index(variant_id);
+    if (request_.by != SegmentBy::kNone) {
+      row.segment = segment_of(st, variant_id);
+      row.group = static_cast<size_t>(row.segment) * k_ + row.arm;
+      row.segment_key = mix64(unit ^ (0x9e3779b97f4a7c15ULL * (row.group + 1)) ^ 0x5bd1e995ULL);
+      segment_units_.prefetch(row.segment_key);
+    }
+    if (++pending_ == kBatch) flush();
+  }
+
+  void finish() {
+    flush();
+    if (have_day_) close_day();
+    out_.segment_labels = segments_.names();
+    out_.segments.resize(out_.segment_labels.size() * k_);
+    for (size_t v = 0; v < variants_.size(); ++v) {
+      out_.variants.push_back({variants_.names()[v], variant_tallies_[v].exposures,
+                               variant_tallies_[v].rewards, variant_tallies_[v].sum_r2});
+    }
+    out_.peak_table_bytes = rewards_.by_event.memory_bytes() + units_.memory_bytes() +
+                            segment_units_.memory_bytes();
+  }
+
+  // The columns to select, in Column order; the segment column only when
+  // segmenting by it.
+  static std::string query_columns(SegmentBy by) {
+    std::string columns = "event_id, ts, arm_id, unit_id, variant_id";
+    if (by == SegmentBy::kDevice) columns += ", device";
+    if (by == SegmentBy::kCountry) columns += ", country";
+    if (by == SegmentBy::kHour) columns += ", hour";
+    return columns;
+  }
+
+ private:
+  enum Column { kEvent, kTs, kArm, kUnit, kVariant, kSegment };
+  static constexpr size_t kBatch = 64;
+
+  struct Row {
+    int64_t ts = 0;
+    size_t arm = 0;
+    Id128 event;
+    uint64_t unit_key = 0;
+    int variant = 0;
+    int segment = 0;
+    size_t group = 0;
+    uint64_t segment_key = 0;
   };
 
-  const std::hash<std::string_view> hash;
-  while (st.step()) {
-    const int64_t ts = st.column_int(1);
-    const std::string_view arm_id = st.column_text_view(2);
-    size_t arm = 0;
-    while (arm < k && request.arm_ids[arm] != arm_id) ++arm;
-    if (arm == k) continue;  // the schema's foreign key makes this impossible
-
-    const int64_t day = floor_day(ts);
-    if (!have_day) {
-      today.day = day;
-      have_day = true;
-      out.first_ts = ts;
-    } else if (day != today.day) {
-      close_day();
-      today.day = day;
+  int segment_of(const Statement& st, std::string_view variant_id) {
+    switch (request_.by) {
+      case SegmentBy::kDevice:
+      case SegmentBy::kCountry:
+        return segments_.index(st.is_null(kSegment) ? "(unknown)" : st.column_text_view(kSegment));
+      case SegmentBy::kHour:
+        return segments_.index(st.is_null(kSegment) ? std::string("(unknown)")
+                                                    : hour_bucket_label(st.column_int(kSegment),
+                                                                        request_.hour_bucket));
+      case SegmentBy::kVariant:
+        return segments_.index(variant_id);
+      case SegmentBy::kNone:
+        break;
     }
-    out.last_ts = ts;
+    return 0;
+  }
 
-    const auto exposure_id = static_cast<uint64_t>(st.column_int(0));
-    const double* found = rewards.empty() ? nullptr : rewards.find(mix64(exposure_id));
+  void flush() {
+    for (size_t i = 0; i < pending_; ++i) apply(batch_[i]);
+    pending_ = 0;
+  }
+
+  void close_day() {
+    today_.cumulative = out_.arms;
+    out_.days.push_back(today_);
+    today_.exposures.assign(k_, 0);
+    today_.rewards.assign(k_, 0);
+  }
+
+  void apply(const Row& row) {
+    const int64_t day = floor_day(row.ts);
+    if (!have_day_) {
+      today_.day = day;
+      have_day_ = true;
+      out_.first_ts = row.ts;
+    } else if (day != today_.day) {
+      close_day();
+      today_.day = day;
+    }
+    out_.last_ts = row.ts;
+
+    const double* found = rewards_.find(row.event);
     const double r = found ? *found : 0.0;
-    ++out.exposures;
-    out.rewards += r;
-    ++today.exposures[arm];
-    today.rewards[arm] += r;
+    if (found) {
+      ++out_.rewards_joined;
+      if (r != 0 && r != 1) out_.binary_metric = false;
+    }
+    ++out_.exposures;
+    out_.rewards += r;
+    ++today_.exposures[row.arm];
+    today_.rewards[row.arm] += r;
 
-    const uint64_t unit = hash(st.column_text_view(3));
-    UnitTotals& totals = units[mix64(unit ^ (0x9e3779b97f4a7c15ULL * (arm + 1)))];
-    out.arms[arm].add_exposure(totals.n, totals.y, r);
+    UnitTotals& totals = units_[row.unit_key];
+    out_.arms[row.arm].add_exposure(totals.n, totals.y, r);
     totals.n += 1;
     totals.y += r;
 
-    const std::string_view variant_id = st.column_text_view(4);
-    const int v = variants.index(variant_id);
-    if (static_cast<size_t>(v) == variant_exposures.size()) {
-      variant_exposures.push_back(0);
-      variant_sums.push_back({0, 0});
-    }
-    ++variant_exposures[v];
-    variant_sums[v][0] += r;
-    variant_sums[v][1] += r * r;
+    if (static_cast<size_t>(row.variant) == variant_tallies_.size()) variant_tallies_.push_back({});
+    VariantTally& v = variant_tallies_[row.variant];
+    ++v.exposures;
+    v.rewards += r;
+    v.sum_r2 += r * r;
 
-    if (request.by != SegmentBy::kNone) {
-      int segment = 0;
-      switch (request.by) {
-        case SegmentBy::kDevice:
-          segment = segments.index(st.is_null(5) ? "(unknown)" : st.column_text_view(5));
-          break;
-        case SegmentBy::kCountry:
-          segment = segments.index(st.is_null(6) ? "(unknown)" : st.column_text_view(6));
-          break;
-        case SegmentBy::kHour:
-          segment = segments.index(st.is_null(7) ? std::string("(unknown)")
-                                                 : hour_bucket_label(st.column_int(7),
-                                                                     request.hour_bucket));
-          break;
-        case SegmentBy::kVariant:
-          segment = segments.index(variant_id);
-          break;
-        case SegmentBy::kNone:
-          break;
-      }
-      const size_t group = static_cast<size_t>(segment) * k + arm;
-      if (group >= out.segments.size()) out.segments.resize(group / k * k + k);
-      UnitTotals& seg_totals =
-          segment_units[mix64(unit ^ (0x9e3779b97f4a7c15ULL * (group + 1)) ^ 0x5bd1e995ULL)];
-      out.segments[group].add_exposure(seg_totals.n, seg_totals.y, r);
-      seg_totals.n += 1;
-      seg_totals.y += r;
+    if (request_.by != SegmentBy::kNone) {
+      if (row.group >= out_.segments.size()) out_.segments.resize(row.group / k_ * k_ + k_);
+      UnitTotals& seg = segment_units_[row.segment_key];
+      out_.segments[row.group].add_exposure(seg.n, seg.y, r);
+      seg.n += 1;
+      seg.y += r;
     }
   }
-  if (have_day) close_day();
 
-  out.segment_labels = segments.names();
-  out.segments.resize(out.segment_labels.size() * k);
-  for (size_t v = 0; v < variants.names().size(); ++v) {
-    out.variants.push_back(
-        {variants.names()[v], variant_exposures[v], variant_sums[v][0], variant_sums[v][1]});
-  }
-  out.peak_table_bytes =
-      rewards.memory_bytes() + units.memory_bytes() + segment_units.memory_bytes();
+  const ScanRequest& request_;
+  const RewardIndex& rewards_;
+  ScanResult& out_;
+  const size_t k_;
+  FlatMap64<UnitTotals> units_{1 << 16};
+  FlatMap64<UnitTotals> segment_units_{1 << 4};
+  Labels segments_, variants_;
+  std::vector<VariantTally> variant_tallies_;  // variant_id left empty until finish()
+  DaySnapshot today_;
+  bool have_day_ = false;
+  std::array<Row, kBatch> batch_;
+  size_t pending_ = 0;
+};
+
+}  // namespace
+
+ScanResult scan_experiment(Ledger& ledger, const ScanRequest& request) {
+  ScanResult out;
+  const RewardIndex rewards = load_rewards(ledger, request.metric);
+  Statement st = ledger.db().prepare("SELECT " + Scanner::query_columns(request.by) +
+                                     " FROM exposures WHERE experiment_id = ?1 AND ts >= ?2 "
+                                     "AND ts < ?3 ORDER BY ts");
+  st.bind_all(request.experiment_id, request.since_ms, request.until_ms);
+  Scanner scanner(request, rewards, out);
+  while (st.step()) scanner.read(st);
+  scanner.finish();
   return out;
 }
 

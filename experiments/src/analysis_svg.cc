@@ -40,7 +40,7 @@ std::string tick_label(double v, double step, bool percent, bool signed_) {
   const int digits = std::max(0, static_cast<int>(std::ceil(-std::log10(unit) + 1e-9)));
   if (std::fabs(v) < step * 1e-6) v = 0;
   std::string s = format_fixed(percent ? v * 100 : v, digits);
-  if (signed_ && v > 0) s = "+" + s;
+  if (signed_ && v > 0) s.insert(s.begin(), '+');
   return percent ? s + "%" : s;
 }
 
@@ -182,7 +182,7 @@ std::string svg_line_chart(const std::vector<std::string>& x_labels,
         pen_down = false;
         continue;
       }
-      path += (pen_down ? "L" : "M") + num(x(i)) + "," + num(y(s.y[i])) + " ";
+      path.append(pen_down ? "L" : "M").append(num(x(i))).append(",").append(num(y(s.y[i]))).append(" ");
       pen_down = true;
     }
     if (!path.empty()) {

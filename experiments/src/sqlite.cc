@@ -172,10 +172,15 @@ std::optional<std::string> Statement::column_optional_text(int column) const {
 }
 
 std::vector<uint8_t> Statement::column_blob(int column) const {
+  std::span<const uint8_t> view = column_blob_view(column);
+  return {view.begin(), view.end()};
+}
+
+std::span<const uint8_t> Statement::column_blob_view(int column) const {
   const auto* data = static_cast<const uint8_t*>(sqlite3_column_blob(stmt_, column));
   int size = sqlite3_column_bytes(stmt_, column);
   if (data == nullptr || size <= 0) return {};
-  return {data, data + size};
+  return {data, static_cast<size_t>(size)};
 }
 
 // Database -------------------------------------------------------------------

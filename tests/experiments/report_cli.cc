@@ -126,6 +126,15 @@ TEST_F(ReportCli, CsvReportToFile) {
   expect_no_nan(csv);
 }
 
+TEST_F(ReportCli, OutToAMissingFolderFailsCleanly) {
+  two_arm_experiment();
+  const std::string out = (f.dir / "no-such-folder" / "report.html").string();
+  CommandResult r = report({"e1", "--format", "html", "--out", out});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("cannot write"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(out));
+}
+
 TEST_F(ReportCli, UnknownExperiment) {
   f.add_title("t1", 1);
   CommandResult r = report({"nope"});

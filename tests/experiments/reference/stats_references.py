@@ -237,3 +237,42 @@ for name, n, y, R, V in [("control", [1, 3, 2, 5, 1, 4, 2, 7], [0, 1, 0, 2, 1, 1
     centre = (R + zq**2 / (2 * neff)) / (1 + zq**2 / neff)
     half = zq / (1 + zq**2 / neff) * math.sqrt(R * (1 - R) / neff + zq**2 / (4 * neff**2))
     print(f"{name}: n_eff={neff:.12f} wilson=({centre - half:.12f}, {centre + half:.12f})")
+
+section("Off-policy report fixture: DR with the documented cross-fitted cell-mean model")
+# (exposure id, logged variant, device, reward, propensity); candidates v1, v2, v3
+# everywhere; target policy fixed:v2. Odd ids are scored with the model fitted
+# on even ids and vice versa; q(v, d) = (S_vd + 10 q(v)) / (N_vd + 10),
+# q(v) = (S_v + 10 g) / (N_v + 10), g = overall mean of the half.
+log = [(1, "v1", "tv", 1, 0.5), (2, "v2", "tv", 1, 0.25), (3, "v2", "mobile", 0, 0.25),
+       (4, "v3", "mobile", 1, 0.25), (5, "v2", "tv", 1, 0.25), (6, "v1", "mobile", 0, 0.5),
+       (7, "v3", "tv", 0, 0.25), (8, "v2", "mobile", 1, 0.25), (9, "v1", "tv", 0, 0.5),
+       (10, "v2", "tv", 0, 0.25)]
+M = 10
+
+
+def fit(rows):
+    g = sum(r[3] for r in rows) / len(rows)
+    def q(v, d):
+        nv = sum(1 for r in rows if r[1] == v); sv = sum(r[3] for r in rows if r[1] == v)
+        qv = (sv + M * g) / (nv + M)
+        nc = sum(1 for r in rows if r[1] == v and r[2] == d)
+        sc = sum(r[3] for r in rows if r[1] == v and r[2] == d)
+        return (sc + M * qv) / (nc + M)
+    return q
+
+
+q_even = fit([r for r in log if r[0] % 2 == 0])
+q_odd = fit([r for r in log if r[0] % 2 == 1])
+ips_terms, dr_terms, w_all = [], [], []
+for (i, v, d, r, p) in log:
+    q = q_even if i % 2 == 1 else q_odd
+    w = (1.0 if v == "v2" else 0.0) / p
+    w_all.append(w)
+    ips_terms.append(w * r)
+    dr_terms.append(q("v2", d) + w * (r - q(v, d)))
+n = len(log)
+ips = sum(ips_terms) / n
+dr = sum(dr_terms) / n
+dr_se = np.std(dr_terms, ddof=1) / math.sqrt(n)
+snips = sum(ips_terms) / sum(w_all)
+print(f"ips={ips:.12f} snips={snips:.12f} dr={dr:.12f} dr_se={dr_se:.12f}")

@@ -77,6 +77,7 @@ class Statement {
   std::optional<int64_t> column_optional_int(int column) const;
   std::optional<std::string> column_optional_text(int column) const;
   std::vector<uint8_t> column_blob(int column) const;
+  std::span<const uint8_t> column_blob_view(int column) const;  // valid until next step
 
   // Steps once and maps the row with from_row (nullopt when there is none);
   // the statement is reset either way.
