@@ -8,5 +8,8 @@
 namespace keyart::cli {
 
 int cmd_init(Args args);
+int cmd_title(Args args);
+int cmd_cast(Args args);
+int cmd_experiment(Args args);
 
 }  // namespace keyart::cli
