@@ -96,6 +96,10 @@ json to_json(const FeatureRecord& r) {
   }
   json points = json::array();
   for (const auto& p : r.fingerprint.points) points.push_back({p[0], p[1]});
+  json near_duplicates = json::array();
+  for (const auto& d : r.near_duplicates) {
+    near_duplicates.push_back({{"variant_id", d.variant_id}, {"kind", d.kind}});
+  }
   return json{
       {"extractor_version", r.extractor_version},
       {"image",
@@ -140,6 +144,7 @@ json to_json(const FeatureRecord& r) {
         {"points", points},
         {"descriptors", hex_bytes(r.fingerprint.descriptors)}}},
       {"arm_features", arm_features_json(r.arm)},
+      {"near_duplicates", near_duplicates},
   };
 }
 
@@ -233,6 +238,12 @@ FeatureRecord record_from_json(const json& j) {
     r.arm.face_area = arm.at("face_area").get<double>();
     r.arm.text_area = arm.at("text_area").get<double>();
     r.arm.colorfulness = arm.at("colorfulness").get<double>();
+    if (j.contains("near_duplicates")) {
+      for (const json& d : j.at("near_duplicates")) {
+        r.near_duplicates.push_back(
+            {d.at("variant_id").get<std::string>(), d.at("kind").get<std::string>()});
+      }
+    }
   } catch (const json::exception& e) {
     throw std::invalid_argument(std::string("malformed feature record: ") + e.what());
   }

@@ -101,6 +101,13 @@ struct ArmFeatures {
   double colorfulness = 0;
 };
 
+// Set by the uploader, not the extractor: an earlier variant of the same
+// title that this image nearly repeats (near_duplicate.h).
+struct NearDuplicate {
+  std::string variant_id;
+  std::string kind;  // copy | crop
+};
+
 struct FeatureRecord {
   std::string extractor_version = kExtractorVersion;
   ImageInfo image;
@@ -116,6 +123,7 @@ struct FeatureRecord {
   Composition composition;
   Fingerprint fingerprint;
   ArmFeatures arm;
+  std::vector<NearDuplicate> near_duplicates;
 };
 
 nlohmann::json to_json(const FeatureRecord& record);
