@@ -8,13 +8,27 @@
 
 namespace keyart::artwork {
 
-cv::Mat decode_image(std::span<const uint8_t> bytes, const ImageLimits& limits, ImageInfo* info) {
+cv::Mat decode_image(std::span<const uint8_t> bytes, const ImageLimits& limits, ImageInfo* info,
+                     int reduce_to, double* scale) {
   ImageInfo probed = probe_image(bytes, limits);
   if (info) *info = probed;
+  int factor = 1, flags = cv::IMREAD_COLOR;
+  if (reduce_to > 0 && probed.format == "jpeg") {
+    int longest = std::max(probed.width, probed.height);
+    for (int f : {8, 4, 2}) {
+      if (longest / f >= reduce_to) {
+        factor = f;
+        break;
+      }
+    }
+    if (factor == 2) flags = cv::IMREAD_REDUCED_COLOR_2;
+    if (factor == 4) flags = cv::IMREAD_REDUCED_COLOR_4;
+    if (factor == 8) flags = cv::IMREAD_REDUCED_COLOR_8;
+  }
   cv::Mat image;
   try {
     cv::Mat buffer(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<uint8_t*>(bytes.data()));
-    image = cv::imdecode(buffer, cv::IMREAD_COLOR);
+    image = cv::imdecode(buffer, flags);
   } catch (const cv::Exception& e) {
     throw ArtworkError(Refusal::kCorrupt, "damaged " + probed.format + ": the decoder failed (" +
                                               e.err + "): re-export the file");
@@ -24,8 +38,9 @@ cv::Mat decode_image(std::span<const uint8_t> bytes, const ImageLimits& limits, 
                        "damaged " + probed.format + ": the decoder could not read the pixels: re-export the file");
   }
   // EXIF orientation may swap the sides; anything else means the header lied.
-  bool same = image.cols == probed.width && image.rows == probed.height;
-  bool swapped = image.cols == probed.height && image.rows == probed.width;
+  auto reduced = [factor](int side) { return (side + factor - 1) / factor; };
+  bool same = image.cols == reduced(probed.width) && image.rows == reduced(probed.height);
+  bool swapped = image.cols == reduced(probed.height) && image.rows == reduced(probed.width);
   if (!same && !swapped) {
     throw ArtworkError(Refusal::kCorrupt, "damaged " + probed.format + ": header says " +
                                               std::to_string(probed.width) + "x" +
@@ -33,10 +48,8 @@ cv::Mat decode_image(std::span<const uint8_t> bytes, const ImageLimits& limits, 
                                               std::to_string(image.cols) + "x" +
                                               std::to_string(image.rows));
   }
-  if (info) {
-    info->width = image.cols;
-    info->height = image.rows;
-  }
+  if (info && swapped && !same) std::swap(info->width, info->height);
+  if (scale) *scale = 1.0 / factor;
   return image;
 }
 

@@ -67,18 +67,22 @@ struct Extractor::Impl {
     return *descriptor;
   }
 
-  void identify(const cv::Mat& image, const std::vector<DetectedFace>& detected,
+  // image: the decoded pixels, at image_scale x the original size.
+  void identify(const cv::Mat& image, double image_scale, const std::vector<DetectedFace>& detected,
                 const CastGallery& cast, FeatureRecord& r);
 };
 
-void Extractor::Impl::identify(const cv::Mat& image, const std::vector<DetectedFace>& detected,
-                               const CastGallery& cast, FeatureRecord& r) {
+void Extractor::Impl::identify(const cv::Mat& image, double image_scale,
+                               const std::vector<DetectedFace>& detected, const CastGallery& cast,
+                               FeatureRecord& r) {
   r.cast.identified = true;
   int matched = 0;
   for (size_t i = 0; i < detected.size() && matched < options.max_identified_faces; ++i) {
     if (detected[i].box.width < options.min_identify_face_px) continue;
     ++matched;
-    auto descriptor = descriptor_net().compute(image, detected[i].landmarks);
+    auto landmarks = detected[i].landmarks;
+    for (auto& p : landmarks) p *= image_scale;
+    auto descriptor = descriptor_net().compute(image, landmarks);
     auto nearest = nearest_cast_member(cast, descriptor);
     if (!nearest) continue;
     r.faces[i].distance = r4(nearest->distance);
@@ -125,11 +129,16 @@ const ExtractorOptions& Extractor::options() const { return impl_->options; }
 
 FeatureRecord Extractor::extract(std::span<const uint8_t> bytes, const CastGallery* cast) {
   FeatureRecord r;
-  cv::Mat image = decode_image(bytes, impl_->options.limits, &r.image);
+  // A large JPEG is decoded at a reduced scale, never below 1.5x the working
+  // size (so face chips keep their detail); coordinates stay in original pixels.
+  double decode_scale = 1.0;
+  cv::Mat image = decode_image(bytes, impl_->options.limits, &r.image,
+                               impl_->options.detect_long_side * 3 / 2, &decode_scale);
   r.bytes = bytes.size();
   try {
-    double scale = 1.0;
-    cv::Mat working = fit_long_side(image, impl_->options.detect_long_side, &scale);
+    double fit_scale = 1.0;
+    cv::Mat working = fit_long_side(image, impl_->options.detect_long_side, &fit_scale);
+    double scale = decode_scale * fit_scale;  // original pixels -> working pixels
 
     auto detected = impl_->detector.detect_scaled(working, scale);
     std::stable_sort(detected.begin(), detected.end(), [](const auto& a, const auto& b) {
@@ -137,7 +146,7 @@ FeatureRecord Extractor::extract(std::span<const uint8_t> bytes, const CastGalle
     });
     double total_area = 0, best_center = 1e9;
     for (size_t i = 0; i < detected.size(); ++i) {
-      r.faces.push_back(make_face(detected[i], image.cols, image.rows));
+      r.faces.push_back(make_face(detected[i], r.image.width, r.image.height));
       total_area += r.faces.back().area;
       double d = std::hypot(r.faces.back().center_x - 0.5, r.faces.back().center_y - 0.5);
       if (d < best_center) {
@@ -153,7 +162,7 @@ FeatureRecord Extractor::extract(std::span<const uint8_t> bytes, const CastGalle
         r.dominant_face = 0;
       }
     }
-    if (cast && cast->has_descriptors()) impl_->identify(image, detected, *cast, r);
+    if (cast && cast->has_descriptors()) impl_->identify(image, decode_scale, detected, *cast, r);
 
     std::vector<cv::Rect2d> working_faces;
     for (const auto& d : detected) {

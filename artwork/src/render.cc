@@ -133,7 +133,7 @@ std::vector<uint8_t> render_contact_sheet(const std::vector<SheetTile>& tiles, c
     cv::Point origin(pad + col * cell_w, header + row * cell_h);
     cv::Mat tile;
     try {
-      tile = letterbox(decode_image(tiles[i].image_bytes, limits, nullptr), thumb);
+      tile = letterbox(decode_image(tiles[i].image_bytes, limits, nullptr, thumb.width), thumb);
     } catch (const ArtworkError&) {
       tile = cv::Mat(thumb, CV_8UC3, kPaper);
       label(tile, "image unavailable", cv::Point(10, 90), 0.6, kUnknown);

@@ -3,6 +3,9 @@
 // on the negatives, the dominant face and the identities as labelled.
 #include <gtest/gtest.h>
 
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
 #include "artwork_data.h"
 #include "keyart/artwork/errors.h"
 
@@ -155,6 +158,33 @@ TEST(CastIdentification, HeadshotNeedsExactlyOneFace) {
   }
   auto d = shared_extractor().headshot_descriptor(read_bytes(artwork_data() / "bad" / "jpeg_named.png"));
   EXPECT_EQ(d.size(), 128u);
+}
+
+}  // namespace
+}  // namespace keyart::testing
+
+namespace keyart::testing {
+namespace {
+
+// A large JPEG is decoded at reduced scale; faces, identities and boxes must
+// come out as for the original, in the large image's pixels.
+TEST(Faces, LargeJpegGivesTheSameFacesInItsOwnPixels) {
+  cv::Mat image = cv::imread((artwork_data() / "posters" / "p01_two_leads.jpg").string()), big;
+  cv::resize(image, big, cv::Size(2560, 1440), 0, 0, cv::INTER_CUBIC);
+  std::vector<uint8_t> bytes;
+  cv::imencode(".jpg", big, bytes, {cv::IMWRITE_JPEG_QUALITY, 92});
+  auto gallery = people_gallery();
+  auto small = shared_extractor().extract(read_bytes(artwork_data() / "posters" / "p01_two_leads.jpg"), &gallery);
+  auto large = shared_extractor().extract(bytes, &gallery);
+  EXPECT_EQ(large.image.width, 2560);
+  EXPECT_EQ(large.image.height, 1440);
+  ASSERT_EQ(large.faces.size(), small.faces.size());
+  for (size_t i = 0; i < small.faces.size(); ++i) {
+    for (int k = 0; k < 4; ++k) EXPECT_NEAR(large.faces[i].box[k], 2 * small.faces[i].box[k], 12.0) << i;
+    EXPECT_NEAR(large.faces[i].area, small.faces[i].area, 0.01);
+    EXPECT_EQ(large.faces[i].actor_id, small.faces[i].actor_id);
+  }
+  EXPECT_EQ(large.arm.featured_actor, "frl_004");
 }
 
 }  // namespace

@@ -3,10 +3,11 @@
 //         re-encoded, resized or lightly retouched;
 //   crop  ORB keypoints (500 per image at 512 px) match (Hamming, ratio test
 //         0.8) and >= 20 of them agree on one similarity transform (RANSAC,
-//         3 % of the long side), their hull covering >= 8 % of one image:
+//         3 % of the long side), their hull covering >= 5 % of one image:
 //         one image is a cut of the other (or both are cuts of one picture).
 // Two posters that merely share a face photo match on a few points of the
-// face only (at most 18 inliers and 5 % coverage on the shared test set).
+// face only: at most 18 consistent matches between any two different test
+// posters, where 20 are needed.
 #pragma once
 
 #include <string>
