@@ -1,5 +1,6 @@
 #include "fingerprint.h"
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 #include <opencv2/calib3d.hpp>
@@ -18,7 +19,7 @@ constexpr int kOrbSide = 512;
 constexpr int kOrbFeatures = 500;
 constexpr int kCopyMaxBits = 10;
 constexpr double kRatio = 0.8;
-constexpr int kMinInliers = 20;
+constexpr int kMinInliers = 15;
 constexpr double kMinCoverage = 0.05;
 constexpr double kRansacShare = 0.03;
 
@@ -118,20 +119,26 @@ DuplicateCheck compare_fingerprints(const Fingerprint& a, const Fingerprint& b) 
     return check;
   }
   if (a.points.size() < 2 || b.points.size() < 2) return check;
-  std::vector<Nearest2> nearest;
-  nearest2_any(a, b, nearest);
+  // Matches that pass the ratio test both ways and pick each other
+  // (cross-checked), so the verdict does not depend on the argument order.
+  std::vector<Nearest2> ab, ba;
+  nearest2_any(a, b, ab);
+  nearest2_any(b, a, ba);
+  auto distinctive = [](const Nearest2& n) {
+    return n.best >= 0 && n.second_distance < (1 << 30) && n.best_distance < kRatio * n.second_distance;
+  };
   std::vector<cv::Point2f> pa, pb;
   auto points_a = to_points(a.points), points_b = to_points(b.points);
-  for (size_t i = 0; i < nearest.size(); ++i) {
-    const Nearest2& n = nearest[i];
-    if (n.best >= 0 && n.second_distance < (1 << 30) && n.best_distance < kRatio * n.second_distance) {
-      pa.push_back(points_a[i]);
-      pb.push_back(points_b[static_cast<size_t>(n.best)]);
-    }
+  for (size_t i = 0; i < ab.size(); ++i) {
+    if (!distinctive(ab[i])) continue;
+    const Nearest2& back = ba[static_cast<size_t>(ab[i].best)];
+    if (!distinctive(back) || back.best != static_cast<int>(i)) continue;
+    pa.push_back(points_a[i]);
+    pb.push_back(points_b[static_cast<size_t>(ab[i].best)]);
   }
   if (static_cast<int>(pa.size()) < kMinInliers) return check;
   std::vector<uint8_t> mask;
-  double threshold = kRansacShare * std::max(b.width, b.height);
+  double threshold = kRansacShare * std::max({a.width, a.height, b.width, b.height});
   cv::Mat transform =
       cv::estimateAffinePartial2D(pa, pb, mask, cv::RANSAC, threshold, 2000, 0.995, 10);
   if (transform.empty()) return check;
