@@ -1,8 +1,34 @@
 #include "keyart/experiments/events.h"
 
+#include <array>
+
+#include "keyart/engine/event_id.h"
+
 namespace keyart::experiments {
 
 namespace {
+
+// Event ids are 32 hex digits in the API and 16 bytes in the ledger.
+std::optional<engine::EventId> event_id_bytes(std::string_view hex) {
+  engine::EventId id;
+  if (!engine::parse_event_id(hex, id)) return std::nullopt;
+  return id;
+}
+
+std::span<const uint8_t> as_span(const engine::EventId& id) { return {id.data(), id.size()}; }
+
+std::string event_id_hex(const Statement& st, int column) {
+  std::vector<uint8_t> blob = st.column_blob(column);
+  if (blob.size() != 16) return {};
+  engine::EventId id;
+  std::copy(blob.begin(), blob.end(), id.begin());
+  return engine::to_hex(id);
+}
+
+LedgerError bad_event_id(std::string_view hex) {
+  return LedgerError(ErrorKind::kInvalid,
+                     "event id '" + std::string(hex.substr(0, 64)) + "' is not 32 hex digits");
+}
 
 constexpr const char* kInsertExposure =
     "INSERT INTO exposures (event_id, ts, experiment_id, arm_id, unit_id, title_id, variant_id, "
@@ -21,7 +47,7 @@ constexpr const char* kExposureColumns =
 StoredExposure exposure_from_row(const Statement& st) {
   StoredExposure e;
   e.exposure_id = st.column_int(0);
-  e.event_id = st.column_text(1);
+  e.event_id = event_id_hex(st, 1);
   e.ts = st.column_int(2);
   e.experiment_id = st.column_optional_text(3);
   e.arm_id = st.column_optional_text(4);
@@ -43,7 +69,7 @@ StoredExposure exposure_from_row(const Statement& st) {
 StoredReward reward_from_row(const Statement& st) {
   StoredReward r;
   r.reward_id = st.column_int(0);
-  r.event_id = st.column_text(1);
+  r.event_id = event_id_hex(st, 1);
   r.kind = st.column_text(2);
   r.value = st.column_double(3);
   r.ts = st.column_int(4);
@@ -67,7 +93,9 @@ BatchResult EventWriter::write(std::span<const Exposure> exposures,
     const Exposure& e = exposures[i];
     Statement& st = insert_exposure_;
     try {
-      st.bind_static(1, e.event_id)
+      auto id = event_id_bytes(e.event_id);
+      if (!id) throw bad_event_id(e.event_id);
+      st.bind_blob(1, as_span(*id))
           .bind(2, e.ts)
           .bind_static(3, e.experiment_id)
           .bind_static(4, e.arm_id)
@@ -103,12 +131,15 @@ BatchResult EventWriter::write(std::span<const Exposure> exposures,
     const Reward& r = rewards[i];
     Statement& st = insert_reward_;
     try {
-      st.bind_static(1, r.event_id).bind_static(2, r.kind).bind(3, r.value).bind(4, r.ts);
+      auto id = event_id_bytes(r.event_id);
+      if (!id) throw bad_event_id(r.event_id);
+      st.bind_blob(1, as_span(*id)).bind_static(2, r.kind).bind(3, r.value).bind(4, r.ts);
       st.run();
       if (ledger_.db().changes() == 1) {
         ++result.rewards_written;
       } else {
         ++result.rewards_duplicate;
+        result.duplicate_rewards.push_back(i);
       }
     } catch (const LedgerError& error) {
       st.reset();
@@ -161,16 +192,20 @@ size_t for_each_reward(Ledger& ledger, int64_t after_reward_id,
 }
 
 std::optional<StoredExposure> find_exposure(Ledger& ledger, std::string_view event_id) {
+  auto id = event_id_bytes(event_id);
+  if (!id) return std::nullopt;
   Statement& st = ledger.db().cached(std::string(kExposureColumns) + "WHERE event_id = ?");
-  st.bind(1, event_id);
+  st.bind_blob(1, as_span(*id));
   return st.one(exposure_from_row);
 }
 
 std::vector<StoredReward> rewards_for_event(Ledger& ledger, std::string_view event_id) {
+  auto id = event_id_bytes(event_id);
+  if (!id) return {};
   Statement& st = ledger.db().cached(
       "SELECT reward_id, event_id, kind, value, ts FROM rewards WHERE event_id = ? "
       "ORDER BY reward_id");
-  st.bind(1, event_id);
+  st.bind_blob(1, as_span(*id));
   return st.all(reward_from_row);
 }
 

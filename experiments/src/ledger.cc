@@ -98,6 +98,9 @@ Ledger Ledger::open(const std::string& path, const LedgerOptions& options) {
                                      : "PRAGMA synchronous = NORMAL");
   }
   db.exec("PRAGMA foreign_keys = ON");
+  // Up to 64 MiB of page cache (allocated as used): index pages of large
+  // ledgers stay in memory for batch writes and report scans.
+  db.exec("PRAGMA cache_size = -65536");
   return Ledger(std::move(db), options.read_only, version);
 }
 

@@ -22,7 +22,7 @@
 namespace keyart::experiments {
 
 struct Exposure {
-  std::string event_id;  // 32 lower-case hex digits
+  std::string event_id;  // 32 hex digits (16 bytes in the ledger)
   int64_t ts = 0;        // Unix ms
   std::optional<std::string> experiment_id, arm_id;
   std::string unit_id;
@@ -55,6 +55,7 @@ struct BatchResult {
   size_t exposures_written = 0;
   size_t rewards_written = 0;
   size_t rewards_duplicate = 0;
+  std::vector<size_t> duplicate_rewards;  // their positions in the input span
   std::vector<Rejected> rejected;
 };
 
