@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -20,6 +21,7 @@
 #include "keyart/experiments/catalog.h"
 #include "keyart/experiments/errors.h"
 #include "keyart/experiments/file_store.h"
+#include "keyart/experiments/variant_stats.h"
 #include "upload_progress.h"
 
 namespace keyart::cli {
@@ -375,7 +377,8 @@ int variant_inspect(Args args) {
 
 int variant_sheet(Args args) {
   Subcommand cmd("variant sheet", "--title T --out FILE.png [--all]",
-                 "Draws a contact sheet of a title's variants with their key features.");
+                 "Draws a contact sheet of a title's variants with their key features and,\n"
+                 "once they have been shown, their click-through rates from the event log.");
   cmd.with_db();
   cmd.add_options()("title", po::value<std::string>()->required(), "title id")(
       "out", po::value<std::string>()->required(), "PNG file to write")(
@@ -386,11 +389,20 @@ int variant_sheet(Args args) {
   auto t = experiments::get_title(ledger, title);
   auto variants = experiments::list_variants(ledger, title, cmd.has("all"));
   if (variants.empty()) throw CommandError("title '" + title + "' has no variants to show: upload some first");
+  std::map<std::string, experiments::VariantClicks> clicks;
+  for (auto& c : experiments::variant_click_counts(ledger, title)) clicks[c.variant_id] = c;
   std::vector<artwork::SheetTile> tiles;
   for (const auto& v : variants) {
     artwork::SheetTile tile;
     tile.image_bytes = stored_image(ledger, v);
     tile.heading = v.variant_id + (v.status == "retired" ? " (retired)" : "");
+    if (auto it = clicks.find(v.variant_id); it != clicks.end() && it->second.exposures > 0) {
+      std::ostringstream ctr;
+      ctr << std::fixed << std::setprecision(2) << "   CTR "
+          << 100.0 * static_cast<double>(it->second.clicks) / static_cast<double>(it->second.exposures) << "% of "
+          << it->second.exposures;
+      tile.heading += ctr.str();
+    }
     if (auto r = stored_record(ledger, v.variant_id)) {
       tile.lines.push_back(r->arm.style + ", " + r->arm.color + ", " + std::to_string(r->arm.n_faces) + " face(s)");
       tile.lines.push_back("featured: " + r->arm.featured_actor);
