@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <random>
 
 #include "artwork_data.h"
 #include "keyart/artwork/errors.h"
@@ -105,6 +107,44 @@ TEST(ImageProbe, MessagesNameTheProblemAndTheFix) {
     EXPECT_NE(std::string(e.what()).find("30000x30000"), std::string::npos) << e.what();
     EXPECT_STREQ(artwork::refusal_name(e.reason()), "too_large");
   }
+}
+
+}  // namespace
+}  // namespace keyart::testing
+
+namespace keyart::testing {
+namespace {
+
+// Damaged files (random bytes overwritten inside real JPEG, PNG and WebP
+// files, or the files cut anywhere) are either analysed or refused with an
+// ArtworkError: no other exception, no crash.
+TEST(ImageProbe, DamagedFilesAreAnalysedOrRefusedNeverCrash) {
+  cv::Mat image = cv::imread((artwork_data() / "posters" / "p03_lineup4.jpg").string()), small;
+  cv::resize(image, small, cv::Size(320, 180), 0, 0, cv::INTER_AREA);
+  std::mt19937 rng(12345);
+  int refused = 0, analysed = 0;
+  for (const std::string ext : {".jpg", ".png", ".webp"}) {
+    std::vector<uint8_t> clean;
+    cv::imencode(ext, small, clean);
+    for (int trial = 0; trial < 50; ++trial) {
+      std::vector<uint8_t> bytes = clean;
+      if (trial % 4 == 3) {
+        bytes.resize(std::uniform_int_distribution<size_t>(0, clean.size() - 1)(rng));
+      } else {
+        std::uniform_int_distribution<size_t> at(0, bytes.size() - 1);
+        for (int k = 0; k < 1 + trial % 16; ++k) bytes[at(rng)] = static_cast<uint8_t>(rng());
+      }
+      try {
+        shared_extractor().extract(bytes);
+        ++analysed;
+      } catch (const artwork::ArtworkError& e) {
+        EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos);
+        ++refused;
+      }
+    }
+  }
+  EXPECT_EQ(analysed + refused, 150);
+  EXPECT_GT(refused, 0);
 }
 
 }  // namespace
