@@ -147,7 +147,7 @@ ImageInfo probe_webp(Bytes b, const ImageLimits& limits) {
 
 ImageInfo probe_bmp(Bytes b, const ImageLimits& limits) {
   ImageInfo info{"bmp", 0, 0};
-  if (b.size() < 30) truncated("BMP", "it ends inside its header");
+  if (b.size() < 54) truncated("BMP", "it ends inside its header");
   uint32_t dib = le32(b, 14);
   if (dib < 40) refuse(Refusal::kUnsupportedFormat, "old OS/2 BMP headers are not supported: save as PNG");
   auto width = static_cast<int32_t>(le32(b, 18));

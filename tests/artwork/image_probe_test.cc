@@ -149,3 +149,26 @@ TEST(ImageProbe, DamagedFilesAreAnalysedOrRefusedNeverCrash) {
 
 }  // namespace
 }  // namespace keyart::testing
+
+namespace keyart::testing {
+namespace {
+
+// Every prefix of a valid file of each format is refused (or, for the full
+// file, accepted) without reading past the end (run under ASan in CI builds
+// with KEYART_SANITIZE).
+TEST(ImageProbe, EveryPrefixOfTheHeadersIsHandled) {
+  cv::Mat image(40, 60, CV_8UC3, cv::Scalar(10, 120, 200));
+  for (const std::string ext : {".jpg", ".png", ".webp", ".bmp"}) {
+    std::vector<uint8_t> bytes;
+    cv::imencode(ext, image, bytes);
+    size_t limit = std::min<size_t>(bytes.size(), 400);
+    for (size_t n = 0; n < limit; ++n) {
+      std::vector<uint8_t> prefix(bytes.begin(), bytes.begin() + static_cast<long>(n));
+      EXPECT_THROW(artwork::probe_image(prefix), artwork::ArtworkError) << ext << " " << n;
+    }
+    EXPECT_EQ(artwork::probe_image(bytes).width, 60) << ext;
+  }
+}
+
+}  // namespace
+}  // namespace keyart::testing
