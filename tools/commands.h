@@ -8,5 +8,6 @@
 namespace keyart::cli {
 
 int cmd_init(Args args);
+int cmd_sim(Args args);
 
 }  // namespace keyart::cli

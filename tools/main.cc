@@ -18,6 +18,7 @@ struct Group {
 const std::vector<Group>& groups() {
   static const std::vector<Group> table = {
       {"init", "create (or upgrade) a ledger", cmd_init},
+      {"sim", "simulate bandit policies over a workload", cmd_sim},
   };
   return table;
 }
