@@ -21,6 +21,7 @@ const std::vector<Group>& groups() {
       {"title", "add, list and show titles", cmd_title},
       {"cast", "add cast members with reference headshots; list a cast", cmd_cast},
       {"experiment", "create, list, show, start and stop experiments", cmd_experiment},
+      {"sim", "simulate bandit policies over a workload", cmd_sim},
   };
   return table;
 }
