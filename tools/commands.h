@@ -12,5 +12,6 @@ int cmd_title(Args args);
 int cmd_cast(Args args);
 int cmd_experiment(Args args);
 int cmd_sim(Args args);
+int cmd_serve(Args args);
 
 }  // namespace keyart::cli

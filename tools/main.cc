@@ -22,6 +22,7 @@ const std::vector<Group>& groups() {
       {"cast", "add cast members with reference headshots; list a cast", cmd_cast},
       {"experiment", "create, list, show, start and stop experiments", cmd_experiment},
       {"sim", "simulate bandit policies over a workload", cmd_sim},
+      {"serve", "serve decide/reward over HTTP", cmd_serve},
   };
   return table;
 }
