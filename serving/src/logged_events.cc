@@ -1,17 +1,77 @@
 #include "logged_events.h"
 
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 namespace keyart::serving {
 
+namespace {
+
+// JSON text written directly (this runs once per decision): strings escaped
+// per RFC 8259, numbers with 17 significant digits so they read back exactly.
+void append_string(std::string& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (unsigned char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out += kHex[c >> 4];
+          out += kHex[c & 15];
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  out += '"';
+}
+
+void append_features(std::string& out, const engine::NamedFeatures& features) {
+  out += '{';
+  bool first = true;
+  for (const auto& v : features.values()) {
+    if (!first) out += ',';
+    first = false;
+    append_string(out, v.name);
+    out += ':';
+    if (v.is_text) {
+      append_string(out, v.text);
+    } else {
+      char buf[32];
+      int n = std::snprintf(buf, sizeof buf, "%.17g", v.number);
+      out.append(buf, static_cast<size_t>(n));
+    }
+  }
+  out += '}';
+}
+
+}  // namespace
+
 void describe_request(const DecisionRecord& r, experiments::Exposure& e) {
-  nlohmann::json context = r.context->to_json();
-  nlohmann::json doc = {{"context", context}, {"user", r.user->to_json()}};
-  if (r.decision->repeat) doc["repeat_of"] = engine::to_hex(r.decision->repeat_of);
-  e.context_json = doc.dump();
-  nlohmann::json ids = nlohmann::json::array();
-  for (const auto* v : r.candidates) ids.push_back(v->id);
-  e.candidates_json = ids.dump();
+  std::string& doc = e.context_json;
+  doc.clear();
+  doc += "{\"context\":";
+  append_features(doc, *r.context);
+  doc += ",\"user\":";
+  append_features(doc, *r.user);
+  if (r.decision->repeat) {
+    doc += ",\"repeat_of\":";
+    append_string(doc, engine::to_hex(r.decision->repeat_of));
+  }
+  doc += '}';
+  std::string& ids = e.candidates_json;
+  ids = "[";
+  for (const auto* v : r.candidates) {
+    if (ids.size() > 1) ids += ',';
+    append_string(ids, v->id);
+  }
+  ids += ']';
   if (const auto* device = r.context->find("device"); device && device->is_text) {
     e.device = device->text;
   }

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <future>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "keyart/experiments/events.h"
 #include "serving/serving_fixture.h"
@@ -60,6 +61,22 @@ TEST(Service, DecisionIsRecordedWithItsPropensity) {
   EXPECT_EQ(row->candidates_json, R"(["t1-v1","t1-v2","t1-v3"])");
   EXPECT_NE(row->context_json.find("actor_a2"), std::string::npos);
   EXPECT_EQ(row->policy, d.policy);
+}
+
+TEST(Service, LoggedContextIsExactJson) {
+  ServingFixture f;
+  auto service = Service::open(f.options());
+  DecideRequest req = ServingFixture::request("u1", "t2", T0);
+  req.context.set("page", "row \"Top\"\n\t<10>\\ \x01");
+  req.user.set("weight", 0.1 + 0.2);
+  DecideResult d = service->decide(req);
+  service->shutdown();
+  auto row = experiments::find_exposure(f.ledger, d.event_id);
+  ASSERT_TRUE(row);
+  auto doc = nlohmann::json::parse(row->context_json);
+  EXPECT_EQ(doc["context"]["page"], "row \"Top\"\n\t<10>\\ \x01");
+  EXPECT_EQ(doc["user"]["weight"].get<double>(), 0.1 + 0.2);  // exactly, not rounded
+  EXPECT_EQ(doc["context"]["hour"].get<double>(), 21.0);
 }
 
 TEST(Service, ControlArmShowsItsFixedVariant) {
