@@ -1,0 +1,170 @@
+// The Learner: what the serving layer holds per policy instance (one per
+// experiment arm). Thread-safe: decide() runs concurrently on many threads
+// (shared lock on the model) while reward() and expire() update it
+// (exclusive lock, held only to apply updates).
+//
+// Life of a decision:
+//   decide()  builds the vectors (FeatureLayout), asks the policy for the
+//             probabilities, samples, returns an event id, and parks the
+//             shown candidate's features in the pending table until
+//             time + wait_ms (its deadline).
+//   reward()  adds a reward kind to a pending decision: "applied" once per
+//             kind, "duplicate" after (idempotent), "late" at or after the
+//             deadline, "unknown_event" for ids this learner has not pending.
+//   expire()  finalizes every decision whose deadline has passed, in
+//             (deadline, event id) order: the policy learns the combined
+//             reward (RewardDefinition; 0 when nothing arrived).
+// The pending table is bounded (max_pending): when full, the decision with
+// the earliest deadline is finalized early (stats().evicted counts them;
+// a later reward for it is reported as unknown_event).
+//
+// Churn limiting (sticky_ms > 0): for that long after a unit was shown a
+// variant of a title, decide() shows the same variant again while it is
+// still a candidate. Such a decision is marked repeat, repeat_of = the
+// original event id, and carries the ORIGINAL decision's probability vector
+// and propensity (the randomization happened once, then); it still gets its
+// own event id and its rewards are learned from like any other decision.
+//
+// Snapshots (save/load) hold the policy, the pending and sticky tables, the
+// generator and counters: a loaded learner continues exactly. Files are
+// written to a temporary name and renamed (atomic), and carry a format
+// version and a checksum. replay() rebuilds a learner from logged decisions
+// and rewards; it ends with the same policy state as the live learner.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "keyart/engine/event_id.h"
+#include "keyart/engine/feature_layout.h"
+#include "keyart/engine/named_features.h"
+#include "keyart/engine/policy.h"
+#include "keyart/engine/random.h"
+#include "keyart/engine/request.h"
+#include "keyart/engine/reward.h"
+#include "keyart/engine/variant.h"
+
+namespace keyart::engine {
+
+struct LearnerOptions {
+  RewardDefinition rewards;
+  int64_t wait_ms = 30 * 60 * 1000;  // wait window after a decision
+  size_t max_pending = 1 << 20;      // bound of the pending table
+  int64_t sticky_ms = 0;             // churn limit; 0 = off
+  size_t max_sticky = 1 << 20;       // bound of the sticky table (earliest expiry evicted)
+  uint64_t seed = 0;                 // for decisions without a seed; 0 = from the OS
+};
+
+struct DecideOptions {
+  int64_t now_ms = 0;
+  std::optional<uint64_t> seed;  // explicit randomness for this decision
+  bool want_scores = false;
+};
+
+struct Decision {
+  EventId event_id{};
+  int chosen = -1;
+  double propensity = 0;
+  std::vector<double> probabilities;  // one per candidate, in the given order
+  std::vector<double> scores;         // when asked for
+  uint64_t model_version = 0;         // updates the policy had applied
+  bool repeat = false;                // churn limiting showed the earlier variant
+  EventId repeat_of{};
+};
+
+enum class RewardStatus { applied, duplicate, unknown_event, late, unknown_kind, invalid_value };
+std::string_view to_string(RewardStatus status);
+
+// Plain records for rebuilding a learner from a ledger.
+struct LoggedCandidate {
+  std::string variant_id;
+  NamedFeatures features;
+  bool is_default = false;
+};
+struct LoggedDecision {
+  EventId event_id{};
+  int64_t time_ms = 0;
+  std::string unit, title;
+  NamedFeatures user, context, title_features;
+  std::vector<LoggedCandidate> candidates;
+  int chosen = -1;
+  double propensity = 0;
+  bool repeat = false;
+};
+struct LoggedReward {
+  EventId event_id{};
+  std::string kind;
+  double value = 1;
+  int64_t time_ms = 0;
+};
+
+struct LearnerStats {
+  size_t pending = 0, sticky = 0;
+  uint64_t decisions = 0, repeats = 0, finalized = 0, evicted = 0;
+  uint64_t rewards_applied = 0, duplicates = 0, unknown = 0, late = 0, rejected = 0;
+};
+
+class Learner {
+ public:
+  explicit Learner(std::unique_ptr<Policy> policy, LearnerOptions options = {});
+  explicit Learner(std::string_view policy_spec, LearnerOptions options = {});
+  ~Learner();
+
+  std::string spec() const;
+  const FeatureLayout& layout() const { return layout_; }
+  const LearnerOptions& options() const { return options_; }
+  uint64_t model_version() const;
+
+  // candidates: the title's eligible variants; default_index marks the
+  // title's default variant (-1 if none). Throws std::invalid_argument for
+  // an empty candidate list or a bad index.
+  void decide(Request& request, std::span<const PreparedVariant* const> candidates,
+              int default_index, const DecideOptions& options, Decision& out);
+
+  RewardStatus reward(const EventId& event_id, std::string_view kind, double value,
+                      int64_t now_ms);
+  // Finalizes decisions whose deadline <= now_ms; returns how many.
+  size_t expire(int64_t now_ms);
+
+  // Snapshot to a file (atomic) or to bytes; load throws SnapshotError.
+  void save(const std::string& path) const;
+  std::string snapshot() const;
+  static std::unique_ptr<Learner> load(const std::string& path);
+  static std::unique_ptr<Learner> from_snapshot(std::string_view bytes);
+
+  // Parks a logged decision as pending (as decide() would have), without choosing.
+  void record(const LoggedDecision& decision);
+  // Feeds decisions and rewards in time order (decisions first at equal
+  // times), expiring as time passes, then expire(end_ms).
+  void replay(std::span<const LoggedDecision> decisions, std::span<const LoggedReward> rewards,
+              int64_t end_ms);
+
+  LearnerStats stats() const;
+  // The policy's saved state (for comparing two learners' models).
+  std::string policy_state() const;
+
+ private:
+  struct Pending;
+  struct Sticky;
+  struct Impl;
+  void park(const EventId& id, int64_t time_ms, const ChoiceInput& input, int chosen);
+  void finalize_locked(std::vector<Pending>& due);
+
+  std::unique_ptr<Policy> policy_;
+  LearnerOptions options_;
+  FeatureLayout layout_;
+  mutable std::shared_mutex model_mu_;
+  mutable std::mutex state_mu_;
+  std::mutex finalize_mu_;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace keyart::engine

@@ -1,0 +1,32 @@
+// The reward definition: which reward kinds a decision can receive and how
+// they combine into the one number the policy learns from. Each kind counts
+// at most once per decision; the combined reward is sum(weight[kind] *
+// value) over the kinds received (0 when none arrived: the default reward).
+// Default: click=1, play=2, completion=3. At most 32 kinds.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace keyart::engine {
+
+class RewardDefinition {
+ public:
+  RewardDefinition();  // click=1,play=2,completion=3
+  // "click=1,play=2"; throws std::invalid_argument with a one-line reason.
+  static RewardDefinition parse(std::string_view text);
+
+  // -1 for a kind that is not defined.
+  int index(std::string_view kind) const;
+  double weight(int index) const { return kinds_[index].second; }
+  const std::string& kind(int index) const { return kinds_[index].first; }
+  int size() const { return static_cast<int>(kinds_.size()); }
+  std::string to_string() const;
+
+ private:
+  std::vector<std::pair<std::string, double>> kinds_;
+};
+
+}  // namespace keyart::engine

@@ -1,0 +1,80 @@
+// The simulator's workload: JSONL impressions in the format of
+// shared/bench/WORKLOAD.md (one impression per line: user, context, user and
+// title features, candidate variants with their features, the true click
+// probability of each candidate and one uniform draw u). read_workload()
+// streams a file through simdjson; generate_workload() writes such a stream
+// from keyart's own synthetic world (same model and format as
+// gen_workload.py, not byte-identical).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "keyart/engine/variant.h"
+
+namespace keyart::engine {
+
+// Variants prepared once, on first sight, by id.
+class VariantCache {
+ public:
+  const PreparedVariant* find(std::string_view id) const;
+  const PreparedVariant* add(PreparedVariant variant);
+  size_t size() const { return by_id_.size(); }
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, std::unique_ptr<PreparedVariant>, Hash, std::equal_to<>> by_id_;
+};
+
+// One impression; the views are valid only during the callback.
+struct Impression {
+  int64_t t = 0;
+  int64_t user = 0;
+  struct Value {
+    std::string_view name;
+    bool is_text = false;
+    double number = 0;
+    std::string_view text;
+  };
+  std::vector<Value> context;
+  std::vector<std::pair<std::string_view, double>> user_features, title_features;
+  std::string_view title;
+  std::vector<const PreparedVariant*> candidates;
+  std::vector<double> p_click;
+  double u = 0;
+};
+
+struct ReadStats {
+  uint64_t impressions = 0;
+  uint64_t bytes = 0;
+  double parse_seconds = 0;     // reading and parsing, callback time excluded
+  double callback_seconds = 0;  // time spent in the callback
+};
+
+// Calls fn for each impression (at most `limit`, 0 = all). Throws
+// std::runtime_error naming the file and line for malformed input.
+ReadStats read_workload(const std::string& path, VariantCache& variants,
+                        const std::function<void(const Impression&)>& fn, uint64_t limit = 0);
+
+struct GeneratorOptions {
+  uint64_t n = 100000;
+  uint64_t seed = 1;
+  uint64_t world_seed = 0;  // 0 = seed
+  int users = 50000, titles = 500, actors = 200, genres = 20;
+  double base = -3.7, actor_strength = 1.0, interaction_scale = 1.0;
+};
+struct GeneratorStats {
+  double random_ctr = 0, oracle_ctr = 0, mean_candidates = 0;
+};
+GeneratorStats generate_workload(const GeneratorOptions& options, std::ostream& out);
+
+}  // namespace keyart::engine

@@ -1,0 +1,44 @@
+// Internal: turning scores into choice probabilities. The floor mix, argmax
+// with ties split evenly, sampling an index from a distribution, and the
+// Monte Carlo estimate of Thompson sampling's choice distribution.
+#pragma once
+
+#include <functional>
+#include <span>
+
+#include "keyart/engine/policy.h"
+#include "keyart/engine/random.h"
+
+namespace keyart::engine {
+
+// q := floor/K + (1 - floor) q.
+void mix_floor(std::span<double> q, double floor);
+// q := uniform over the candidates whose score equals the maximum.
+void argmax_split(std::span<const double> scores, std::span<double> q);
+// An index drawn from p (which sums to 1).
+int sample_index(std::span<const double> p, Rng& rng);
+// Mixes the floor into out.probabilities (holding q) and samples out.chosen.
+void finish_choice(ChoiceOutput& out, double floor, Rng& rng);
+
+// Thompson sampling's choice distribution by Monte Carlo: draw(scores)
+// writes one posterior draw of the K scores; q_i = share of draws where i is
+// the maximum. Draws come in batches of 256 until the leading candidate's
+// relative standard error sqrt((1 - q)/(n q)) is at most 2%, or max_draws.
+// Returns the number of draws used.
+struct TsDraws {
+  int batch = 256;
+  int max_draws = 4096;
+  double target_rse = 0.02;
+};
+int estimate_argmax_distribution(int k, const std::function<void(double*)>& draw,
+                                 std::span<double> q, std::span<double> scratch,
+                                 const TsDraws& limits = {});
+
+// The same for jointly normal scores N(mean, cov) (cov K x K row-major):
+// exact for K <= 2 (Phi of the standardized difference), else Monte Carlo
+// through the Cholesky factor. scratch needs K*K + 2K doubles.
+int gaussian_argmax_distribution(std::span<const double> mean, std::span<const double> cov,
+                                 Rng& rng, std::span<double> q, std::span<double> scratch,
+                                 const TsDraws& limits = {});
+
+}  // namespace keyart::engine

@@ -1,0 +1,588 @@
+#include "keyart/engine/learner.h"
+
+#include <sys/random.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <queue>
+#include <sstream>
+#include <stdexcept>
+
+namespace keyart::engine {
+
+namespace {
+
+constexpr char kMagic[8] = {'K', 'Y', 'L', 'E', 'A', 'R', 'N', '1'};
+constexpr uint32_t kSnapshotFormat = 1;
+
+struct EventIdHash {
+  size_t operator()(const EventId& id) const {
+    uint64_t x;
+    std::memcpy(&x, id.data() + 8, 8);
+    return static_cast<size_t>(mix_key(x));
+  }
+};
+
+uint64_t os_seed() {
+  uint64_t s = 0;
+  if (getrandom(&s, sizeof s, 0) != static_cast<ssize_t>(sizeof s)) s = 0x853c49e6748fea9bULL;
+  return s;
+}
+
+void write_id(BinaryWriter& out, const EventId& id) {
+  for (uint8_t b : id) out.u8(b);
+}
+EventId read_id(BinaryReader& in) {
+  EventId id;
+  for (auto& b : id) b = in.u8();
+  return id;
+}
+
+}  // namespace
+
+std::string_view to_string(RewardStatus status) {
+  switch (status) {
+    case RewardStatus::applied: return "applied";
+    case RewardStatus::duplicate: return "duplicate";
+    case RewardStatus::unknown_event: return "unknown_event";
+    case RewardStatus::late: return "late";
+    case RewardStatus::unknown_kind: return "unknown_kind";
+    case RewardStatus::invalid_value: return "invalid_value";
+  }
+  return "?";
+}
+
+struct Learner::Pending {
+  EventId id{};
+  int64_t time_ms = 0, deadline = 0;
+  std::string variant_id;
+  FeatureKey variant_key = 0, block = 0;
+  std::vector<Feature> features;  // common then own
+  uint32_t n_common = 0;
+  uint32_t kinds = 0;  // bit per reward kind received
+  double reward = 0;
+};
+
+struct Learner::Sticky {
+  FeatureKey variant_key = 0;
+  int64_t expires_ms = 0;
+  EventId origin{};
+  std::vector<std::pair<FeatureKey, double>> probabilities;  // by variant
+};
+
+struct Learner::Impl {
+  struct Due {
+    int64_t deadline;
+    EventId id;
+    bool operator>(const Due& o) const {
+      return deadline != o.deadline ? deadline > o.deadline : id > o.id;
+    }
+  };
+  std::unordered_map<EventId, Pending, EventIdHash> pending;
+  std::priority_queue<Due, std::vector<Due>, std::greater<Due>> due;
+  std::unordered_map<FeatureKey, Sticky> sticky;
+  struct StickyDue {
+    int64_t expires;
+    FeatureKey key;
+    bool operator>(const StickyDue& o) const {
+      return expires != o.expires ? expires > o.expires : key > o.key;
+    }
+  };
+  std::priority_queue<StickyDue, std::vector<StickyDue>, std::greater<StickyDue>> sticky_due;
+  Rng rng;
+  LearnerStats stats;
+  std::vector<Pending> finalizing;  // guarded by finalize_mu_
+
+  // Pops the pending entry with the earliest deadline (state lock held).
+  bool pop_earliest(Pending& out) {
+    while (!due.empty()) {
+      Due d = due.top();
+      due.pop();
+      auto it = pending.find(d.id);
+      if (it == pending.end()) continue;
+      out = std::move(it->second);
+      pending.erase(it);
+      return true;
+    }
+    return false;
+  }
+  void trim_sticky(int64_t now_ms, size_t max) {
+    while (!sticky_due.empty()) {
+      StickyDue d = sticky_due.top();
+      auto it = sticky.find(d.key);
+      bool stale = it == sticky.end() || it->second.expires_ms != d.expires;
+      if (!stale && d.expires > now_ms && sticky.size() <= max) break;
+      sticky_due.pop();
+      if (!stale) sticky.erase(it);
+    }
+  }
+};
+
+Learner::Learner(std::unique_ptr<Policy> policy, LearnerOptions options)
+    : policy_(std::move(policy)),
+      options_(std::move(options)),
+      layout_(policy_->layout().options()),
+      impl_(std::make_unique<Impl>()) {
+  if (options_.wait_ms < 1) throw std::invalid_argument("wait window must be at least 1 ms");
+  if (options_.max_pending < 1) throw std::invalid_argument("max_pending must be at least 1");
+  if (options_.sticky_ms < 0) throw std::invalid_argument("sticky time must be >= 0");
+  impl_->rng.reseed(options_.seed != 0 ? options_.seed : os_seed());
+}
+
+Learner::Learner(std::string_view policy_spec, LearnerOptions options)
+    : Learner(make_policy(policy_spec), std::move(options)) {}
+
+Learner::~Learner() = default;
+
+std::string Learner::spec() const { return policy_->spec(); }
+
+uint64_t Learner::model_version() const {
+  std::shared_lock lock(model_mu_);
+  return policy_->version();
+}
+
+void Learner::decide(Request& request, std::span<const PreparedVariant* const> candidates,
+                     int default_index, const DecideOptions& opts, Decision& out) {
+  ChoiceInput input = layout_.build(request, candidates, default_index);
+  const size_t k = candidates.size();
+  out.probabilities.resize(k);
+  out.scores.resize(opts.want_scores ? k : 0);
+  out.repeat = false;
+  out.repeat_of = EventId{};
+  const FeatureKey sticky_key = combine_keys(request.unit_key(), request.title_key());
+
+  uint64_t seed;
+  bool repeated = false;
+  {
+    std::lock_guard lock(state_mu_);
+    seed = opts.seed ? *opts.seed : impl_->rng.next();
+    if (options_.sticky_ms > 0) {
+      auto it = impl_->sticky.find(sticky_key);
+      if (it != impl_->sticky.end() && it->second.expires_ms > opts.now_ms) {
+        const Sticky& s = it->second;
+        for (size_t i = 0; i < k && !repeated; ++i) {
+          if (candidates[i]->id_key == s.variant_key) {
+            repeated = true;
+            out.chosen = static_cast<int>(i);
+          }
+        }
+        if (repeated) {
+          for (size_t i = 0; i < k; ++i) {
+            double p = 0;
+            for (const auto& [key, q] : s.probabilities) {
+              if (key == candidates[i]->id_key) p = q;
+            }
+            out.probabilities[i] = p;
+          }
+          out.propensity = out.probabilities[out.chosen];
+          out.repeat = true;
+          out.repeat_of = s.origin;
+        }
+      }
+    }
+  }
+  {
+    std::shared_lock lock(model_mu_);
+    if (!repeated) {
+      Rng rng(seed);
+      ChoiceOutput choice{out.probabilities, out.scores, -1};
+      policy_->choose(input, rng, request.workspace(), choice);
+      out.chosen = choice.chosen;
+      out.propensity = out.probabilities[out.chosen];
+    } else {
+      std::fill(out.scores.begin(), out.scores.end(), 0.0);
+    }
+    out.model_version = policy_->version();
+  }
+  out.event_id = new_event_id(opts.now_ms);
+  park(out.event_id, opts.now_ms, input, out.chosen);
+
+  std::lock_guard lock(state_mu_);
+  ++impl_->stats.decisions;
+  if (repeated) ++impl_->stats.repeats;
+  if (options_.sticky_ms > 0 && !repeated) {
+    Sticky& s = impl_->sticky[sticky_key];
+    s.variant_key = candidates[out.chosen]->id_key;
+    s.expires_ms = opts.now_ms + options_.sticky_ms;
+    s.origin = out.event_id;
+    s.probabilities.clear();
+    for (size_t i = 0; i < k; ++i) s.probabilities.emplace_back(candidates[i]->id_key, out.probabilities[i]);
+    impl_->sticky_due.push({s.expires_ms, sticky_key});
+    impl_->trim_sticky(opts.now_ms, options_.max_sticky);
+  }
+}
+
+void Learner::park(const EventId& id, int64_t time_ms, const ChoiceInput& input, int chosen) {
+  const CandidateVector& c = input.candidates[chosen];
+  Pending p;
+  p.id = id;
+  p.time_ms = time_ms;
+  p.deadline = time_ms + options_.wait_ms;
+  p.variant_id = c.variant->id;
+  p.variant_key = c.variant->id_key;
+  p.block = c.block;
+  p.n_common = static_cast<uint32_t>(input.common.size());
+  p.features.reserve(input.common.size() + c.own.size());
+  p.features.assign(input.common.begin(), input.common.end());
+  p.features.insert(p.features.end(), c.own.begin(), c.own.end());
+
+  bool full;
+  {
+    std::lock_guard lock(state_mu_);
+    full = impl_->pending.size() >= options_.max_pending;
+    if (!full) {
+      impl_->due.push({p.deadline, id});
+      impl_->pending.emplace(id, std::move(p));
+      return;
+    }
+  }
+  // Full: finalize the earliest decision first (in order with expire()).
+  std::lock_guard fin(finalize_mu_);
+  auto& due = impl_->finalizing;
+  due.clear();
+  {
+    std::lock_guard lock(state_mu_);
+    while (impl_->pending.size() >= options_.max_pending) {
+      Pending old;
+      if (!impl_->pop_earliest(old)) break;
+      due.push_back(std::move(old));
+      ++impl_->stats.evicted;
+    }
+    impl_->due.push({p.deadline, id});
+    impl_->pending.emplace(id, std::move(p));
+  }
+  finalize_locked(due);
+}
+
+void Learner::finalize_locked(std::vector<Pending>& due) {
+  if (due.empty()) return;
+  {
+    std::unique_lock lock(model_mu_);
+    for (const Pending& p : due) {
+      std::span<const Feature> all(p.features);
+      Observation obs{p.variant_id, p.variant_key, p.block, all.first(p.n_common),
+                      all.subspan(p.n_common)};
+      policy_->update(obs, p.reward);
+    }
+  }
+  std::lock_guard lock(state_mu_);
+  impl_->stats.finalized += due.size();
+}
+
+RewardStatus Learner::reward(const EventId& event_id, std::string_view kind, double value,
+                             int64_t now_ms) {
+  const int index = options_.rewards.index(kind);
+  std::lock_guard lock(state_mu_);
+  if (index < 0) {
+    ++impl_->stats.rejected;
+    return RewardStatus::unknown_kind;
+  }
+  if (!std::isfinite(value)) {
+    ++impl_->stats.rejected;
+    return RewardStatus::invalid_value;
+  }
+  auto it = impl_->pending.find(event_id);
+  if (it == impl_->pending.end()) {
+    if (event_id_time_ms(event_id) + options_.wait_ms <= now_ms) {
+      ++impl_->stats.late;
+      return RewardStatus::late;
+    }
+    ++impl_->stats.unknown;
+    return RewardStatus::unknown_event;
+  }
+  Pending& p = it->second;
+  if (now_ms >= p.deadline) {
+    ++impl_->stats.late;
+    return RewardStatus::late;
+  }
+  const uint32_t bit = 1u << index;
+  if (p.kinds & bit) {
+    ++impl_->stats.duplicates;
+    return RewardStatus::duplicate;
+  }
+  p.kinds |= bit;
+  p.reward += options_.rewards.weight(index) * value;
+  ++impl_->stats.rewards_applied;
+  return RewardStatus::applied;
+}
+
+size_t Learner::expire(int64_t now_ms) {
+  std::lock_guard fin(finalize_mu_);
+  auto& due = impl_->finalizing;
+  due.clear();
+  {
+    std::lock_guard lock(state_mu_);
+    while (!impl_->due.empty() && impl_->due.top().deadline <= now_ms) {
+      Pending p;
+      if (!impl_->pop_earliest(p)) break;
+      due.push_back(std::move(p));
+    }
+    if (options_.sticky_ms > 0) impl_->trim_sticky(now_ms, options_.max_sticky);
+  }
+  finalize_locked(due);
+  return due.size();
+}
+
+LearnerStats Learner::stats() const {
+  std::lock_guard lock(state_mu_);
+  LearnerStats s = impl_->stats;
+  s.pending = impl_->pending.size();
+  s.sticky = impl_->sticky.size();
+  return s;
+}
+
+std::string Learner::policy_state() const {
+  std::shared_lock lock(model_mu_);
+  BinaryWriter out;
+  policy_->save(out);
+  return out.take();
+}
+
+// ---- replay ----
+
+void Learner::record(const LoggedDecision& d) {
+  if (d.chosen < 0 || d.chosen >= static_cast<int>(d.candidates.size())) {
+    throw std::invalid_argument("logged decision has chosen index " + std::to_string(d.chosen) +
+                                " outside its " + std::to_string(d.candidates.size()) +
+                                " candidates");
+  }
+  std::vector<PreparedVariant> prepared;
+  prepared.reserve(d.candidates.size());
+  std::vector<const PreparedVariant*> ptrs;
+  int default_index = -1;
+  for (size_t i = 0; i < d.candidates.size(); ++i) {
+    prepared.push_back(prepare_variant(d.candidates[i].variant_id, d.candidates[i].features));
+    if (d.candidates[i].is_default && default_index < 0) default_index = static_cast<int>(i);
+  }
+  for (const auto& p : prepared) ptrs.push_back(&p);
+  Request request;
+  request.reset(d.unit, d.title);
+  request.add_user(d.user);
+  request.add_context(d.context);
+  request.add_title(d.title_features);
+  ChoiceInput input = layout_.build(request, ptrs, default_index);
+  park(d.event_id, d.time_ms, input, d.chosen);
+  std::lock_guard lock(state_mu_);
+  ++impl_->stats.decisions;
+  if (d.repeat) {
+    ++impl_->stats.repeats;
+  } else if (options_.sticky_ms > 0) {
+    const FeatureKey key = combine_keys(request.unit_key(), request.title_key());
+    Sticky& s = impl_->sticky[key];
+    s.variant_key = ptrs[d.chosen]->id_key;
+    s.expires_ms = d.time_ms + options_.sticky_ms;
+    s.origin = d.event_id;
+    s.probabilities.clear();
+    s.probabilities.emplace_back(s.variant_key, d.propensity);
+    impl_->sticky_due.push({s.expires_ms, key});
+    impl_->trim_sticky(d.time_ms, options_.max_sticky);
+  }
+}
+
+void Learner::replay(std::span<const LoggedDecision> decisions,
+                     std::span<const LoggedReward> rewards, int64_t end_ms) {
+  std::vector<size_t> di(decisions.size()), ri(rewards.size());
+  for (size_t i = 0; i < di.size(); ++i) di[i] = i;
+  for (size_t i = 0; i < ri.size(); ++i) ri[i] = i;
+  std::stable_sort(di.begin(), di.end(),
+                   [&](size_t a, size_t b) { return decisions[a].time_ms < decisions[b].time_ms; });
+  std::stable_sort(ri.begin(), ri.end(),
+                   [&](size_t a, size_t b) { return rewards[a].time_ms < rewards[b].time_ms; });
+  size_t a = 0, b = 0;
+  while (a < di.size() || b < ri.size()) {
+    bool take_decision =
+        b == ri.size() ||
+        (a < di.size() && decisions[di[a]].time_ms <= rewards[ri[b]].time_ms);
+    if (take_decision) {
+      const LoggedDecision& d = decisions[di[a++]];
+      expire(d.time_ms);
+      record(d);
+    } else {
+      const LoggedReward& r = rewards[ri[b++]];
+      expire(r.time_ms);
+      reward(r.event_id, r.kind, r.value, r.time_ms);
+    }
+  }
+  expire(end_ms);
+}
+
+// ---- snapshots ----
+
+std::string Learner::snapshot() const {
+  BinaryWriter out;
+  for (char c : kMagic) out.u8(static_cast<uint8_t>(c));
+  out.u32(kSnapshotFormat);
+  out.str(options_.rewards.to_string());
+  out.i64(options_.wait_ms);
+  out.u64(options_.max_pending);
+  out.i64(options_.sticky_ms);
+  out.u64(options_.max_sticky);
+  out.u64(options_.seed);
+  out.str(policy_state());
+  std::lock_guard lock(state_mu_);
+  for (uint64_t w : impl_->rng.state()) out.u64(w);
+  const LearnerStats& s = impl_->stats;
+  for (uint64_t v : {s.decisions, s.repeats, s.finalized, s.evicted, s.rewards_applied,
+                     s.duplicates, s.unknown, s.late, s.rejected}) {
+    out.u64(v);
+  }
+  std::vector<const Pending*> pending;
+  for (const auto& [id, p] : impl_->pending) pending.push_back(&p);
+  std::sort(pending.begin(), pending.end(), [](const Pending* x, const Pending* y) {
+    return x->deadline != y->deadline ? x->deadline < y->deadline : x->id < y->id;
+  });
+  out.u64(pending.size());
+  for (const Pending* p : pending) {
+    write_id(out, p->id);
+    out.i64(p->time_ms);
+    out.i64(p->deadline);
+    out.str(p->variant_id);
+    out.u64(p->variant_key);
+    out.u64(p->block);
+    out.u32(p->n_common);
+    out.u64(p->features.size());
+    for (const Feature& f : p->features) {
+      out.u64(f.key);
+      out.f64(f.value);
+    }
+    out.u32(p->kinds);
+    out.f64(p->reward);
+  }
+  std::vector<FeatureKey> keys;
+  for (const auto& [k, v] : impl_->sticky) keys.push_back(k);
+  std::sort(keys.begin(), keys.end());
+  out.u64(keys.size());
+  for (FeatureKey k : keys) {
+    const Sticky& st = impl_->sticky.at(k);
+    out.u64(k);
+    out.u64(st.variant_key);
+    out.i64(st.expires_ms);
+    write_id(out, st.origin);
+    out.u64(st.probabilities.size());
+    for (const auto& [key, q] : st.probabilities) {
+      out.u64(key);
+      out.f64(q);
+    }
+  }
+  out.u64(checksum64(out.bytes()));
+  return out.take();
+}
+
+std::unique_ptr<Learner> Learner::from_snapshot(std::string_view bytes) {
+  if (bytes.size() < sizeof kMagic + 12 || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0) {
+    throw SnapshotError("not a keyart learner snapshot (bad magic)");
+  }
+  std::string_view body = bytes.substr(0, bytes.size() - 8);
+  BinaryReader tail(bytes.substr(bytes.size() - 8));
+  if (tail.u64() != checksum64(body)) {
+    throw SnapshotError("learner snapshot is corrupt (checksum mismatch)");
+  }
+  BinaryReader in(body.substr(sizeof kMagic));
+  uint32_t format = in.u32();
+  if (format != kSnapshotFormat) {
+    throw SnapshotError("learner snapshot format " + std::to_string(format) +
+                        " is not supported (this keyart reads format " +
+                        std::to_string(kSnapshotFormat) + ")");
+  }
+  LearnerOptions o;
+  o.rewards = RewardDefinition::parse(in.str());
+  o.wait_ms = in.i64();
+  o.max_pending = in.u64();
+  o.sticky_ms = in.i64();
+  o.max_sticky = in.u64();
+  o.seed = in.u64();
+  std::string state = in.str();
+  BinaryReader ps(state);
+  ps.u32();
+  std::string spec = ps.str();
+  auto learner = std::make_unique<Learner>(make_policy(spec), o);
+  BinaryReader policy_in(state);
+  learner->policy_->load(policy_in);
+  Impl& impl = *learner->impl_;
+  std::array<uint64_t, 4> rs;
+  for (auto& w : rs) w = in.u64();
+  impl.rng.set_state(rs);
+  LearnerStats& s = impl.stats;
+  for (uint64_t* v : {&s.decisions, &s.repeats, &s.finalized, &s.evicted, &s.rewards_applied,
+                      &s.duplicates, &s.unknown, &s.late, &s.rejected}) {
+    *v = in.u64();
+  }
+  uint64_t n = in.count(60);
+  for (uint64_t i = 0; i < n; ++i) {
+    Pending p;
+    p.id = read_id(in);
+    p.time_ms = in.i64();
+    p.deadline = in.i64();
+    p.variant_id = in.str();
+    p.variant_key = in.u64();
+    p.block = in.u64();
+    p.n_common = in.u32();
+    uint64_t nf = in.count(16);
+    p.features.resize(nf);
+    for (auto& f : p.features) {
+      f.key = in.u64();
+      f.value = in.f64();
+    }
+    if (p.n_common > nf) throw SnapshotError("learner snapshot is corrupt (pending features)");
+    p.kinds = in.u32();
+    p.reward = in.f64();
+    impl.due.push({p.deadline, p.id});
+    EventId id = p.id;
+    impl.pending.emplace(id, std::move(p));
+  }
+  n = in.count(48);
+  for (uint64_t i = 0; i < n; ++i) {
+    FeatureKey k = in.u64();
+    Sticky& st = impl.sticky[k];
+    st.variant_key = in.u64();
+    st.expires_ms = in.i64();
+    st.origin = read_id(in);
+    uint64_t np = in.count(16);
+    for (uint64_t j = 0; j < np; ++j) {
+      FeatureKey key = in.u64();
+      st.probabilities.emplace_back(key, in.f64());
+    }
+    impl.sticky_due.push({st.expires_ms, k});
+  }
+  if (!in.done()) throw SnapshotError("learner snapshot has trailing bytes");
+  return learner;
+}
+
+void Learner::save(const std::string& path) const {
+  const std::string bytes = snapshot();
+  static std::atomic<uint64_t> counter{0};
+  const std::string tmp = path + ".tmp-" + std::to_string(getpid()) + "-" +
+                          std::to_string(counter.fetch_add(1));
+  FILE* f = std::fopen(tmp.c_str(), "wb");
+  if (!f) {
+    throw std::runtime_error("cannot write snapshot '" + tmp + "': " + std::strerror(errno));
+  }
+  bool ok = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
+  ok = std::fflush(f) == 0 && ok;
+  ok = fsync(fileno(f)) == 0 && ok;
+  ok = std::fclose(f) == 0 && ok;
+  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    int err = errno;
+    std::remove(tmp.c_str());
+    throw std::runtime_error("cannot write snapshot '" + path + "': " + std::strerror(err));
+  }
+}
+
+std::unique_ptr<Learner> Learner::load(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw SnapshotError("cannot open snapshot '" + path + "'");
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  try {
+    return from_snapshot(buf.str());
+  } catch (const SnapshotError& e) {
+    throw SnapshotError(path + ": " + e.what());
+  }
+}
+
+}  // namespace keyart::engine

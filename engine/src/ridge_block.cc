@@ -1,0 +1,58 @@
+#include "ridge_block.h"
+
+namespace keyart::engine {
+
+void RidgeBlock::init(int d, double lambda) {
+  S = Eigen::MatrixXd::Identity(d, d) * lambda;
+  Sinv = Eigen::MatrixXd::Identity(d, d) / lambda;
+  b = Eigen::VectorXd::Zero(d);
+  theta = Eigen::VectorXd::Zero(d);
+  since_refactor = 0;
+}
+
+void RidgeBlock::add(const Eigen::VectorXd& w, double c, double y, int refactor_every,
+                     Eigen::VectorXd& g) {
+  S.noalias() += c * w * w.transpose();
+  b.noalias() += (c * y) * w;
+  if (++since_refactor >= static_cast<uint32_t>(refactor_every)) {
+    refactor();
+    return;
+  }
+  // Sherman-Morrison: (S + c w w^T)^-1 = S^-1 - c g g^T / (1 + c w^T g), g = S^-1 w.
+  g.noalias() = Sinv.selfadjointView<Eigen::Lower>() * w;
+  const double denom = 1 + c * w.dot(g);
+  Sinv.selfadjointView<Eigen::Lower>().rankUpdate(g, -c / denom);
+  Sinv.triangularView<Eigen::StrictlyUpper>() = Sinv.transpose();
+  theta.noalias() = Sinv * b;
+}
+
+void RidgeBlock::refactor() {
+  Eigen::LLT<Eigen::MatrixXd> llt(S);
+  Sinv = llt.solve(Eigen::MatrixXd::Identity(S.rows(), S.cols()));
+  Sinv = 0.5 * (Sinv + Sinv.transpose()).eval();
+  theta.noalias() = Sinv * b;
+  since_refactor = 0;
+}
+
+void RidgeBlock::save(BinaryWriter& out) const {
+  const int d = dim();
+  out.u32(static_cast<uint32_t>(d));
+  out.u32(since_refactor);
+  out.f64s(S.data(), static_cast<size_t>(d) * d);
+  out.f64s(Sinv.data(), static_cast<size_t>(d) * d);
+  out.f64s(b.data(), d);
+}
+
+void RidgeBlock::load(BinaryReader& in, int d) {
+  if (static_cast<int>(in.u32()) != d) throw SnapshotError("snapshot corrupt: block dimension");
+  since_refactor = in.u32();
+  S.resize(d, d);
+  Sinv.resize(d, d);
+  b.resize(d);
+  in.f64s(S.data(), static_cast<size_t>(d) * d);
+  in.f64s(Sinv.data(), static_cast<size_t>(d) * d);
+  in.f64s(b.data(), d);
+  theta = Sinv * b;
+}
+
+}  // namespace keyart::engine

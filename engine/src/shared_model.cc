@@ -1,0 +1,198 @@
+#include "shared_model.h"
+
+#include <algorithm>
+
+namespace keyart::engine {
+
+namespace {
+thread_local MappedFeatures t_common;
+thread_local std::vector<MappedFeatures> t_own;
+thread_local std::vector<const RidgeBlock*> t_blocks;
+}  // namespace
+
+SharedLinearModel::SharedLinearModel(int dim, double lambda, bool arm_intercept,
+                                     int refactor_every)
+    : dim_(dim),
+      lambda_(lambda),
+      arm_intercept_(arm_intercept),
+      refactor_every_(refactor_every),
+      dict_(dim) {
+  prior_.init(dim, lambda);
+  z_.resize(dim);
+  w_.resize(dim);
+  g_.resize(dim);
+}
+
+const RidgeBlock* SharedLinearModel::block(FeatureKey key) const {
+  auto it = blocks_.find(key);
+  return it == blocks_.end() ? nullptr : &it->second;
+}
+
+const SharedLinearModel::Arm* SharedLinearModel::arm(FeatureKey key) const {
+  auto it = arms_.find(key);
+  return it == arms_.end() ? nullptr : &it->second;
+}
+
+void SharedLinearModel::predict(const ChoiceInput& input, Workspace& ws, double* mean,
+                                double* cov, bool full) const {
+  const int k = static_cast<int>(input.candidates.size());
+  const int d = dim_;
+  MappedFeatures& common = t_common;
+  common.clear();
+  common.add(dict_, input.common);
+  if (t_own.size() < static_cast<size_t>(k)) t_own.resize(k);
+  const double fresh_common = fresh_dot(common.fresh, common.fresh) / lambda_;
+
+  // Per candidate: its block, arm terms, and the dense w = z - u in ws.a (d x k).
+  ws.a.resize(static_cast<size_t>(d) * k);
+  ws.b.resize(static_cast<size_t>(d) * k);
+  ws.index.resize(k);
+  if (t_blocks.size() < static_cast<size_t>(k)) t_blocks.resize(k);
+  const RidgeBlock** blocks = t_blocks.data();
+  ws.d.resize(k);  // arm variance term
+  ws.e.resize(k);  // arm mean term
+  for (int i = 0; i < k; ++i) {
+    const CandidateVector& c = input.candidates[i];
+    MappedFeatures& own = t_own[i];
+    own.clear();
+    own.add(dict_, c.own);
+    const RidgeBlock* blk = block(c.block);
+    if (!blk) blk = &prior_;
+    blocks[i] = blk;
+    Eigen::Map<Eigen::VectorXd> w(ws.a.data() + static_cast<size_t>(i) * d, d);
+    double z_theta = 0;
+    for (const SlotValue& s : common.known) z_theta += s.value * blk->theta[s.slot];
+    for (const SlotValue& s : own.known) z_theta += s.value * blk->theta[s.slot];
+    const Arm* a = nullptr;
+    if (arm_intercept_) {
+      const Arm* found = arm(c.variant->id_key);
+      if (found && found->block == c.block) a = found;
+    }
+    if (a) {
+      w = -a->B / a->A;
+      ws.d[i] = 1 / a->A;
+      ws.e[i] = (a->b - a->B.dot(blk->theta)) / a->A;
+    } else {
+      w.setZero();
+      ws.d[i] = arm_intercept_ ? 1 / lambda_ : 0.0;
+      ws.e[i] = 0;
+    }
+    for (const SlotValue& s : common.known) w[s.slot] += s.value;
+    for (const SlotValue& s : own.known) w[s.slot] += s.value;
+    mean[i] = z_theta + ws.e[i];
+  }
+  // g_i = Sinv_block w_i; cov_ij = w_i^T Sinv w_j for candidates of one block.
+  for (int i = 0; i < k; ++i) {
+    Eigen::Map<const Eigen::VectorXd> w(ws.a.data() + static_cast<size_t>(i) * d, d);
+    Eigen::Map<Eigen::VectorXd> g(ws.b.data() + static_cast<size_t>(i) * d, d);
+    g.noalias() = blocks[i]->Sinv * w;
+  }
+  for (int i = 0; i < k; ++i) {
+    Eigen::Map<const Eigen::VectorXd> wi(ws.a.data() + static_cast<size_t>(i) * d, d);
+    Eigen::Map<const Eigen::VectorXd> gi(ws.b.data() + static_cast<size_t>(i) * d, d);
+    const auto& own_i = t_own[i].fresh;
+    cov[i * k + i] = wi.dot(gi) + ws.d[i] + fresh_common +
+                     (2 * fresh_dot(common.fresh, own_i) + fresh_dot(own_i, own_i)) / lambda_;
+    if (!full) continue;
+    for (int j = 0; j < i; ++j) {
+      double v = 0;
+      if (input.candidates[j].block == input.candidates[i].block) {
+        Eigen::Map<const Eigen::VectorXd> gj(ws.b.data() + static_cast<size_t>(j) * d, d);
+        const auto& own_j = t_own[j].fresh;
+        v = wi.dot(gj) + fresh_common +
+            (fresh_dot(common.fresh, own_i) + fresh_dot(common.fresh, own_j) +
+             fresh_dot(own_i, own_j)) /
+                lambda_;
+        if (arm_intercept_ && input.candidates[i].variant->id_key ==
+                                  input.candidates[j].variant->id_key) {
+          v += ws.d[i];
+        }
+      }
+      cov[i * k + j] = cov[j * k + i] = v;
+    }
+  }
+}
+
+void SharedLinearModel::update(const Observation& shown, double reward) {
+  auto [it, created] = blocks_.try_emplace(shown.block);
+  RidgeBlock& blk = it->second;
+  if (created) blk.init(dim_, lambda_);
+  z_.setZero();
+  for (const Feature& f : shown.common) z_[dict_.slot_for_update(f.key)] += f.value;
+  for (const Feature& f : shown.own) z_[dict_.slot_for_update(f.key)] += f.value;
+  if (!arm_intercept_) {
+    blk.add(z_, 1.0, reward, refactor_every_, g_);
+    return;
+  }
+  auto [ait, arm_created] = arms_.try_emplace(shown.variant_key);
+  Arm& a = ait->second;
+  if (arm_created || a.block != shown.block) {
+    if (!arm_created && a.A > lambda_) {
+      // The variant moved to another block (its style changed): fold its
+      // intercept's share back into its old block (Algorithm 2's first
+      // step), then start the intercept afresh.
+      auto old = blocks_.find(a.block);
+      if (old != blocks_.end()) old->second.add(a.B, 1.0 / a.A, a.b, refactor_every_, g_);
+    }
+    a.id = std::string(shown.variant_id);
+    a.block = shown.block;
+    a.A = lambda_;
+    a.B = Eigen::VectorXd::Zero(dim_);
+    a.b = 0;
+  }
+  const double sigma2 = 1 + 1 / a.A;
+  w_ = z_ - a.B / a.A;
+  blk.add(w_, 1 / sigma2, reward - a.b / a.A, refactor_every_, g_);
+  a.A += 1;
+  a.B += z_;
+  a.b += reward;
+}
+
+void SharedLinearModel::save(BinaryWriter& out) const {
+  dict_.save(out);
+  std::vector<FeatureKey> keys;
+  for (const auto& [k, v] : blocks_) keys.push_back(k);
+  std::sort(keys.begin(), keys.end());
+  out.u64(keys.size());
+  for (FeatureKey k : keys) {
+    out.u64(k);
+    blocks_.at(k).save(out);
+  }
+  keys.clear();
+  for (const auto& [k, v] : arms_) keys.push_back(k);
+  std::sort(keys.begin(), keys.end());
+  out.u64(keys.size());
+  for (FeatureKey k : keys) {
+    const Arm& a = arms_.at(k);
+    out.u64(k);
+    out.str(a.id);
+    out.u64(a.block);
+    out.f64(a.A);
+    out.f64(a.b);
+    out.f64s(a.B.data(), dim_);
+  }
+}
+
+void SharedLinearModel::load(BinaryReader& in) {
+  dict_.load(in);
+  blocks_.clear();
+  arms_.clear();
+  uint64_t n = in.count(16);
+  for (uint64_t i = 0; i < n; ++i) {
+    FeatureKey k = in.u64();
+    blocks_[k].load(in, dim_);
+  }
+  n = in.count(32);
+  for (uint64_t i = 0; i < n; ++i) {
+    FeatureKey k = in.u64();
+    Arm& a = arms_[k];
+    a.id = in.str();
+    a.block = in.u64();
+    a.A = in.f64();
+    a.b = in.f64();
+    a.B.resize(dim_);
+    in.f64s(a.B.data(), dim_);
+  }
+}
+
+}  // namespace keyart::engine

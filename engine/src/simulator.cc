@@ -1,0 +1,187 @@
+#include "keyart/engine/simulator.h"
+
+#include <algorithm>
+#include <chrono>
+#include <charconv>
+#include <cmath>
+#include <unordered_map>
+
+namespace keyart::engine {
+
+double Window::lift() const {
+  if (n == 0 || oracle - random <= 0) return 0;
+  return (clicks - random) / (oracle - random);
+}
+double Window::expected_lift() const {
+  if (n == 0 || oracle - random <= 0) return 0;
+  return (expected - random) / (oracle - random);
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Running {
+  std::unique_ptr<Learner> learner;
+  PolicyResult result;
+  std::vector<float> latency_us;
+  Decision decision;
+  std::vector<uint8_t> clicks;  // per impression, for the last window
+};
+
+void add(Window& w, double click, double expected, double random, double oracle) {
+  ++w.n;
+  w.clicks += click;
+  w.expected += expected;
+  w.random += random;
+  w.oracle += oracle;
+}
+
+}  // namespace
+
+SimResult run_simulation(const std::string& workload_path, const SimOptions& options) {
+  if (options.specs.empty()) throw std::invalid_argument("no policy to simulate");
+  std::vector<Running> runs(options.specs.size());
+  LearnerOptions lo;
+  lo.rewards = RewardDefinition::parse("click=1");
+  lo.wait_ms = static_cast<int64_t>(options.wait) + 1;
+  lo.max_pending = std::max<size_t>(1024, options.wait * 2 + 16);
+  lo.seed = options.seed;
+  for (size_t i = 0; i < runs.size(); ++i) {
+    runs[i].learner = std::make_unique<Learner>(options.specs[i], lo);
+    runs[i].result.spec = runs[i].learner->spec();
+    runs[i].latency_us.reserve(options.limit ? options.limit : 1 << 20);
+  }
+  // Per impression window sums for "last": kept as running totals over a ring.
+  const uint64_t last = options.last;
+  struct Row {
+    double random, oracle;
+  };
+  std::vector<Row> ring(last ? last : 1);
+  std::vector<std::vector<std::pair<double, double>>> ring_policy(
+      runs.size(), std::vector<std::pair<double, double>>(last ? last : 1));
+  std::unordered_map<std::string_view, uint32_t> seen_per_title;
+  std::vector<std::string> title_names;  // owns keys of seen_per_title
+  title_names.reserve(4096);
+
+  SimResult result;
+  result.workload = workload_path;
+  Request request;
+  char unit[24];
+  uint64_t index = 0;
+  const auto start = Clock::now();
+
+  auto on_impression = [&](const Impression& imp) {
+    const int64_t now = options.start_ms + static_cast<int64_t>(index);
+    auto [ptr, ec] = std::to_chars(unit, unit + sizeof unit, imp.user);
+    (void)ec;
+    request.reset(std::string_view(unit, ptr - unit), imp.title);
+    for (const auto& [name, value] : imp.user_features) request.add_user(name, value);
+    for (const auto& c : imp.context) {
+      if (c.is_text) {
+        request.add_context(c.name, c.text);
+      } else {
+        request.add_context(c.name, c.number);
+      }
+    }
+    for (const auto& [name, value] : imp.title_features) request.add_title(name, value);
+
+    double sum = 0, best = 0;
+    for (double p : imp.p_click) {
+      sum += p;
+      best = std::max(best, p);
+    }
+    const double random = sum / imp.p_click.size();
+    auto it = seen_per_title.find(imp.title);
+    if (it == seen_per_title.end()) {
+      title_names.emplace_back(imp.title);
+      it = seen_per_title.emplace(std::string_view(title_names.back()), 0).first;
+      if (title_names.size() == title_names.capacity()) {
+        // Rebuild keys before a reallocation could move the strings.
+        std::vector<std::string> bigger;
+        bigger.reserve(title_names.capacity() * 2);
+        std::unordered_map<std::string_view, uint32_t> rekeyed;
+        for (auto& s : title_names) {
+          bigger.push_back(s);
+          rekeyed.emplace(std::string_view(bigger.back()), seen_per_title.at(s));
+        }
+        title_names.swap(bigger);
+        seen_per_title.swap(rekeyed);
+        it = seen_per_title.find(imp.title);
+      }
+    }
+    const bool cold = it->second < options.cold;
+    ++it->second;
+    const uint64_t slot = last ? index % last : 0;
+    ring[slot] = {random, best};
+
+    for (size_t r = 0; r < runs.size(); ++r) {
+      Running& run = runs[r];
+      const auto t0 = Clock::now();
+      run.learner->expire(now);
+      DecideOptions d;
+      d.now_ms = now;
+      d.seed = mix_key(options.seed * 0x9e3779b97f4a7c15ULL + index * 31 + r);
+      const auto t1 = Clock::now();
+      run.learner->decide(request, imp.candidates, -1, d, run.decision);
+      const auto t2 = Clock::now();
+      const int c = run.decision.chosen;
+      const double p = imp.p_click[c];
+      const double click = imp.u < p ? 1.0 : 0.0;
+      if (click > 0) run.learner->reward(run.decision.event_id, "click", 1.0, now);
+      const auto t3 = Clock::now();
+      run.result.policy_seconds += std::chrono::duration<double>(t3 - t0).count();
+      run.latency_us.push_back(
+          static_cast<float>(std::chrono::duration<double, std::micro>(t2 - t1).count()));
+      if (options.sink) {
+        options.sink->on_decision(r, imp, request, run.decision, now);
+        if (click > 0) options.sink->on_reward(r, run.decision.event_id, "click", 1.0, now);
+      }
+      add(run.result.all, click, p, random, best);
+      if (cold) add(run.result.cold, click, p, random, best);
+      ring_policy[r][slot] = {click, p};
+    }
+    ++index;
+    if (options.curve_points > 0) {
+      const uint64_t every = std::max<uint64_t>(
+          1, (options.limit ? options.limit : 1000000) / options.curve_points);
+      if (index % every == 0) {
+        for (auto& run : runs) run.result.curve.emplace_back(index, run.result.all.lift());
+      }
+    }
+  };
+
+  VariantCache variants;
+  ReadStats rs = read_workload(workload_path, variants, on_impression, options.limit);
+  result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  result.parse_seconds = rs.parse_seconds;
+  result.impressions = rs.impressions;
+  result.variants = variants.size();
+
+  const uint64_t n_last = std::min<uint64_t>(last, index);
+  for (size_t r = 0; r < runs.size(); ++r) {
+    Running& run = runs[r];
+    PolicyResult& pr = run.result;
+    for (uint64_t i = 0; i < n_last; ++i) {
+      add(pr.last, ring_policy[r][i].first, ring_policy[r][i].second, ring[i].random,
+          ring[i].oracle);
+    }
+    if (pr.curve.empty() || pr.curve.back().first != index) pr.curve.emplace_back(index, pr.all.lift());
+    pr.decisions_per_second = pr.policy_seconds > 0 ? index / pr.policy_seconds : 0;
+    auto& lat = run.latency_us;
+    if (!lat.empty()) {
+      auto pct = [&](double q) {
+        size_t k = static_cast<size_t>(q * (lat.size() - 1));
+        std::nth_element(lat.begin(), lat.begin() + k, lat.end());
+        return static_cast<double>(lat[k]);
+      };
+      pr.p50_us = pct(0.5);
+      pr.p99_us = pct(0.99);
+    }
+    pr.model_version = run.learner->model_version();
+    result.policies.push_back(std::move(pr));
+  }
+  return result;
+}
+
+}  // namespace keyart::engine
