@@ -240,8 +240,9 @@ int report_ope(Args args) {
                  "would have had, estimated from logged exposures and their propensities\n"
                  "(IPS, self-normalised IPS, doubly robust), each with its interval, the\n"
                  "effective sample size, the smallest logged propensity and how many weights\n"
-                 "were clipped. Policies: uniform, fixed:VARIANT. The log is replayed in time\n"
-                 "order. See docs/REPORTS.md.");
+                 "were clipped. Policies: uniform, fixed:VARIANT, or any engine spec (e.g.\n"
+                 "linucb:alpha=1.0), replayed over the log in time order and learning from\n"
+                 "it as it goes. See docs/REPORTS.md.");
   cmd.with_db().with_json();
   cmd.add_options()("policy", po::value<std::string>()->required(), "the policy to evaluate")(
       "from", po::value<std::string>(), "an experiment's exposures")(
@@ -254,6 +255,7 @@ int report_ope(Args args) {
       "since", po::value<std::string>(), "first time included")(
       "until", po::value<std::string>(), "first time excluded")(
       "confidence", po::value<double>()->default_value(0.95), "confidence level of intervals")(
+      "seed", po::value<uint64_t>()->default_value(1), "randomness of sampling policies")(
       "format", po::value<std::string>()->default_value("text"), "text or json")(
       "out", po::value<std::string>(), "write to FILE instead of standard output");
   if (!cmd.parse(args)) return kExitOk;
@@ -287,13 +289,14 @@ int report_ope(Args args) {
   const std::string format = cmd.get<std::string>("format");
   if (format != "text" && format != "json") throw UsageError("--format must be text or json");
 
+  auto ledger = cmd.open_ledger(true);
   std::unique_ptr<analysis::TargetPolicy> policy;
   try {
-    policy = analysis::make_builtin_target_policy(cmd.get<std::string>("policy"));
+    policy = analysis::make_target_policy(ledger, cmd.get<std::string>("policy"),
+                                          cmd.get<uint64_t>("seed"));
   } catch (const experiments::LedgerError& e) {
     throw UsageError(e.what());
   }
-  auto ledger = cmd.open_ledger(true);
   analysis::OffPolicyReport report = analysis::evaluate_off_policy(ledger, options, *policy);
   emit(cmd, format == "json" || cmd.json() ? analysis::off_policy_json(report)
                                            : analysis::off_policy_text(report));

@@ -16,5 +16,6 @@ int cmd_extract(Args args);
 int cmd_sim(Args args);
 int cmd_serve(Args args);
 int cmd_report(Args args);
+int cmd_import(Args args);
 
 }  // namespace keyart::cli

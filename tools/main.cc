@@ -26,6 +26,7 @@ const std::vector<Group>& groups() {
       {"sim", "simulate bandit policies over a workload", cmd_sim},
       {"serve", "serve decide/reward over HTTP", cmd_serve},
       {"report", "A/B reports, power, off-policy evaluation", cmd_report},
+      {"import", "import logged bandit data from CSV", cmd_import},
   };
   return table;
 }

@@ -62,7 +62,7 @@ class Scanner {
     if (row.arm == k_) return;  // the schema's foreign key makes this impossible
     row.ts = st.column_int(kTs);
     row.event = event_key(st.column_blob_view(kEvent));
-    if (rewards_.may_contain(row.event)) rewards_.by_event.prefetch(row.event);
+    rewards_.prefetch(row.event);
     const uint64_t unit = std::hash<std::string_view>()(st.column_text_view(kUnit));
     row.unit_key = mix64(unit ^ (0x9e3779b97f4a7c15ULL * (row.arm + 1)));
     units_.prefetch(row.unit_key);
@@ -102,7 +102,7 @@ class Scanner {
 
  private:
   enum Column { kEvent, kTs, kArm, kUnit, kVariant, kSegment };
-  static constexpr size_t kBatch = 64;
+  static constexpr size_t kBatch = 32;
 
   struct Row {
     int64_t ts = 0;

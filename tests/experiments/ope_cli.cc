@@ -68,7 +68,7 @@ TEST_F(OpeCli, BadInput) {
   const Case cases[] = {
       {{"--policy", "uniform"}, 2, "give --from EXPERIMENT or --all"},
       {{"--policy", "uniform", "--from", "e1", "--all"}, 2, "give --from EXPERIMENT or --all"},
-      {{"--policy", "magic", "--all"}, 2, "policy 'magic' is not one"},
+      {{"--policy", "magic", "--all"}, 2, "policy 'magic'"},
       {{"--policy", "uniform", "--all", "--estimator", "best"}, 2, "--estimator 'best'"},
       {{"--policy", "uniform", "--all", "--clip", "-1"}, 2, "--clip must be a positive"},
       {{"--policy", "uniform", "--arm", "logged", "--all"}, 2, "--arm needs --from"},

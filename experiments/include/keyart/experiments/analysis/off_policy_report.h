@@ -61,9 +61,21 @@ class TargetPolicy {
 };
 
 // "uniform" (every candidate alike) or "fixed:VARIANT" (also
-// "fixed:variant=VARIANT"). Throws LedgerError kInvalid naming the spec
-// otherwise.
+// "fixed:variant=VARIANT"; rows where VARIANT is not a candidate are left
+// out). Throws LedgerError kInvalid naming the spec otherwise.
 std::unique_ptr<TargetPolicy> make_builtin_target_policy(std::string_view spec);
+
+// The built-in policies above, else any engine policy spec
+// ("linucb:alpha=1.0", "beta-ts", "fixed:default", ...; see
+// docs/ENGINE.md), replayed as a learning policy: at each row it builds the
+// request from the exposure's context JSON ({"context": {...}, "user":
+// {...}}), the title's genres and cast, and the candidates' arm features
+// (variant_features' "arm_features"), gives its probabilities, then learns
+// from the logged variant's reward at once (the live learner waits for the
+// reward window; replay has every reward already). Throws LedgerError
+// kInvalid for a spec neither knows.
+std::unique_ptr<TargetPolicy> make_target_policy(Ledger& ledger, std::string_view spec,
+                                                 uint64_t seed = 1);
 
 struct OffPolicyOptions {
   std::optional<std::string> experiment_id;  // nullopt: every exposure

@@ -1,0 +1,49 @@
+// Reads a CSV file record by record with libcsv (RFC 4180: quoted fields
+// may hold the delimiter, quotes and line breaks), keeping the line number
+// each record starts on for error messages. Spaces around unquoted fields
+// are trimmed; blank lines are skipped. Internal to keyart_experiments.
+#pragma once
+
+#include <csv.h>
+
+#include <cstdint>
+#include <deque>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace keyart::experiments::analysis {
+
+class CsvReader {
+ public:
+  // Throws LedgerError kNotFound when the file cannot be opened.
+  CsvReader(const std::string& path, char delimiter);
+  ~CsvReader();
+  CsvReader(const CsvReader&) = delete;
+  CsvReader& operator=(const CsvReader&) = delete;
+
+  // The next record and the line it starts on; false at the end. Throws
+  // LedgerError kInvalid naming the line for malformed CSV (a stray quote,
+  // an unterminated quoted field).
+  bool next(std::vector<std::string>& fields, int64_t& line);
+
+ private:
+  static void on_field(void* data, size_t size, void* self);
+  static void on_record(int terminator, void* self);
+  void feed_line();
+
+  std::string path_;
+  std::ifstream in_;
+  csv_parser parser_{};
+  int64_t lines_read_ = 0;
+  int64_t record_start_ = 1;
+  bool finished_ = false;
+  std::vector<std::string> fields_;
+  struct Record {
+    std::vector<std::string> fields;
+    int64_t line;
+  };
+  std::deque<Record> ready_;
+};
+
+}  // namespace keyart::experiments::analysis

@@ -1,0 +1,110 @@
+// keyart import logs: external logged bandit data into the ledger.
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "keyart/experiments/analysis/log_import.h"
+
+namespace keyart::cli {
+
+namespace {
+
+namespace analysis = experiments::analysis;
+
+int import_logs(Args args) {
+  Subcommand cmd(
+      "import logs",
+      "FILE.csv --experiment ID --map COLUMN=FIELD... [--title ID] [--metric KIND] "
+      "[--action-features FILE --action-key COLUMN] [--skip-bad]",
+      "Imports logged bandit data (one decision a row) as a finished experiment, so\n"
+      "'keyart report experiment' and 'keyart report ope' work on it. Fields:\n"
+      "timestamp, action, reward, propensity (required); unit, position, candidates\n"
+      "('|'-separated actions), device, country, hour, user (a user feature named\n"
+      "after the column). Without a unit column each row is its own unit. Every row\n"
+      "is checked first: malformed rows are listed by line and nothing is imported\n"
+      "unless the whole file is valid (or --skip-bad leaves them out, counted).");
+  cmd.with_db().with_json().positional("file", 1);
+  cmd.add_options()("file", po::value<std::string>()->required(), "the CSV file (with a header)")(
+      "experiment", po::value<std::string>()->required(), "id of the experiment to create")(
+      "name", po::value<std::string>()->default_value(""), "its name (default: the file name)")(
+      "map", po::value<std::vector<std::string>>()->required(),
+      "COLUMN=FIELD, e.g. item_id=action (repeat)")(
+      "title", po::value<std::string>()->default_value(""),
+      "title the actions belong to (default: the experiment id; created when new)")(
+      "metric", po::value<std::string>()->default_value("click"), "reward kind to store")(
+      "action-features", po::value<std::string>(), "CSV of action features, joined by action id")(
+      "action-key", po::value<std::string>()->default_value(""),
+      "the action id column of --action-features")(
+      "delimiter", po::value<char>()->default_value(','), "field separator")(
+      "skip-bad", "leave malformed rows out (counted) instead of refusing the file");
+  if (!cmd.parse(args)) return kExitOk;
+  analysis::ImportOptions options;
+  options.csv_path = cmd.get<std::string>("file");
+  options.experiment_id = cmd.get<std::string>("experiment");
+  options.experiment_name = cmd.get<std::string>("name");
+  options.title_id = cmd.get<std::string>("title");
+  options.metric = cmd.get<std::string>("metric");
+  options.delimiter = cmd.get<char>("delimiter");
+  options.skip_bad = cmd.has("skip-bad");
+  if (cmd.has("action-features")) {
+    options.action_features_path = cmd.get<std::string>("action-features");
+    options.action_key_column = cmd.get<std::string>("action-key");
+    if (options.action_key_column.empty()) {
+      throw UsageError("--action-features needs --action-key COLUMN");
+    }
+  }
+  try {
+    for (const auto& m : cmd.list("map")) options.mappings.push_back(analysis::parse_column_mapping(m));
+  } catch (const experiments::LedgerError& e) {
+    throw UsageError(e.what());
+  }
+
+  auto ledger = cmd.open_ledger(false);
+  analysis::ImportResult r = analysis::import_logs(ledger, options);
+  if (cmd.json()) {
+    nlohmann::json errors = nlohmann::json::array();
+    for (const auto& e : r.errors) errors.push_back({{"line", e.line}, {"error", e.message}});
+    std::cout << nlohmann::json{{"imported", r.imported},
+                                {"experiment", options.experiment_id},
+                                {"rows_read", r.rows_read},
+                                {"rows_imported", r.rows_imported},
+                                {"rows_bad", r.rows_bad},
+                                {"rewards", r.rewards_written},
+                                {"actions", r.actions},
+                                {"actions_with_features", r.actions_with_features},
+                                {"errors", errors}}
+                     .dump(2)
+              << "\n";
+  }
+  if (!r.imported) {
+    for (const auto& e : r.errors) {
+      std::cerr << options.csv_path << ": line " << e.line << ": " << e.message << "\n";
+    }
+    if (r.rows_bad > static_cast<int64_t>(r.errors.size())) {
+      std::cerr << "... and " << r.rows_bad - static_cast<int64_t>(r.errors.size())
+                << " more malformed rows\n";
+    }
+    throw CommandError("nothing imported: " + std::to_string(r.rows_bad) + " of " +
+                       std::to_string(r.rows_read) + " rows are malformed" +
+                       (r.rows_bad < r.rows_read ? " (fix them, or pass --skip-bad to leave them out)"
+                                                 : ""));
+  }
+  if (!cmd.json()) {
+    std::cout << "imported " << r.rows_imported << " rows (" << r.rewards_written << " "
+              << options.metric << " rewards, " << r.actions << " actions";
+    if (r.actions_with_features) std::cout << ", " << r.actions_with_features << " with features";
+    std::cout << ") as experiment " << options.experiment_id;
+    if (r.rows_bad) std::cout << "; left out " << r.rows_bad << " malformed rows";
+    std::cout << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int cmd_import(Args args) {
+  return dispatch("import", {{"logs", "import logged bandit data from a CSV file", import_logs}},
+                  args);
+}
+
+}  // namespace keyart::cli
