@@ -13,6 +13,7 @@ packages=(
   python3 python3-numpy python3-onnx npm
   python3-scipy  # regenerates the reference values of the statistics tests
   chromium fonts-dejavu-core  # renders the HTML report in tests (headless)
+  libcsv-dev  # parses CSV files for keyart import logs
 )
 if [[ "${KEYART_SETUP_EXTRA:-}" != "" ]]; then
   # shellcheck disable=SC2206
