@@ -5,7 +5,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 packages=(
-  cmake g++ make pkg-config ccache git ca-certificates curl
+  cmake g++ make pkg-config ccache git ca-certificates curl wrk
   libboost-dev libboost-program-options-dev
   nlohmann-json3-dev libsqlite3-dev sqlite3 libeigen3-dev libsimdjson-dev libssl-dev
   libopencv-dev libopencv-contrib-dev
