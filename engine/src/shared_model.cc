@@ -2,19 +2,23 @@
 
 #include <algorithm>
 
+#include "dense_kernels.h"
+
 namespace keyart::engine {
 
 namespace {
 thread_local MappedFeatures t_common;
 thread_local std::vector<MappedFeatures> t_own;
 thread_local std::vector<const RidgeBlock*> t_blocks;
+thread_local std::vector<double> t_gather;
 }  // namespace
 
 SharedLinearModel::SharedLinearModel(int dim, double lambda, bool arm_intercept,
-                                     int refactor_every)
+                                     double arm_lambda, int refactor_every)
     : dim_(dim),
       lambda_(lambda),
       arm_intercept_(arm_intercept),
+      arm_lambda_(arm_lambda),
       refactor_every_(refactor_every),
       dict_(dim) {
   prior_.init(dim, lambda);
@@ -74,24 +78,39 @@ void SharedLinearModel::predict(const ChoiceInput& input, Workspace& ws, double*
       ws.e[i] = (a->b - a->B.dot(blk->theta)) / a->A;
     } else {
       w.setZero();
-      ws.d[i] = arm_intercept_ ? 1 / lambda_ : 0.0;
+      ws.d[i] = arm_intercept_ ? 1 / arm_lambda_ : 0.0;
       ws.e[i] = 0;
     }
     for (const SlotValue& s : common.known) w[s.slot] += s.value;
     for (const SlotValue& s : own.known) w[s.slot] += s.value;
     mean[i] = z_theta + ws.e[i];
   }
-  // g_i = Sinv_block w_i; cov_ij = w_i^T Sinv w_j for candidates of one block.
-  for (int i = 0; i < k; ++i) {
-    Eigen::Map<const Eigen::VectorXd> w(ws.a.data() + static_cast<size_t>(i) * d, d);
-    Eigen::Map<Eigen::VectorXd> g(ws.b.data() + static_cast<size_t>(i) * d, d);
-    g.noalias() = blocks[i]->Sinv * w;
+  // g_i = Sinv_block w_i, one pass over each block's matrix for all its candidates.
+  ws.index.clear();
+  for (int i = 0; i < k; ++i) ws.index.push_back(i);
+  std::stable_sort(ws.index.begin(), ws.index.end(), [&](int x, int y) {
+    return input.candidates[x].block < input.candidates[y].block;
+  });
+  t_gather.resize(static_cast<size_t>(d) * k * 2);
+  for (int s = 0; s < k;) {
+    int e = s + 1;
+    while (e < k && input.candidates[ws.index[e]].block == input.candidates[ws.index[s]].block) ++e;
+    double* W = t_gather.data();
+    double* G = W + static_cast<size_t>(d) * k;
+    for (int t = s; t < e; ++t) {
+      std::copy_n(ws.a.data() + static_cast<size_t>(ws.index[t]) * d, d, W + static_cast<size_t>(t - s) * d);
+    }
+    kernels::multiply(blocks[ws.index[s]]->Sinv.data(), d, W, e - s, G);
+    for (int t = s; t < e; ++t) {
+      std::copy_n(G + static_cast<size_t>(t - s) * d, d, ws.b.data() + static_cast<size_t>(ws.index[t]) * d);
+    }
+    s = e;
   }
   for (int i = 0; i < k; ++i) {
     Eigen::Map<const Eigen::VectorXd> wi(ws.a.data() + static_cast<size_t>(i) * d, d);
     Eigen::Map<const Eigen::VectorXd> gi(ws.b.data() + static_cast<size_t>(i) * d, d);
     const auto& own_i = t_own[i].fresh;
-    cov[i * k + i] = wi.dot(gi) + ws.d[i] + fresh_common +
+    cov[i * k + i] = kernels::dot(wi.data(), gi.data(), d) + ws.d[i] + fresh_common +
                      (2 * fresh_dot(common.fresh, own_i) + fresh_dot(own_i, own_i)) / lambda_;
     if (!full) continue;
     for (int j = 0; j < i; ++j) {
@@ -99,7 +118,7 @@ void SharedLinearModel::predict(const ChoiceInput& input, Workspace& ws, double*
       if (input.candidates[j].block == input.candidates[i].block) {
         Eigen::Map<const Eigen::VectorXd> gj(ws.b.data() + static_cast<size_t>(j) * d, d);
         const auto& own_j = t_own[j].fresh;
-        v = wi.dot(gj) + fresh_common +
+        v = kernels::dot(wi.data(), gj.data(), d) + fresh_common +
             (fresh_dot(common.fresh, own_i) + fresh_dot(common.fresh, own_j) +
              fresh_dot(own_i, own_j)) /
                 lambda_;
@@ -127,7 +146,7 @@ void SharedLinearModel::update(const Observation& shown, double reward) {
   auto [ait, arm_created] = arms_.try_emplace(shown.variant_key);
   Arm& a = ait->second;
   if (arm_created || a.block != shown.block) {
-    if (!arm_created && a.A > lambda_) {
+    if (!arm_created && a.A > arm_lambda_) {
       // The variant moved to another block (its style changed): fold its
       // intercept's share back into its old block (Algorithm 2's first
       // step), then start the intercept afresh.
@@ -136,7 +155,7 @@ void SharedLinearModel::update(const Observation& shown, double reward) {
     }
     a.id = std::string(shown.variant_id);
     a.block = shown.block;
-    a.A = lambda_;
+    a.A = arm_lambda_;
     a.B = Eigen::VectorXd::Zero(dim_);
     a.b = 0;
   }

@@ -10,13 +10,16 @@
 namespace keyart::engine {
 
 const PreparedVariant* VariantCache::find(std::string_view id) const {
-  auto it = by_id_.find(id);
-  return it == by_id_.end() ? nullptr : it->second.get();
+  auto it = by_id_.find(feature_key(id));
+  return it == by_id_.end() || it->second->id != id ? nullptr : it->second.get();
 }
 
 const PreparedVariant* VariantCache::add(PreparedVariant variant) {
-  std::string id = variant.id;
-  auto& slot = by_id_[id];
+  auto& slot = by_id_[variant.id_key];
+  if (slot && slot->id != variant.id) {
+    overflow_.push_back(std::make_unique<PreparedVariant>(std::move(variant)));
+    return overflow_.back().get();
+  }
   slot = std::make_unique<PreparedVariant>(std::move(variant));
   return slot.get();
 }

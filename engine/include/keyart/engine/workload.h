@@ -28,11 +28,10 @@ class VariantCache {
   size_t size() const { return by_id_.size(); }
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  std::unordered_map<std::string, std::unique_ptr<PreparedVariant>, Hash, std::equal_to<>> by_id_;
+  // By feature_key(id); the id is compared too, so a 64-bit collision
+  // cannot mix two variants up (the second is then prepared on every sight).
+  std::unordered_map<uint64_t, std::unique_ptr<PreparedVariant>> by_id_;
+  std::vector<std::unique_ptr<PreparedVariant>> overflow_;
 };
 
 // One impression; the views are valid only during the callback.
