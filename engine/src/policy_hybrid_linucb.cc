@@ -58,9 +58,9 @@ thread_local std::vector<double> HybridLinUcbPolicy::t_mean, HybridLinUcbPolicy:
 
 std::unique_ptr<Policy> make_hybrid_linucb_policy(const PolicySpec& spec) {
   SpecParams p(spec);
-  double alpha = p.number("alpha", 0.3, 0, INFINITY);
+  double alpha = p.number("alpha", 0.05, 0, INFINITY);
   double lambda = p.number("lambda", 1.0, 1e-9, 1e12);
-  double arm_lambda = p.number("arm_lambda", 100.0, 1e-9, 1e12);
+  double arm_lambda = p.number("arm_lambda", 300.0, 1e-9, 1e12);
   int refactor = p.integer("refactor", 500, 1, 1000000);
   double floor = p.floor(0.01);
   LayoutOptions layout = p.layout();

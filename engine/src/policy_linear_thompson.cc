@@ -73,10 +73,10 @@ thread_local std::vector<double> LinearThompsonPolicy::t_mean, LinearThompsonPol
 
 std::unique_ptr<Policy> make_linear_thompson_policy(const PolicySpec& spec) {
   SpecParams p(spec);
-  double v = p.number("v", 0.1, 0, INFINITY);
+  double v = p.number("v", 0.03, 0, INFINITY);
   double lambda = p.number("lambda", 1.0, 1e-9, 1e12);
   bool arm = p.flag("arm", false);
-  double arm_lambda = p.number("arm_lambda", 100.0, 1e-9, 1e12);
+  double arm_lambda = p.number("arm_lambda", 300.0, 1e-9, 1e12);
   int refactor = p.integer("refactor", 500, 1, 1000000);
   int draws = p.integer("draws", 4096, 256, 1 << 20);
   double floor = p.floor(0.01);

@@ -23,9 +23,13 @@ void RidgeBlock::add(const Eigen::VectorXd& w, double c, double y, int refactor_
   }
   // Sherman-Morrison: (S + c w w^T)^-1 = S^-1 - c g g^T / (1 + c w^T g), g = S^-1 w.
   kernels::multiply(Sinv.data(), d, w.data(), 1, g.data());
-  const double denom = 1 + c * kernels::dot(w.data(), g.data(), d);
-  kernels::rank1_update(Sinv.data(), d, g.data(), -c / denom);
-  solve_theta();
+  const double gw = kernels::dot(w.data(), g.data(), d);
+  const double gb = kernels::dot(g.data(), b.data(), d);  // b already includes c y w
+  const double gamma = c / (1 + c * gw);
+  kernels::rank1_update(Sinv.data(), d, g.data(), -gamma);
+  // theta' = Sinv' b' = theta_old_b' - gamma g (g . b'), where theta_old_b' =
+  // Sinv b' = theta + c y g: O(d) instead of a d^2 product.
+  theta.noalias() += (c * y - gamma * gb) * g;
 }
 
 void RidgeBlock::solve_theta() {
@@ -47,6 +51,7 @@ void RidgeBlock::save(BinaryWriter& out) const {
   out.f64s(S.data(), static_cast<size_t>(d) * d);
   out.f64s(Sinv.data(), static_cast<size_t>(d) * d);
   out.f64s(b.data(), d);
+  out.f64s(theta.data(), d);  // kept as updated (incrementally), for exact continuation
 }
 
 void RidgeBlock::load(BinaryReader& in, int d) {
@@ -59,7 +64,7 @@ void RidgeBlock::load(BinaryReader& in, int d) {
   in.f64s(Sinv.data(), static_cast<size_t>(d) * d);
   in.f64s(b.data(), d);
   theta.resize(d);
-  solve_theta();
+  in.f64s(theta.data(), d);
 }
 
 }  // namespace keyart::engine

@@ -88,9 +88,14 @@ void SharedLinearModel::predict(const ChoiceInput& input, Workspace& ws, double*
   // g_i = Sinv_block w_i, one pass over each block's matrix for all its candidates.
   ws.index.clear();
   for (int i = 0; i < k; ++i) ws.index.push_back(i);
-  std::stable_sort(ws.index.begin(), ws.index.end(), [&](int x, int y) {
-    return input.candidates[x].block < input.candidates[y].block;
-  });
+  // Group by block (insertion sort: K is small and it does not allocate).
+  for (int i = 1; i < k; ++i) {
+    for (int j = i; j > 0 && input.candidates[ws.index[j]].block <
+                                 input.candidates[ws.index[j - 1]].block;
+         --j) {
+      std::swap(ws.index[j], ws.index[j - 1]);
+    }
+  }
   t_gather.resize(static_cast<size_t>(d) * k * 2);
   for (int s = 0; s < k;) {
     int e = s + 1;

@@ -65,11 +65,14 @@ struct LiteralHybrid {
     Eigen::VectorXd b;
   };
   std::map<std::string, Arm> arms;
-  LiteralHybrid(int k_, double a) : k(k_), alpha(a), A0(Eigen::MatrixXd::Identity(k_, k_)), b0(Eigen::VectorXd::Zero(k_)) {}
+  double arm_prior;
+  LiteralHybrid(int k_, double a, double arm_prior_ = 1)
+      : k(k_), alpha(a), A0(Eigen::MatrixXd::Identity(k_, k_)), b0(Eigen::VectorXd::Zero(k_)), arm_prior(arm_prior_) {}
   Arm& arm(const std::string& id) {
     auto it = arms.find(id);
     if (it == arms.end()) {
-      Arm a{Eigen::MatrixXd::Identity(1, 1), Eigen::MatrixXd::Zero(1, k), Eigen::VectorXd::Zero(1)};
+      // Algorithm 2 starts A_a at I_d; arm_prior scales it (arm_lambda).
+      Arm a{arm_prior * Eigen::MatrixXd::Identity(1, 1), Eigen::MatrixXd::Zero(1, k), Eigen::VectorXd::Zero(1)};
       it = arms.emplace(id, a).first;
     }
     return it->second;
@@ -97,15 +100,19 @@ struct LiteralHybrid {
   }
 };
 
-TEST(HybridLinUcb, MatchesLiteralAlgorithmTwo) {
+class HybridLinUcb : public ::testing::TestWithParam<double> {};
+
+TEST_P(HybridLinUcb, MatchesLiteralAlgorithmTwo) {
   // Features: bias, user:x1, user:x2, and one block per style. The literal
   // algorithm sees z = features (x) one-hot(style), k = 2 styles * 3.
-  auto policy = make_policy("hybrid-linucb:alpha=0.7,floor=0,dim=8,refactor=37,arm_lambda=1");
+  const double arm_prior = GetParam();
+  auto policy = make_policy("hybrid-linucb:alpha=0.7,floor=0,dim=8,refactor=37,arm_lambda=" +
+                            std::to_string(arm_prior));
   std::vector<PreparedVariant> vars = {test::styled("v0", "closeup"), test::styled("v1", "group"),
                                        test::styled("v2", "closeup"), test::styled("v3", "group")};
   auto cands = test::pointers(vars);
   const std::string style_of[] = {"closeup", "group", "closeup", "group"};
-  LiteralHybrid lit(6, 0.7);
+  LiteralHybrid lit(6, 0.7, arm_prior);
   Rng rng(7);
   Request request;
   auto z_of = [&](int cand, double x1, double x2) {
@@ -135,6 +142,7 @@ TEST(HybridLinUcb, MatchesLiteralAlgorithmTwo) {
   }
   EXPECT_LT(worst, 1e-9);
 }
+INSTANTIATE_TEST_SUITE_P(ArmPriors, HybridLinUcb, ::testing::Values(1.0, 25.0));
 
 TEST(LinearThompson, MeansEqualRidgeSolutionAndDriftStaysBelow1e9) {
   // Linear TS without the per-variant intercept: its posterior means are
