@@ -33,35 +33,60 @@ double dot_portable(const double* a, const double* b, int d) {
   return s;
 }
 
-// AVX2 + FMA. M is symmetric, so row r of M W is column r of M dotted with
-// each w: M is read sequentially, up to four candidates per pass.
+// AVX2 + FMA: G = M W as a small matrix product. Strips of 8 rows times up
+// to 4 candidates keep 8 independent accumulators in registers; each step
+// reads one cache line of a column of M and broadcasts one entry per w.
 __attribute__((target("avx2,fma"))) void multiply_avx2(const double* M, int d, const double* W,
                                                         int k, double* G) {
-  const int d4 = d & ~3;
-  for (int i0 = 0; i0 < k; i0 += 4) {
-    const int n = k - i0 < 4 ? k - i0 : 4;
+  const int d8 = d & ~7;
+  for (int t0 = 0; t0 < k; t0 += 4) {
+    const int n = k - t0 < 4 ? k - t0 : 4;
     const double* w[4];
-    for (int t = 0; t < 4; ++t) w[t] = W + static_cast<long>(i0 + (t < n ? t : 0)) * d;
-    for (int r = 0; r < d; ++r) {
-      const double* col = M + static_cast<long>(r) * d;
-      __m256d a0 = _mm256_setzero_pd(), a1 = a0, a2 = a0, a3 = a0;
-      int j = 0;
-      for (; j < d4; j += 4) {
-        const __m256d m = _mm256_loadu_pd(col + j);
-        a0 = _mm256_fmadd_pd(m, _mm256_loadu_pd(w[0] + j), a0);
-        a1 = _mm256_fmadd_pd(m, _mm256_loadu_pd(w[1] + j), a1);
-        a2 = _mm256_fmadd_pd(m, _mm256_loadu_pd(w[2] + j), a2);
-        a3 = _mm256_fmadd_pd(m, _mm256_loadu_pd(w[3] + j), a3);
+    double* g[4];
+    for (int t = 0; t < 4; ++t) {
+      const int i = t0 + (t < n ? t : 0);  // padding lanes repeat the first column
+      w[t] = W + static_cast<long>(i) * d;
+      g[t] = G + static_cast<long>(i) * d;
+    }
+    for (int r = 0; r < d8; r += 8) {
+      __m256d a00 = _mm256_setzero_pd(), a01 = a00, a10 = a00, a11 = a00;
+      __m256d a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+      const double* col = M + r;
+      for (int j = 0; j < d; ++j, col += d) {
+        const __m256d m0 = _mm256_loadu_pd(col), m1 = _mm256_loadu_pd(col + 4);
+        __m256d b = _mm256_broadcast_sd(w[0] + j);
+        a00 = _mm256_fmadd_pd(m0, b, a00);
+        a01 = _mm256_fmadd_pd(m1, b, a01);
+        b = _mm256_broadcast_sd(w[1] + j);
+        a10 = _mm256_fmadd_pd(m0, b, a10);
+        a11 = _mm256_fmadd_pd(m1, b, a11);
+        b = _mm256_broadcast_sd(w[2] + j);
+        a20 = _mm256_fmadd_pd(m0, b, a20);
+        a21 = _mm256_fmadd_pd(m1, b, a21);
+        b = _mm256_broadcast_sd(w[3] + j);
+        a30 = _mm256_fmadd_pd(m0, b, a30);
+        a31 = _mm256_fmadd_pd(m1, b, a31);
       }
-      alignas(32) double l[4][4];
-      _mm256_store_pd(l[0], a0);
-      _mm256_store_pd(l[1], a1);
-      _mm256_store_pd(l[2], a2);
-      _mm256_store_pd(l[3], a3);
+      if (n > 3) {
+        _mm256_storeu_pd(g[3] + r, a30);
+        _mm256_storeu_pd(g[3] + r + 4, a31);
+      }
+      if (n > 2) {
+        _mm256_storeu_pd(g[2] + r, a20);
+        _mm256_storeu_pd(g[2] + r + 4, a21);
+      }
+      if (n > 1) {
+        _mm256_storeu_pd(g[1] + r, a10);
+        _mm256_storeu_pd(g[1] + r + 4, a11);
+      }
+      _mm256_storeu_pd(g[0] + r, a00);
+      _mm256_storeu_pd(g[0] + r + 4, a01);
+    }
+    for (int r = d8; r < d; ++r) {
       for (int t = 0; t < n; ++t) {
-        double s = (l[t][0] + l[t][1]) + (l[t][2] + l[t][3]);
-        for (int jj = j; jj < d; ++jj) s = __builtin_fma(col[jj], w[t][jj], s);
-        G[static_cast<long>(i0 + t) * d + r] = s;
+        double acc = 0;
+        for (int j = 0; j < d; ++j) acc = __builtin_fma(M[static_cast<long>(j) * d + r], w[t][j], acc);
+        g[t][r] = acc;
       }
     }
   }

@@ -6,8 +6,7 @@
 
 namespace keyart::engine::kernels {
 
-// G[:, i] = M * W[:, i] for i < k (W and G are d x k, column-major);
-// M must be symmetric (it is read by columns as rows).
+// G[:, i] = M * W[:, i] for i < k (W and G are d x k, column-major).
 void multiply(const double* M, int d, const double* W, int k, double* G);
 // M += alpha * x x^T.
 void rank1_update(double* M, int d, const double* x, double alpha);
