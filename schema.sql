@@ -8,7 +8,7 @@
 -- by the user (titles, actors, experiments, arms) or by keyart (variants,
 -- event ids); JSON columns are checked with json_valid().
 --
--- KEYART_SCHEMA_VERSION 1
+-- KEYART_SCHEMA_VERSION 2
 
 -- Catalogue ------------------------------------------------------------------
 
@@ -189,14 +189,16 @@ END;
 -- Events ---------------------------------------------------------------------
 
 -- One decision: which variant a unit was shown, with the probability the
--- policy gave it. device/country/hour are copied out of context for segment
+-- policy gave it. event_id is the 16-byte id (hex(event_id) shows the 32
+-- hex digits the API uses); its first 6 bytes are the time in ms, so new ids
+-- land at the end of the index. device/country/hour are copied out of context for segment
 -- reports; context holds the full request features (user and context) and
 -- candidates the eligible variant ids in the order the policy saw them, so a
 -- model can be rebuilt, and other policies evaluated, from the log alone.
 CREATE TABLE exposures (
   exposure_id   INTEGER PRIMARY KEY,
-  event_id      TEXT NOT NULL UNIQUE
-                CHECK (length(event_id) = 32 AND event_id NOT GLOB '*[^0-9a-f]*'),
+  event_id      BLOB NOT NULL UNIQUE
+                CHECK (typeof(event_id) = 'blob' AND length(event_id) = 16),
   ts            INTEGER NOT NULL CHECK (ts >= 0),
   experiment_id TEXT,
   arm_id        TEXT,
@@ -217,15 +219,32 @@ CREATE TABLE exposures (
   CHECK ((experiment_id IS NULL) = (arm_id IS NULL))
 ) STRICT;
 CREATE INDEX exposures_experiment_ts ON exposures (experiment_id, ts);
-CREATE INDEX exposures_title_ts ON exposures (title_id, ts);
 
 -- What followed a decision. At most one reward per event and kind.
 CREATE TABLE rewards (
   reward_id INTEGER PRIMARY KEY,
-  event_id  TEXT NOT NULL REFERENCES exposures (event_id),
+  event_id  BLOB NOT NULL REFERENCES exposures (event_id),
   kind      TEXT NOT NULL
             CHECK (length(kind) BETWEEN 1 AND 32 AND kind NOT GLOB '*[^a-z0-9_]*'),
   value     REAL NOT NULL CHECK (value BETWEEN -1e12 AND 1e12),
   ts        INTEGER NOT NULL CHECK (ts >= 0),
   UNIQUE (event_id, kind)
+) STRICT;
+
+-- Serving ------------------------------------------------------------------
+
+-- Model snapshots written by the serving hook (keyart serve). A snapshot
+-- file holds every learner's state as of a point in the ledger: it includes
+-- every exposure up to last_exposure_id and every reward up to
+-- last_reward_id, so a restart loads the newest snapshot whose file is intact
+-- and replays only the rows after those marks. (Added in version 2.)
+CREATE TABLE model_snapshots (
+  snapshot_id      INTEGER PRIMARY KEY,
+  created_at       INTEGER NOT NULL,
+  storage_path     TEXT NOT NULL,
+  sha256           TEXT NOT NULL CHECK (length(sha256) = 64),
+  bytes            INTEGER NOT NULL CHECK (bytes > 0),
+  last_exposure_id INTEGER NOT NULL CHECK (last_exposure_id >= 0),
+  last_reward_id   INTEGER NOT NULL CHECK (last_reward_id >= 0),
+  learners         TEXT NOT NULL CHECK (json_valid(learners))
 ) STRICT;

@@ -3,6 +3,8 @@
 add_library(keyart_options INTERFACE)
 target_compile_options(keyart_options INTERFACE
   -Wall -Wextra -Wpedantic
+  # Designated initializers leave defaulted members out on purpose.
+  -Wno-missing-field-initializers
   -fstack-protector-strong
   $<$<BOOL:${KEYART_WERROR}>:-Werror>
   # _FORTIFY_SOURCE needs optimisation; glibc warns at -O0.

@@ -110,6 +110,14 @@ int run_guarded(const std::function<int()>& fn) {
   }
 }
 
+std::string validated_policy_spec(const std::string& spec) {
+  // TODO(engine merge): parse with the engine's policy spec parser.
+  if (spec.empty() || spec.size() > 512) {
+    throw UsageError("policy spec must be 1-512 characters");
+  }
+  return spec;
+}
+
 std::string format_time_ms(int64_t unix_ms) {
   std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
   std::tm tm{};

@@ -88,6 +88,10 @@ int dispatch(const std::string& group, const std::vector<Action>& actions, Args 
 // Runs fn, mapping exceptions to exit codes and "keyart: error: ..." lines.
 int run_guarded(const std::function<int()>& fn);
 
+// Checks a policy spec with the engine's parser; UsageError naming the
+// problem when it is not valid. Returns the spec unchanged.
+std::string validated_policy_spec(const std::string& spec);
+
 // Output helpers.
 std::string format_time_ms(int64_t unix_ms);  // ISO-8601 UTC
 // Parses ISO-8601 ("2026-11-27", "2026-11-27T10:00:00Z") or Unix ms.

@@ -8,6 +8,9 @@
 namespace keyart::cli {
 
 int cmd_init(Args args);
+int cmd_title(Args args);
+int cmd_cast(Args args);
+int cmd_experiment(Args args);
 int cmd_sim(Args args);
 
 }  // namespace keyart::cli

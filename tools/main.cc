@@ -18,6 +18,9 @@ struct Group {
 const std::vector<Group>& groups() {
   static const std::vector<Group> table = {
       {"init", "create (or upgrade) a ledger", cmd_init},
+      {"title", "add, list and show titles", cmd_title},
+      {"cast", "add cast members with reference headshots; list a cast", cmd_cast},
+      {"experiment", "create, list, show, start and stop experiments", cmd_experiment},
       {"sim", "simulate bandit policies over a workload", cmd_sim},
   };
   return table;

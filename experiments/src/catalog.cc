@@ -32,13 +32,10 @@ std::vector<std::string> genres_of(Ledger& ledger, std::string_view title_id) {
   Statement& st = ledger.db().cached(
       "SELECT genre FROM title_genres WHERE title_id = ? ORDER BY genre");
   st.bind(1, title_id);
-  std::vector<std::string> out;
-  while (st.step()) out.push_back(st.column_text(0));
-  st.reset();
-  return out;
+  return st.all([](const Statement& row) { return row.column_text(0); });
 }
 
-Title title_from_row(Statement& st) {
+Title title_from_row(const Statement& st) {
   Title t;
   t.title_id = st.column_text(0);
   t.name = st.column_text(1);
@@ -82,13 +79,8 @@ void add_title(Ledger& ledger, const Title& title) {
 std::optional<Title> find_title(Ledger& ledger, std::string_view title_id) {
   Statement& st = ledger.db().cached(std::string(kTitleColumns) + "WHERE title_id = ?");
   st.bind(1, title_id);
-  if (!st.step()) {
-    st.reset();
-    return std::nullopt;
-  }
-  Title t = title_from_row(st);
-  st.reset();
-  t.genres = genres_of(ledger, t.title_id);
+  std::optional<Title> t = st.one(title_from_row);
+  if (t) t->genres = genres_of(ledger, t->title_id);
   return t;
 }
 
@@ -103,8 +95,7 @@ Title get_title(Ledger& ledger, std::string_view title_id) {
 
 std::vector<Title> list_titles(Ledger& ledger) {
   Statement st = ledger.db().prepare(std::string(kTitleColumns) + "ORDER BY title_id");
-  std::vector<Title> out;
-  while (st.step()) out.push_back(title_from_row(st));
+  std::vector<Title> out = st.all(title_from_row);
   for (auto& t : out) t.genres = genres_of(ledger, t.title_id);
   return out;
 }
@@ -127,10 +118,8 @@ void set_title_default_variant(Ledger& ledger, std::string_view title_id,
   get_title(ledger, title_id);
   Statement& st = db.cached("SELECT title_id FROM variants WHERE variant_id = ?");
   st.bind(1, variant_id);
-  bool found = st.step();
-  std::string owner = found ? st.column_text(0) : std::string();
-  st.reset();
-  if (!found || owner != title_id) {
+  auto owner = st.one([](const Statement& row) { return row.column_text(0); });
+  if (!owner || *owner != title_id) {
     throw LedgerError(ErrorKind::kNotFound, "title '" + std::string(title_id) +
                                                 "' has no variant '" + std::string(variant_id) +
                                                 "'");
@@ -158,24 +147,19 @@ void add_cast_member(Ledger& ledger, const CastMember& m) {
   get_title(ledger, m.title_id);
   Statement& find = db.cached("SELECT name FROM actors WHERE actor_id = ?");
   find.bind(1, m.actor_id);
-  if (find.step()) {
-    std::string existing = find.column_text(0);
-    find.reset();
-    if (!m.actor_name.empty() && existing != m.actor_name) {
+  if (auto existing = find.one([](const Statement& row) { return row.column_text(0); })) {
+    if (!m.actor_name.empty() && *existing != m.actor_name) {
       throw LedgerError(ErrorKind::kConflict, "actor '" + m.actor_id + "' exists with name '" +
-                                                  existing + "', not '" + m.actor_name + "'");
+                                                  *existing + "', not '" + m.actor_name + "'");
     }
   } else {
-    find.reset();
     db.cached("INSERT INTO actors (actor_id, name, created_at) VALUES (?, ?, ?)")
         .bind_all(m.actor_id, name, now_ms())
         .run();
   }
   Statement& dup = db.cached("SELECT 1 FROM cast_members WHERE title_id = ? AND actor_id = ?");
   dup.bind_all(m.title_id, m.actor_id);
-  bool exists = dup.step();
-  dup.reset();
-  if (exists) {
+  if (dup.one([](const Statement&) { return true; })) {
     throw LedgerError(ErrorKind::kConflict, "actor '" + m.actor_id +
                                                 "' is already in the cast of '" + m.title_id +
                                                 "'");
@@ -194,19 +178,14 @@ std::vector<CastMember> list_cast(Ledger& ledger, std::string_view title_id) {
       "FROM cast_members c JOIN actors a USING (actor_id) WHERE c.title_id = ? "
       "ORDER BY c.billing_order, c.actor_id");
   st.bind(1, title_id);
-  std::vector<CastMember> out;
-  while (st.step()) {
-    CastMember m;
-    m.title_id = st.column_text(0);
-    m.actor_id = st.column_text(1);
-    m.actor_name = st.column_text(2);
-    m.billing_order = static_cast<int>(st.column_int(3));
-    m.role = st.column_text(4);
-    m.character_name = st.column_text(5);
-    out.push_back(std::move(m));
-  }
-  st.reset();
-  return out;
+  return st.all([](const Statement& row) {
+    return CastMember{.title_id = row.column_text(0),
+                      .actor_id = row.column_text(1),
+                      .actor_name = row.column_text(2),
+                      .billing_order = static_cast<int>(row.column_int(3)),
+                      .role = row.column_text(4),
+                      .character_name = row.column_text(5)};
+  });
 }
 
 int64_t add_headshot(Ledger& ledger, const Headshot& h) {
@@ -216,13 +195,10 @@ int64_t add_headshot(Ledger& ledger, const Headshot& h) {
   Statement& existing =
       db.cached("SELECT headshot_id FROM headshots WHERE actor_id = ? AND sha256 = ?");
   existing.bind_all(h.actor_id, h.sha256);
-  if (existing.step()) {
-    int64_t id = existing.column_int(0);
-    existing.reset();
+  if (auto id = existing.one([](const Statement& row) { return row.column_int(0); })) {
     tx.commit();
-    return id;
+    return *id;
   }
-  existing.reset();
   Statement& ins = db.cached(
       "INSERT INTO headshots (actor_id, sha256, storage_path, descriptor, descriptor_model, "
       "added_at) VALUES (?, ?, ?, ?, ?, ?)");
@@ -246,22 +222,19 @@ std::vector<Headshot> list_headshots(Ledger& ledger, std::string_view actor_id) 
       "SELECT headshot_id, actor_id, sha256, storage_path, descriptor, descriptor_model, "
       "added_at FROM headshots WHERE actor_id = ? ORDER BY headshot_id");
   st.bind(1, actor_id);
-  std::vector<Headshot> out;
-  while (st.step()) {
+  return st.all([](const Statement& row) {
     Headshot h;
-    h.headshot_id = st.column_int(0);
-    h.actor_id = st.column_text(1);
-    h.sha256 = st.column_text(2);
-    h.storage_path = st.column_text(3);
-    std::vector<uint8_t> blob = st.column_blob(4);
+    h.headshot_id = row.column_int(0);
+    h.actor_id = row.column_text(1);
+    h.sha256 = row.column_text(2);
+    h.storage_path = row.column_text(3);
+    std::vector<uint8_t> blob = row.column_blob(4);
     h.descriptor.resize(blob.size() / sizeof(float));
     if (!blob.empty()) std::memcpy(h.descriptor.data(), blob.data(), h.descriptor.size() * 4);
-    h.descriptor_model = st.column_optional_text(5).value_or("");
-    h.added_at = st.column_int(6);
-    out.push_back(std::move(h));
-  }
-  st.reset();
-  return out;
+    h.descriptor_model = row.column_optional_text(5).value_or("");
+    h.added_at = row.column_int(6);
+    return h;
+  });
 }
 
 }  // namespace keyart::experiments

@@ -1,6 +1,7 @@
 #include "keyart/experiments/ledger.h"
 
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 #include <chrono>
 
@@ -30,6 +31,13 @@ int read_user_version(Database& db) {
   }
 }
 
+// A file without any write permission bit is treated as read-only even for
+// root (who could write it anyway): the operator said so.
+bool marked_read_only(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && (st.st_mode & 0222) == 0;
+}
+
 bool has_tables(Database& db) {
   return db.query_int("SELECT count(*) FROM sqlite_master WHERE type = 'table'") > 0;
 }
@@ -37,6 +45,10 @@ bool has_tables(Database& db) {
 }  // namespace
 
 Ledger Ledger::open(const std::string& path, const LedgerOptions& options) {
+  if (!options.read_only && marked_read_only(path)) {
+    throw LedgerError(ErrorKind::kReadOnly,
+                      "ledger '" + path + "' is read-only (check the file's permissions)");
+  }
   Database db = Database::open(
       path, options.read_only ? Database::Mode::kReadOnly : Database::Mode::kReadWrite,
       options.create && !options.read_only);
@@ -53,7 +65,8 @@ Ledger Ledger::open(const std::string& path, const LedgerOptions& options) {
     throw LedgerError(ErrorKind::kSchema,
                       "'" + path + "' is a SQLite database but not a keyart ledger");
   }
-  bool file_read_only = sqlite3_db_readonly(db.handle(), "main") == 1;
+  bool file_read_only =
+      sqlite3_db_readonly(db.handle(), "main") == 1 || marked_read_only(path);
   if (!options.read_only && file_read_only) {
     throw LedgerError(ErrorKind::kReadOnly,
                       "ledger '" + path + "' is read-only (check the file's permissions)");
@@ -85,6 +98,9 @@ Ledger Ledger::open(const std::string& path, const LedgerOptions& options) {
                                      : "PRAGMA synchronous = NORMAL");
   }
   db.exec("PRAGMA foreign_keys = ON");
+  // Up to 64 MiB of page cache (allocated as used): index pages of large
+  // ledgers stay in memory for batch writes and report scans.
+  db.exec("PRAGMA cache_size = -65536");
   return Ledger(std::move(db), options.read_only, version);
 }
 

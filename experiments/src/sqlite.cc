@@ -111,6 +111,13 @@ Statement& Statement::bind(int index, std::string_view value) {
   return *this;
 }
 
+Statement& Statement::bind_static(int index, std::string_view value) {
+  int rc = sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_STATIC,
+                               SQLITE_UTF8);
+  if (rc != SQLITE_OK) fail(rc);
+  return *this;
+}
+
 Statement& Statement::bind_blob(int index, std::span<const uint8_t> value) {
   int rc = sqlite3_bind_blob64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT);
   if (rc != SQLITE_OK) fail(rc);

@@ -12,7 +12,7 @@ constexpr const char* kVariantColumns =
     "SELECT variant_id, title_id, kind, sha256, format, width, height, bytes, storage_path, "
     "uri, original_name, status, uploaded_at, uploaded_by, retired_at FROM variants ";
 
-Variant variant_from_row(Statement& st) {
+Variant variant_from_row(const Statement& st) {
   Variant v;
   v.variant_id = st.column_text(0);
   v.title_id = st.column_text(1);
@@ -32,24 +32,12 @@ Variant variant_from_row(Statement& st) {
   return v;
 }
 
-std::optional<Variant> query_one(Statement& st) {
-  if (!st.step()) {
-    st.reset();
-    return std::nullopt;
-  }
-  Variant v = variant_from_row(st);
-  st.reset();
-  return v;
-}
-
 }  // namespace
 
 std::string next_variant_id(Ledger& ledger, std::string_view title_id) {
   Statement& st = ledger.db().cached("SELECT count(*) FROM variants WHERE title_id = ?");
   st.bind(1, title_id);
-  st.step();
-  int64_t n = st.column_int(0);
-  st.reset();
+  int64_t n = st.one([](const Statement& row) { return row.column_int(0); }).value_or(0);
   for (int64_t i = n + 1;; ++i) {
     std::string id = std::string(title_id) + "-v" + std::to_string(i);
     if (!find_variant(ledger, id)) return id;
@@ -90,7 +78,7 @@ void add_variant(Ledger& ledger, const Variant& v, const std::optional<VariantFe
 std::optional<Variant> find_variant(Ledger& ledger, std::string_view variant_id) {
   Statement& st = ledger.db().cached(std::string(kVariantColumns) + "WHERE variant_id = ?");
   st.bind(1, variant_id);
-  return query_one(st);
+  return st.one(variant_from_row);
 }
 
 Variant get_variant(Ledger& ledger, std::string_view variant_id) {
@@ -107,7 +95,7 @@ std::optional<Variant> find_variant_by_sha256(Ledger& ledger, std::string_view t
   Statement& st =
       ledger.db().cached(std::string(kVariantColumns) + "WHERE title_id = ? AND sha256 = ?");
   st.bind_all(title_id, sha256);
-  return query_one(st);
+  return st.one(variant_from_row);
 }
 
 std::vector<Variant> list_variants(Ledger& ledger, std::string_view title_id,
@@ -117,10 +105,7 @@ std::vector<Variant> list_variants(Ledger& ledger, std::string_view title_id,
       std::string(kVariantColumns) +
       "WHERE title_id = ? AND (? OR status = 'active') ORDER BY uploaded_at, rowid");
   st.bind(1, title_id).bind(2, int64_t{include_retired ? 1 : 0});
-  std::vector<Variant> out;
-  while (st.step()) out.push_back(variant_from_row(st));
-  st.reset();
-  return out;
+  return st.all(variant_from_row);
 }
 
 void set_variant_status(Ledger& ledger, std::string_view variant_id, std::string_view status) {
@@ -163,20 +148,17 @@ std::optional<VariantFeatures> latest_variant_features(Ledger& ledger,
       "SELECT variant_id, extractor_version, features, vector, extracted_at "
       "FROM variant_features WHERE variant_id = ? ORDER BY extracted_at DESC LIMIT 1");
   st.bind(1, variant_id);
-  if (!st.step()) {
-    st.reset();
-    return std::nullopt;
-  }
-  VariantFeatures f;
-  f.variant_id = st.column_text(0);
-  f.extractor_version = st.column_text(1);
-  f.features_json = st.column_text(2);
-  std::vector<uint8_t> blob = st.column_blob(3);
-  f.vector.resize(blob.size() / sizeof(double));
-  if (!blob.empty()) std::memcpy(f.vector.data(), blob.data(), f.vector.size() * sizeof(double));
-  f.extracted_at = st.column_int(4);
-  st.reset();
-  return f;
+  return st.one([](const Statement& row) {
+    VariantFeatures f;
+    f.variant_id = row.column_text(0);
+    f.extractor_version = row.column_text(1);
+    f.features_json = row.column_text(2);
+    std::vector<uint8_t> blob = row.column_blob(3);
+    f.vector.resize(blob.size() / sizeof(double));
+    if (!blob.empty()) std::memcpy(f.vector.data(), blob.data(), f.vector.size() * sizeof(double));
+    f.extracted_at = row.column_int(4);
+    return f;
+  });
 }
 
 }  // namespace keyart::experiments

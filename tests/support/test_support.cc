@@ -50,7 +50,7 @@ fs::path shared_artwork_dir() { return source_dir().parent_path() / "shared" / "
 CommandResult run_keyart(const std::vector<std::string>& args,
                          const std::vector<std::string>& env) {
   const char* binary = std::getenv("KEYART_BINARY");
-  if (binary == nullptr || *binary == 0) throw std::runtime_error("KEYART_BINARY is not set");
+  if (binary == nullptr || *binary == 0) binary = KEYART_BINARY_PATH;
   TempDir io;
   fs::path out_path = io / "stdout", err_path = io / "stderr";
   posix_spawn_file_actions_t actions;

@@ -34,7 +34,7 @@ struct CommandResult {
   std::string err;
 };
 
-// Runs the keyart binary ($KEYART_BINARY) with args; env entries "K=V" are
+// Runs the keyart binary ($KEYART_BINARY, else the one this build made) with args; env entries "K=V" are
 // added to the environment. stdin is /dev/null.
 CommandResult run_keyart(const std::vector<std::string>& args,
                          const std::vector<std::string>& env = {});

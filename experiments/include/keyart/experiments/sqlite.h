@@ -40,6 +40,15 @@ class Statement {
   Statement& bind(int index, const char* value) { return bind(index, std::string_view(value)); }
   Statement& bind(int index, const std::string& value) { return bind(index, std::string_view(value)); }
   Statement& bind_blob(int index, std::span<const uint8_t> value);
+  // Binds without copying: value must stay alive until the statement is
+  // stepped and reset (the batch writers' hot path).
+  Statement& bind_static(int index, std::string_view value);
+  Statement& bind_static(int index, const std::string& value) {
+    return bind_static(index, std::string_view(value));
+  }
+  Statement& bind_static(int index, const std::optional<std::string>& value) {
+    return value ? bind_static(index, std::string_view(*value)) : bind(index, nullptr);
+  }
   template <typename T>
   Statement& bind(int index, const std::optional<T>& value) {
     return value ? bind(index, *value) : bind(index, nullptr);
@@ -69,7 +78,28 @@ class Statement {
   std::optional<std::string> column_optional_text(int column) const;
   std::vector<uint8_t> column_blob(int column) const;
 
+  // Steps once and maps the row with from_row (nullopt when there is none);
+  // the statement is reset either way.
+  template <typename FromRow>
+  auto one(FromRow&& from_row) -> std::optional<decltype(from_row(*this))> {
+    ResetOnExit guard{*this};
+    if (!step()) return std::nullopt;
+    return from_row(*this);
+  }
+  // Maps every remaining row with from_row; the statement is reset after.
+  template <typename FromRow>
+  auto all(FromRow&& from_row) -> std::vector<decltype(from_row(*this))> {
+    ResetOnExit guard{*this};
+    std::vector<decltype(from_row(*this))> out;
+    while (step()) out.push_back(from_row(*this));
+    return out;
+  }
+
  private:
+  struct ResetOnExit {
+    Statement& st;
+    ~ResetOnExit() { st.reset(); }
+  };
   [[noreturn]] void fail(int code) const;
   sqlite3* db_ = nullptr;
   sqlite3_stmt* stmt_ = nullptr;

@@ -1,0 +1,123 @@
+// The asynchronous ledger writer behind the serving hook. Exposures and
+// rewards are submitted to a bounded in-memory queue and committed by one
+// writer thread in batched transactions (experiments::EventWriter), so
+// decide() and reward() never wait for the disk.
+//
+// Durability (docs/SERVING.md): exposures are committed within
+// flush_interval_ms of being submitted; a reward triggers a group commit
+// within reward_commit_ms, and its callback runs only after the batch that
+// holds it committed, so a reward acknowledged to a client is on disk (in
+// the WAL: it survives a process crash).
+//
+// When the queue is full, submit() waits up to block_ms for room (policy
+// kBlock) or refuses at once (kShed); a refused event is counted in
+// stats().shed and reported to the caller, never dropped silently. When the
+// ledger cannot be written (read-only, disk full, locked), the writer keeps
+// the failed batch, marks itself degraded, retries with backoff, and keeps
+// accepting events up to the queue bound; it recovers by itself when a
+// commit succeeds again. stop() stops accepting, drains and commits all.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <variant>
+
+#include "keyart/experiments/events.h"
+
+namespace keyart::serving {
+
+struct WriterOptions {
+  size_t queue_capacity = 100000;  // exposures + rewards waiting in memory
+  size_t max_batch = 5000;         // rows per transaction
+  int flush_interval_ms = 20;      // decisions are committed within this
+  int reward_commit_ms = 2;        // group commit delay for rewards
+  enum class WhenFull { kBlock, kShed } when_full = WhenFull::kBlock;
+  int block_ms = 5;                // kBlock: longest wait for room
+  int retry_initial_ms = 50;       // backoff while the ledger fails
+  int retry_max_ms = 2000;
+  int busy_timeout_ms = 1000;      // wait for another writer's lock per attempt
+};
+
+// What happened to a submitted reward once its batch was tried.
+enum class RewardOutcome { kStored, kDuplicate, kRejected, kDropped };
+const char* to_string(RewardOutcome outcome);
+using RewardCallback = std::function<void(RewardOutcome, const std::string& reason)>;
+
+struct WriterStats {
+  uint64_t exposures_committed = 0, rewards_committed = 0, rewards_duplicate = 0;
+  uint64_t rejected = 0;       // rows the ledger refused (bad data)
+  uint64_t shed = 0;           // refused at submit: queue full
+  uint64_t dropped = 0;        // dropped at stop() because the ledger stayed unwritable
+  uint64_t batches = 0, failures = 0;
+  size_t queue_depth = 0;
+  double lag_ms = 0;           // age of the oldest queued event
+  bool degraded = false;
+  std::string last_error;
+};
+
+class LedgerWriter {
+ public:
+  LedgerWriter(std::string ledger_path, WriterOptions options = {});
+  ~LedgerWriter();  // stop()
+  LedgerWriter(const LedgerWriter&) = delete;
+  LedgerWriter& operator=(const LedgerWriter&) = delete;
+
+  // false: refused (queue full or stopped); counted in stats().shed.
+  bool submit(experiments::Exposure exposure);
+  bool submit(experiments::Reward reward, RewardCallback on_done = {});
+
+  // Two-step submission for callers that must know there is room before
+  // they act (the service reserves, then decides, then submits): reserve()
+  // holds one place in the queue (waiting like submit() when full; false and
+  // counted as shed when there is none); a reservation is then either used
+  // by submit_reserved() (which cannot fail) or given back by release().
+  bool reserve();
+  void submit_reserved(experiments::Exposure exposure);
+  void submit_reserved(experiments::Reward reward, RewardCallback on_done = {});
+  void release();
+
+  // Blocks until everything submitted before the call has been tried.
+  void flush();
+  // Stops accepting, commits what is queued (retrying for up to
+  // give_up_after_ms while the ledger fails), joins the thread.
+  void stop(int give_up_after_ms = 5000);
+
+  WriterStats stats() const;
+  bool healthy() const { return !degraded_.load(); }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  struct Item {
+    std::variant<experiments::Exposure, experiments::Reward> event;
+    RewardCallback on_done;
+    Clock::time_point queued_at;
+  };
+  bool enqueue(Item item, bool is_reward);
+  bool has_room_locked() const;
+  void push_locked(Item item, bool is_reward);
+  void run();
+  bool commit(std::deque<Item>& batch);  // false: the ledger failed; batch kept
+
+  std::string path_;
+  WriterOptions options_;
+  mutable std::mutex mu_;
+  std::condition_variable work_cv_, room_cv_, flushed_cv_;
+  std::deque<Item> queue_;
+  uint64_t submitted_ = 0, tried_ = 0;  // sequence numbers for flush()
+  size_t rewards_queued_ = 0;
+  size_t reserved_ = 0;
+  bool stopping_ = false;
+  Clock::time_point give_up_at_{};
+  std::atomic<bool> degraded_{false};
+  WriterStats stats_;
+  std::thread thread_;
+};
+
+}  // namespace keyart::serving

@@ -1,0 +1,74 @@
+// Process metrics in the Prometheus text exposition format (version 0.0.4).
+// Counters and histograms are registered once at start-up and then updated
+// lock-free (relaxed atomics) from any thread; gauges are read through a
+// callback when rendered. render() groups series by name with one HELP and
+// TYPE line each; label values are escaped as the format requires.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace keyart::serving {
+
+using Labels = std::vector<std::pair<std::string, std::string>>;
+
+class Counter {
+ public:
+  void add(uint64_t n = 1) { value_.fetch_add(n, std::memory_order_relaxed); }
+  uint64_t value() const { return value_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<uint64_t> value_{0};
+};
+
+// Cumulative buckets with fixed upper bounds (le), plus sum and count.
+class Histogram {
+ public:
+  explicit Histogram(std::vector<double> upper_bounds);
+  void observe(double value);
+  struct Snapshot {
+    std::vector<double> bounds;
+    std::vector<uint64_t> cumulative;  // per bound, then +Inf last
+    double sum = 0;
+    uint64_t count = 0;
+  };
+  Snapshot snapshot() const;
+
+ private:
+  std::vector<double> bounds_;
+  std::unique_ptr<std::atomic<uint64_t>[]> buckets_;  // bounds_.size() + 1
+  std::atomic<uint64_t> sum_micro_{0};               // sum in millionths
+  std::atomic<uint64_t> count_{0};
+};
+
+class MetricsRegistry {
+ public:
+  Counter& counter(const std::string& name, const std::string& help, Labels labels = {});
+  Histogram& histogram(const std::string& name, const std::string& help,
+                       std::vector<double> upper_bounds, Labels labels = {});
+  void gauge(const std::string& name, const std::string& help, std::function<double()> read,
+             Labels labels = {});
+  std::string render() const;
+
+ private:
+  struct Series {
+    std::string name, help, type;
+    Labels labels;
+    Counter* counter = nullptr;
+    Histogram* histogram = nullptr;
+    std::function<double()> gauge;
+  };
+  mutable std::mutex mu_;
+  std::deque<Counter> counters_;  // stable addresses
+  std::deque<Histogram> histograms_;
+  std::vector<Series> series_;
+};
+
+}  // namespace keyart::serving

@@ -1,0 +1,249 @@
+#include "keyart/serving/ledger_writer.h"
+
+#include <algorithm>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "keyart/experiments/ledger.h"
+
+namespace keyart::serving {
+
+const char* to_string(RewardOutcome outcome) {
+  switch (outcome) {
+    case RewardOutcome::kStored: return "stored";
+    case RewardOutcome::kDuplicate: return "duplicate";
+    case RewardOutcome::kRejected: return "rejected";
+    case RewardOutcome::kDropped: return "dropped";
+  }
+  return "dropped";
+}
+
+LedgerWriter::LedgerWriter(std::string ledger_path, WriterOptions options)
+    : path_(std::move(ledger_path)), options_(options) {
+  thread_ = std::thread([this] { run(); });
+}
+
+LedgerWriter::~LedgerWriter() { stop(); }
+
+bool LedgerWriter::submit(experiments::Exposure exposure) {
+  return enqueue({std::move(exposure), {}, Clock::now()}, false);
+}
+
+bool LedgerWriter::submit(experiments::Reward reward, RewardCallback on_done) {
+  return enqueue({std::move(reward), std::move(on_done), Clock::now()}, true);
+}
+
+bool LedgerWriter::has_room_locked() const {
+  return queue_.size() + reserved_ < options_.queue_capacity;
+}
+
+void LedgerWriter::push_locked(Item item, bool is_reward) {
+  queue_.push_back(std::move(item));
+  ++submitted_;
+  if (is_reward) ++rewards_queued_;
+  work_cv_.notify_one();
+}
+
+bool LedgerWriter::reserve() {
+  std::unique_lock lock(mu_);
+  if (!has_room_locked() && options_.when_full == WriterOptions::WhenFull::kBlock) {
+    room_cv_.wait_for(lock, std::chrono::milliseconds(options_.block_ms),
+                      [&] { return stopping_ || has_room_locked(); });
+  }
+  if (stopping_ || !has_room_locked()) {
+    ++stats_.shed;
+    return false;
+  }
+  ++reserved_;
+  return true;
+}
+
+void LedgerWriter::submit_reserved(experiments::Exposure exposure) {
+  std::lock_guard lock(mu_);
+  --reserved_;
+  push_locked({std::move(exposure), {}, Clock::now()}, false);
+}
+
+void LedgerWriter::submit_reserved(experiments::Reward reward, RewardCallback on_done) {
+  std::lock_guard lock(mu_);
+  --reserved_;
+  push_locked({std::move(reward), std::move(on_done), Clock::now()}, true);
+}
+
+void LedgerWriter::release() {
+  std::lock_guard lock(mu_);
+  --reserved_;
+  room_cv_.notify_one();
+  work_cv_.notify_one();
+}
+
+bool LedgerWriter::enqueue(Item item, bool is_reward) {
+  std::unique_lock lock(mu_);
+  if (!has_room_locked() && options_.when_full == WriterOptions::WhenFull::kBlock) {
+    room_cv_.wait_for(lock, std::chrono::milliseconds(options_.block_ms),
+                      [&] { return stopping_ || has_room_locked(); });
+  }
+  if (stopping_ || !has_room_locked()) {
+    ++stats_.shed;
+    return false;
+  }
+  push_locked(std::move(item), is_reward);
+  return true;
+}
+
+void LedgerWriter::flush() {
+  std::unique_lock lock(mu_);
+  uint64_t target = submitted_;
+  flushed_cv_.wait(lock, [&] { return tried_ >= target; });
+}
+
+void LedgerWriter::stop(int give_up_after_ms) {
+  {
+    std::lock_guard lock(mu_);
+    if (!stopping_) {
+      stopping_ = true;
+      give_up_at_ = Clock::now() + std::chrono::milliseconds(give_up_after_ms);
+    }
+    work_cv_.notify_all();
+    room_cv_.notify_all();
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+WriterStats LedgerWriter::stats() const {
+  std::lock_guard lock(mu_);
+  WriterStats s = stats_;
+  s.queue_depth = queue_.size();
+  s.degraded = degraded_.load();
+  if (!queue_.empty()) {
+    s.lag_ms = std::chrono::duration<double, std::milli>(Clock::now() - queue_.front().queued_at)
+                   .count();
+  }
+  return s;
+}
+
+void LedgerWriter::run() {
+  std::optional<experiments::Ledger> ledger;
+  std::unique_ptr<experiments::EventWriter> writer;
+  std::deque<Item> batch;
+  int backoff_ms = options_.retry_initial_ms;
+
+  auto record_failure = [&](const std::string& error) {
+    std::lock_guard lock(mu_);
+    ++stats_.failures;
+    stats_.last_error = error;
+    degraded_ = true;
+  };
+
+  for (;;) {
+    if (batch.empty()) {
+      std::unique_lock lock(mu_);
+      for (;;) {
+        if (queue_.empty()) {
+          if (stopping_ && reserved_ == 0) return;  // reservations still to come in
+          work_cv_.wait(lock);
+          continue;
+        }
+        if (stopping_ || queue_.size() >= options_.max_batch) break;
+        auto delay = std::chrono::milliseconds(rewards_queued_ > 0 ? options_.reward_commit_ms
+                                                                   : options_.flush_interval_ms);
+        auto due = queue_.front().queued_at + delay;
+        if (Clock::now() >= due) break;
+        work_cv_.wait_until(lock, due);
+      }
+      size_t n = std::min(queue_.size(), options_.max_batch);
+      for (size_t i = 0; i < n; ++i) {
+        if (std::holds_alternative<experiments::Reward>(queue_.front().event)) --rewards_queued_;
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      room_cv_.notify_all();
+    }
+
+    // Try the batch; on a ledger failure keep it and retry after a backoff.
+    std::vector<experiments::Exposure> exposures;
+    std::vector<experiments::Reward> rewards;
+    std::vector<size_t> reward_items;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (auto* e = std::get_if<experiments::Exposure>(&batch[i].event)) {
+        exposures.push_back(*e);
+      } else {
+        rewards.push_back(std::get<experiments::Reward>(batch[i].event));
+        reward_items.push_back(i);
+      }
+    }
+    std::optional<experiments::BatchResult> result;
+    try {
+      if (!ledger) {
+        ledger.emplace(experiments::Ledger::open(
+            path_, {.create = false, .busy_timeout_ms = options_.busy_timeout_ms}));
+        writer = std::make_unique<experiments::EventWriter>(*ledger);
+      }
+      result = writer->write(exposures, rewards);
+    } catch (const std::exception& e) {
+      record_failure(e.what());
+      writer.reset();
+      ledger.reset();  // reopen: the file may have been replaced or remounted
+    }
+
+    if (!result) {
+      bool give_up;
+      {
+        std::unique_lock lock(mu_);
+        give_up = stopping_ && Clock::now() >= give_up_at_;
+        if (!give_up) {
+          work_cv_.wait_for(lock, std::chrono::milliseconds(backoff_ms),
+                            [&] { return stopping_ && Clock::now() >= give_up_at_; });
+        }
+      }
+      backoff_ms = std::min(backoff_ms * 2, options_.retry_max_ms);
+      if (!give_up) continue;
+      // The ledger stayed unwritable through shutdown: drop what is left, counted.
+      std::deque<Item> rest;
+      {
+        std::lock_guard lock(mu_);
+        rest.swap(queue_);
+        stats_.dropped += batch.size() + rest.size();
+        tried_ += batch.size() + rest.size();
+        flushed_cv_.notify_all();
+      }
+      for (auto* items : {&batch, &rest}) {
+        for (Item& item : *items) {
+          if (item.on_done) item.on_done(RewardOutcome::kDropped, "ledger unwritable at shutdown");
+        }
+      }
+      return;
+    }
+
+    backoff_ms = options_.retry_initial_ms;
+    std::vector<std::pair<RewardOutcome, std::string>> outcomes(rewards.size(),
+                                                                {RewardOutcome::kStored, ""});
+    for (const auto& r : result->rejected) {
+      if (r.is_reward) outcomes[r.index] = {RewardOutcome::kRejected, r.reason};
+    }
+    for (size_t index : result->duplicate_rewards) outcomes[index].first = RewardOutcome::kDuplicate;
+    {
+      std::lock_guard lock(mu_);
+      degraded_ = false;
+      ++stats_.batches;
+      stats_.exposures_committed += result->exposures_written;
+      stats_.rewards_committed += result->rewards_written;
+      stats_.rewards_duplicate += result->rewards_duplicate;
+      stats_.rejected += result->rejected.size();
+      if (!result->rejected.empty()) stats_.last_error = result->rejected.back().reason;
+    }
+    for (size_t i = 0; i < rewards.size(); ++i) {
+      Item& item = batch[reward_items[i]];
+      if (item.on_done) item.on_done(outcomes[i].first, outcomes[i].second);
+    }
+    {
+      std::lock_guard lock(mu_);
+      tried_ += batch.size();
+      flushed_cv_.notify_all();
+    }
+    batch.clear();
+  }
+}
+
+}  // namespace keyart::serving
