@@ -222,6 +222,9 @@ ReadStats read_workload(const std::string& path, VariantCache& variants,
         stats.callback_seconds += std::chrono::duration<double>(Clock::now() - before).count();
         if (++stats.impressions == limit) break;
       }
+      if (stats.impressions != limit && docs.truncated_bytes() > 0) {
+        bad(path, line + 1, "malformed JSON");
+      }
       std::copy(saved.begin(), saved.end(), buf.begin() + end);
     }
     carry = len - end;

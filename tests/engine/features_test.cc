@@ -33,7 +33,12 @@ TEST(FeatureLayout, BuildsTheDocumentedFeatures) {
   EXPECT_NE(v.block_key, none.block_key);
   EXPECT_EQ(none.affinity_key, 0u);
 
-  FeatureLayout layout(LayoutOptions{.dim = 32, .crosses = {{"country", "color"}}});
+  LayoutOptions options;
+  options.dim = 32;
+  options.title_features = true;
+  options.variant_features = true;
+  options.crosses = {{"country", "color"}};
+  FeatureLayout layout(options);
   Request r;
   r.reset("unit", "t1");
   r.add_user("actor_a7", 1.5);

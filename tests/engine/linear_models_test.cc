@@ -124,7 +124,7 @@ TEST_P(HybridLinUcb, MatchesLiteralAlgorithmTwo) {
     return z;
   };
   double worst = 0;
-  for (int step = 0; step < 300; ++step) {
+  for (int step = 0; step < 1500; ++step) {
     double x1 = std::round(rng.normal() * 100) / 100 + 0.5, x2 = rng.uniform();
     request.reset("u", "t");
     request.add_user("x1", x1);
@@ -142,7 +142,7 @@ TEST_P(HybridLinUcb, MatchesLiteralAlgorithmTwo) {
   }
   EXPECT_LT(worst, 1e-9);
 }
-INSTANTIATE_TEST_SUITE_P(ArmPriors, HybridLinUcb, ::testing::Values(1.0, 25.0));
+INSTANTIATE_TEST_SUITE_P(ArmPriors, HybridLinUcb, ::testing::Values(1.0, 25.0, 300.0));
 
 TEST(LinearThompson, MeansEqualRidgeSolutionAndDriftStaysBelow1e9) {
   // Linear TS without the per-variant intercept: its posterior means are
