@@ -11,6 +11,7 @@ thread_local MappedFeatures t_common;
 thread_local std::vector<MappedFeatures> t_own;
 thread_local std::vector<const RidgeBlock*> t_blocks;
 thread_local std::vector<double> t_gather;
+thread_local std::vector<const SharedLinearModel::Arm*> t_arms;
 }  // namespace
 
 SharedLinearModel::SharedLinearModel(int dim, double lambda, bool arm_intercept,
@@ -32,9 +33,41 @@ const RidgeBlock* SharedLinearModel::block(FeatureKey key) const {
   return it == blocks_.end() ? nullptr : &it->second;
 }
 
-const SharedLinearModel::Arm* SharedLinearModel::arm(FeatureKey key) const {
-  auto it = arms_.find(key);
-  return it == arms_.end() ? nullptr : &it->second;
+const SharedLinearModel::Arm* SharedLinearModel::arm(FeatureKey key) const { return find_arm(key); }
+
+const SharedLinearModel::Arm* SharedLinearModel::find_arm(FeatureKey key) const {
+  if (arm_index_.empty()) return nullptr;
+  key = key ? key : 1;
+  const size_t mask = arm_index_.size() - 1;
+  for (size_t i = mix_key(key) & mask;; i = (i + 1) & mask) {
+    if (arm_index_[i].first == key) return &arms_[arm_index_[i].second];
+    if (arm_index_[i].first == 0) return nullptr;
+  }
+}
+
+SharedLinearModel::Arm* SharedLinearModel::find_arm(FeatureKey key) {
+  return const_cast<Arm*>(static_cast<const SharedLinearModel*>(this)->find_arm(key));
+}
+
+SharedLinearModel::Arm& SharedLinearModel::add_arm(FeatureKey key) {
+  key = key ? key : 1;
+  arms_.emplace_back();
+  arm_keys_.push_back(key);
+  if (arms_.size() * 2 > arm_index_.size()) {
+    arm_index_.assign(std::max<size_t>(1024, arm_index_.size() * 2), {0, 0});
+    for (uint32_t n = 0; n < arm_keys_.size(); ++n) {
+      const size_t mask = arm_index_.size() - 1;
+      size_t i = mix_key(arm_keys_[n]) & mask;
+      while (arm_index_[i].first != 0) i = (i + 1) & mask;
+      arm_index_[i] = {arm_keys_[n], n};
+    }
+  } else {
+    const size_t mask = arm_index_.size() - 1;
+    size_t i = mix_key(key) & mask;
+    while (arm_index_[i].first != 0) i = (i + 1) & mask;
+    arm_index_[i] = {key, static_cast<uint32_t>(arms_.size() - 1)};
+  }
+  return arms_.back();
 }
 
 void SharedLinearModel::predict(const ChoiceInput& input, Workspace& ws, double* mean,
@@ -55,6 +88,15 @@ void SharedLinearModel::predict(const ChoiceInput& input, Workspace& ws, double*
   const RidgeBlock** blocks = t_blocks.data();
   ws.d.resize(k);  // arm variance term
   ws.e.resize(k);  // arm mean term
+  if (t_arms.size() < static_cast<size_t>(k)) t_arms.resize(k);
+  for (int i = 0; i < k; ++i) {  // look up first, so the arms' memory loads overlap
+    const Arm* found = arm_intercept_ ? find_arm(input.candidates[i].variant->id_key) : nullptr;
+    if (found && found->block != input.candidates[i].block) found = nullptr;
+    t_arms[i] = found;
+    if (found) {
+      for (int j = 0; j < d; j += 8) __builtin_prefetch(found->B.data() + j);
+    }
+  }
   for (int i = 0; i < k; ++i) {
     const CandidateVector& c = input.candidates[i];
     MappedFeatures& own = t_own[i];
@@ -67,11 +109,7 @@ void SharedLinearModel::predict(const ChoiceInput& input, Workspace& ws, double*
     double z_theta = 0;
     for (const SlotValue& s : common.known) z_theta += s.value * blk->theta[s.slot];
     for (const SlotValue& s : own.known) z_theta += s.value * blk->theta[s.slot];
-    const Arm* a = nullptr;
-    if (arm_intercept_) {
-      const Arm* found = arm(c.variant->id_key);
-      if (found && found->block == c.block) a = found;
-    }
+    const Arm* a = t_arms[i];
     if (a) {
       w = -a->B / a->A;
       ws.d[i] = 1 / a->A;
@@ -148,8 +186,9 @@ void SharedLinearModel::update(const Observation& shown, double reward) {
     blk.add(z_, 1.0, reward, refactor_every_, g_);
     return;
   }
-  auto [ait, arm_created] = arms_.try_emplace(shown.variant_key);
-  Arm& a = ait->second;
+  Arm* existing = find_arm(shown.variant_key);
+  const bool arm_created = existing == nullptr;
+  Arm& a = arm_created ? add_arm(shown.variant_key) : *existing;
   if (arm_created || a.block != shown.block) {
     if (!arm_created && a.A > arm_lambda_) {
       // The variant moved to another block (its style changed): fold its
@@ -182,12 +221,13 @@ void SharedLinearModel::save(BinaryWriter& out) const {
     out.u64(k);
     blocks_.at(k).save(out);
   }
-  keys.clear();
-  for (const auto& [k, v] : arms_) keys.push_back(k);
-  std::sort(keys.begin(), keys.end());
-  out.u64(keys.size());
-  for (FeatureKey k : keys) {
-    const Arm& a = arms_.at(k);
+  std::vector<uint32_t> order(arms_.size());
+  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) { return arm_keys_[x] < arm_keys_[y]; });
+  out.u64(order.size());
+  for (uint32_t i : order) {
+    const Arm& a = arms_[i];
+    const FeatureKey k = arm_keys_[i];
     out.u64(k);
     out.str(a.id);
     out.u64(a.block);
@@ -201,6 +241,8 @@ void SharedLinearModel::load(BinaryReader& in) {
   dict_.load(in);
   blocks_.clear();
   arms_.clear();
+  arm_keys_.clear();
+  arm_index_.clear();
   uint64_t n = in.count(16);
   for (uint64_t i = 0; i < n; ++i) {
     FeatureKey k = in.u64();
@@ -209,7 +251,8 @@ void SharedLinearModel::load(BinaryReader& in) {
   n = in.count(32);
   for (uint64_t i = 0; i < n; ++i) {
     FeatureKey k = in.u64();
-    Arm& a = arms_[k];
+    if (find_arm(k)) throw SnapshotError("snapshot corrupt: variant saved twice");
+    Arm& a = add_arm(k);
     a.id = in.str();
     a.block = in.u64();
     a.A = in.f64();

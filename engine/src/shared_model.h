@@ -58,7 +58,14 @@ class SharedLinearModel {
   SlotDictionary dict_;
   RidgeBlock prior_;
   std::unordered_map<FeatureKey, RidgeBlock> blocks_;
-  std::unordered_map<FeatureKey, Arm> arms_;
+  // Per-variant state in a vector, found through a flat open-addressing
+  // index (key -> position): one cache miss per lookup on the hot path.
+  Arm* find_arm(FeatureKey key);
+  const Arm* find_arm(FeatureKey key) const;
+  Arm& add_arm(FeatureKey key);
+  std::vector<Arm> arms_;
+  std::vector<FeatureKey> arm_keys_;     // by position
+  std::vector<std::pair<FeatureKey, uint32_t>> arm_index_;  // key 0 = empty
   Eigen::VectorXd z_, w_, g_;  // update scratch
 };
 
