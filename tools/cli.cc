@@ -118,6 +118,27 @@ std::string validated_policy_spec(const std::string& spec) {
   return spec;
 }
 
+int64_t parse_duration_ms(const std::string& text, const char* option) {
+  size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  std::string unit = text.substr(used);
+  double factor = unit.empty() || unit == "ms" ? 1
+                  : unit == "s"                ? 1000
+                  : unit == "m"                ? 60000
+                  : unit == "h"                ? 3600000
+                                               : -1;
+  if (used == 0 || factor < 0 || !(value >= 0)) {
+    throw UsageError(std::string("--") + option + " '" + text +
+                     "' is not a duration: use e.g. 250ms, 30s, 15m, 2h");
+  }
+  return static_cast<int64_t>(value * factor);
+}
+
 std::string format_time_ms(int64_t unix_ms) {
   std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
   std::tm tm{};

@@ -92,6 +92,10 @@ int run_guarded(const std::function<int()>& fn);
 // problem when it is not valid. Returns the spec unchanged.
 std::string validated_policy_spec(const std::string& spec);
 
+// Parses a duration: "250ms", "30s", "15m", "2h" or a plain number of
+// milliseconds; UsageError naming the option otherwise.
+int64_t parse_duration_ms(const std::string& text, const char* option);
+
 // Output helpers.
 std::string format_time_ms(int64_t unix_ms);  // ISO-8601 UTC
 // Parses ISO-8601 ("2026-11-27", "2026-11-27T10:00:00Z") or Unix ms.

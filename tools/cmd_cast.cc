@@ -3,8 +3,13 @@
 #include <iomanip>
 #include <iostream>
 
+#include "artwork_ledger.h"
 #include "commands.h"
 #include "json_views.h"
+#include "keyart/artwork/errors.h"
+#include "keyart/artwork/extractor.h"
+#include "keyart/artwork/image_probe.h"
+#include "keyart/artwork/models.h"
 #include "keyart/experiments/catalog.h"
 #include "keyart/experiments/file_store.h"
 
@@ -16,7 +21,8 @@ int cast_add(Args args) {
   Subcommand cmd("cast add",
                  "--title T --actor ID [--name NAME] [--billing N] [--role R] [HEADSHOT...]",
                  "Adds an actor to a title's cast, with reference headshot photos used to\n"
-                 "recognise them in artwork. An actor id is global: the same person in\n"
+                 "recognise them in artwork (each must show exactly one face; its face\n"
+                 "descriptor is stored with it). An actor id is global: the same person in\n"
                  "another title keeps the same id (and headshots).");
   cmd.with_db().positional("headshot", -1);
   cmd.add_options()("title", po::value<std::string>()->required(), "title id")(
@@ -34,22 +40,38 @@ int cast_add(Args args) {
   m.billing_order = cmd.get<int>("billing");
   m.role = cmd.get<std::string>("role");
   m.character_name = cmd.get<std::string>("character");
-  // Read every file before touching the ledger, so a bad path changes nothing.
-  std::vector<std::pair<std::string, std::vector<uint8_t>>> photos;
+  // Read every file and compute its face descriptor before touching the
+  // ledger, so a bad path or a photo without exactly one face changes nothing.
+  struct Photo {
+    std::string path;
+    std::vector<uint8_t> bytes;
+    std::string format;
+    std::vector<float> descriptor;
+  };
+  std::vector<Photo> photos;
+  std::optional<artwork::Extractor> extractor;
   for (const auto& path : cmd.list("headshot")) {
-    photos.emplace_back(path, experiments::read_file_bytes(path, 64ull << 20));
+    Photo p{path, experiments::read_file_bytes(path, 64ull << 20), "", {}};
+    if (!extractor) extractor.emplace();
+    try {
+      p.format = artwork::probe_image(p.bytes).format;
+      p.descriptor = extractor->headshot_descriptor(p.bytes);
+    } catch (const artwork::ArtworkError& e) {
+      throw CommandError("headshot " + path + ": " + e.what());
+    }
+    photos.push_back(std::move(p));
   }
   auto ledger = cmd.open_ledger(false);
   experiments::Transaction tx(ledger.db());
   experiments::add_cast_member(ledger, m);
-  for (const auto& [path, bytes] : photos) {
-    std::string ext = std::filesystem::path(path).extension().string();
-    if (!ext.empty()) ext.erase(0, 1);
-    auto stored = experiments::store_file(ledger.files_dir(), bytes, ext);
+  for (const auto& photo : photos) {
+    auto stored = experiments::store_file(ledger.files_dir(), photo.bytes, file_extension_for(photo.format));
     experiments::Headshot h;
     h.actor_id = m.actor_id;
     h.sha256 = stored.sha256;
     h.storage_path = stored.relative_path;
+    h.descriptor = photo.descriptor;
+    h.descriptor_model = artwork::kFaceDescriptorModel;
     experiments::add_headshot(ledger, h);
   }
   tx.commit();

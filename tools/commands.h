@@ -11,6 +11,9 @@ int cmd_init(Args args);
 int cmd_title(Args args);
 int cmd_cast(Args args);
 int cmd_experiment(Args args);
+int cmd_variant(Args args);
+int cmd_extract(Args args);
 int cmd_sim(Args args);
+int cmd_serve(Args args);
 
 }  // namespace keyart::cli

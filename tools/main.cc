@@ -21,7 +21,10 @@ const std::vector<Group>& groups() {
       {"title", "add, list and show titles", cmd_title},
       {"cast", "add cast members with reference headshots; list a cast", cmd_cast},
       {"experiment", "create, list, show, start and stop experiments", cmd_experiment},
+      {"variant", "upload, list, inspect and retire artwork variants", cmd_variant},
+      {"extract", "print the features of an image file as JSON", cmd_extract},
       {"sim", "simulate bandit policies over a workload", cmd_sim},
+      {"serve", "serve decide/reward over HTTP", cmd_serve},
   };
   return table;
 }

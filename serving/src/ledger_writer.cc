@@ -42,7 +42,13 @@ void LedgerWriter::push_locked(Item item, bool is_reward) {
   queue_.push_back(std::move(item));
   ++submitted_;
   if (is_reward) ++rewards_queued_;
-  work_cv_.notify_one();
+  // The writer sleeps until the oldest event's flush deadline; it only needs
+  // waking when that deadline changes: the queue was empty, a first reward
+  // shortens it, or a batch is full.
+  if (queue_.size() == 1 || (is_reward && rewards_queued_ == 1) ||
+      queue_.size() >= options_.max_batch) {
+    work_cv_.notify_one();
+  }
 }
 
 bool LedgerWriter::reserve() {

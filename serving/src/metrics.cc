@@ -119,7 +119,9 @@ std::string MetricsRegistry::render() const {
       } else if (s->histogram) {
         Histogram::Snapshot snap = s->histogram->snapshot();
         for (size_t i = 0; i < snap.bounds.size(); ++i) {
-          out << name << "_bucket" << label_text(s->labels, "le", number(snap.bounds[i])) << " "
+          char le[32];
+          std::snprintf(le, sizeof le, "%g", snap.bounds[i]);
+          out << name << "_bucket" << label_text(s->labels, "le", le) << " "
               << snap.cumulative[i] << "\n";
         }
         out << name << "_bucket" << label_text(s->labels, "le", "+Inf") << " " << snap.count

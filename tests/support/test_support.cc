@@ -1,6 +1,7 @@
 #include "support/test_support.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -47,44 +48,100 @@ fs::path source_dir() {
 
 fs::path shared_artwork_dir() { return source_dir().parent_path() / "shared" / "data" / "artwork"; }
 
-CommandResult run_keyart(const std::vector<std::string>& args,
-                         const std::vector<std::string>& env) {
-  const char* binary = std::getenv("KEYART_BINARY");
-  if (binary == nullptr || *binary == 0) binary = KEYART_BINARY_PATH;
-  TempDir io;
-  fs::path out_path = io / "stdout", err_path = io / "stderr";
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                   0644);
-  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                   0644);
-  std::vector<std::string> argv_storage{binary};
-  argv_storage.insert(argv_storage.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : argv_storage) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  std::vector<std::string> env_storage;
+namespace {
+
+std::vector<char*> c_strings(std::vector<std::string>& storage) {
+  std::vector<char*> out;
+  for (auto& s : storage) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+std::vector<std::string> child_environment(const std::vector<std::string>& extra) {
+  std::vector<std::string> env;
   for (char** e = environ; *e; ++e) {
     std::string entry = *e;
     if (entry.rfind("KEYART_DB=", 0) == 0) continue;  // tests pass --db explicitly
-    env_storage.push_back(entry);
+    env.push_back(entry);
   }
-  env_storage.insert(env_storage.end(), env.begin(), env.end());
-  std::vector<char*> envp;
-  for (auto& e : env_storage) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  pid_t pid;
-  int rc = posix_spawn(&pid, binary, &actions, nullptr, argv.data(), envp.data());
+  env.insert(env.end(), extra.begin(), extra.end());
+  return env;
+}
+
+const char* keyart_binary() {
+  const char* binary = std::getenv("KEYART_BINARY");
+  return binary && *binary ? binary : KEYART_BINARY_PATH;
+}
+
+}  // namespace
+
+BackgroundKeyart::BackgroundKeyart(const std::vector<std::string>& args,
+                                   const std::vector<std::string>& env) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, (io_ / "stdout").c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 2, (io_ / "stderr").c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  std::vector<std::string> argv_storage{keyart_binary()};
+  argv_storage.insert(argv_storage.end(), args.begin(), args.end());
+  std::vector<std::string> env_storage = child_environment(env);
+  auto argv = c_strings(argv_storage);
+  auto envp = c_strings(env_storage);
+  int rc = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) throw std::runtime_error("cannot start keyart");
-  int status = 0;
-  waitpid(pid, &status, 0);
+}
+
+BackgroundKeyart::~BackgroundKeyart() {
+  if (!exited_ && pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    wait(5000);
+  }
+}
+
+bool BackgroundKeyart::wait_for_output(const std::string& needle, int timeout_ms) {
+  for (int waited = 0; waited < timeout_ms; waited += 10) {
+    if (out().find(needle) != std::string::npos) return true;
+    int status = 0;
+    if (!exited_ && waitpid(pid_, &status, WNOHANG) == pid_) {
+      exited_ = true;
+      exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    if (exited_) return out().find(needle) != std::string::npos;
+    usleep(10000);
+  }
+  return false;
+}
+
+std::string BackgroundKeyart::out() const { return read_text(io_ / "stdout"); }
+std::string BackgroundKeyart::err() const { return read_text(io_ / "stderr"); }
+
+void BackgroundKeyart::signal(int sig) {
+  if (!exited_) ::kill(pid_, sig);
+}
+
+int BackgroundKeyart::wait(int timeout_ms) {
+  for (int waited = 0; !exited_ && waited <= timeout_ms; waited += 5) {
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      exited_ = true;
+      exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      break;
+    }
+    usleep(5000);
+  }
+  return exited_ ? exit_code_ : -1;
+}
+
+CommandResult run_keyart(const std::vector<std::string>& args,
+                         const std::vector<std::string>& env) {
+  BackgroundKeyart process(args, env);
   CommandResult result;
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  result.out = read_text(out_path);
-  result.err = read_text(err_path);
+  result.exit_code = process.wait(10 * 60 * 1000);
+  result.out = process.out();
+  result.err = process.err();
   return result;
 }
 

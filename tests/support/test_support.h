@@ -39,6 +39,30 @@ struct CommandResult {
 CommandResult run_keyart(const std::vector<std::string>& args,
                          const std::vector<std::string>& env = {});
 
+// A keyart process running in the background (e.g. `keyart serve`), with
+// its stdout and stderr captured to files.
+class BackgroundKeyart {
+ public:
+  explicit BackgroundKeyart(const std::vector<std::string>& args,
+                            const std::vector<std::string>& env = {});
+  ~BackgroundKeyart();  // SIGKILL if still running
+  // Waits until stdout contains `needle` (true) or timeout / exit (false).
+  bool wait_for_output(const std::string& needle, int timeout_ms);
+  std::string out() const;
+  std::string err() const;
+  void signal(int sig);
+  // Waits for exit; returns the exit code (128 + signal when killed), or -1
+  // on timeout.
+  int wait(int timeout_ms);
+  int pid() const { return pid_; }
+
+ private:
+  TempDir io_;
+  int pid_ = -1;
+  int exit_code_ = -1;
+  bool exited_ = false;
+};
+
 // Reads a whole file as bytes/text.
 std::string read_text(const std::filesystem::path& path);
 

@@ -1,0 +1,68 @@
+#include "decode.h"
+
+#include <algorithm>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "keyart/artwork/errors.h"
+
+namespace keyart::artwork {
+
+cv::Mat decode_image(std::span<const uint8_t> bytes, const ImageLimits& limits, ImageInfo* info,
+                     int reduce_to, double* scale) {
+  ImageInfo probed = probe_image(bytes, limits);
+  if (info) *info = probed;
+  int factor = 1, flags = cv::IMREAD_COLOR;
+  if (reduce_to > 0 && probed.format == "jpeg") {
+    int longest = std::max(probed.width, probed.height);
+    for (int f : {8, 4, 2}) {
+      if (longest / f >= reduce_to) {
+        factor = f;
+        break;
+      }
+    }
+    if (factor == 2) flags = cv::IMREAD_REDUCED_COLOR_2;
+    if (factor == 4) flags = cv::IMREAD_REDUCED_COLOR_4;
+    if (factor == 8) flags = cv::IMREAD_REDUCED_COLOR_8;
+  }
+  cv::Mat image;
+  try {
+    cv::Mat buffer(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<uint8_t*>(bytes.data()));
+    image = cv::imdecode(buffer, flags);
+  } catch (const cv::Exception& e) {
+    throw ArtworkError(Refusal::kCorrupt, "damaged " + probed.format + ": the decoder failed (" +
+                                              e.err + "): re-export the file");
+  }
+  if (image.empty()) {
+    throw ArtworkError(Refusal::kCorrupt,
+                       "damaged " + probed.format + ": the decoder could not read the pixels: re-export the file");
+  }
+  // EXIF orientation may swap the sides; anything else means the header lied.
+  auto reduced = [factor](int side) { return (side + factor - 1) / factor; };
+  bool same = image.cols == reduced(probed.width) && image.rows == reduced(probed.height);
+  bool swapped = image.cols == reduced(probed.height) && image.rows == reduced(probed.width);
+  if (!same && !swapped) {
+    throw ArtworkError(Refusal::kCorrupt, "damaged " + probed.format + ": header says " +
+                                              std::to_string(probed.width) + "x" +
+                                              std::to_string(probed.height) + ", pixels are " +
+                                              std::to_string(image.cols) + "x" +
+                                              std::to_string(image.rows));
+  }
+  if (info && swapped && !same) std::swap(info->width, info->height);
+  if (scale) *scale = 1.0 / factor;
+  return image;
+}
+
+cv::Mat fit_long_side(const cv::Mat& image, int long_side, double* scale) {
+  int longest = std::max(image.cols, image.rows);
+  double s = longest > long_side ? static_cast<double>(long_side) / longest : 1.0;
+  if (scale) *scale = s;
+  if (s >= 1.0) return image;
+  cv::Mat out;
+  cv::resize(image, out,
+             cv::Size(std::max(1, cvRound(image.cols * s)), std::max(1, cvRound(image.rows * s))), 0,
+             0, cv::INTER_AREA);
+  return out;
+}
+
+}  // namespace keyart::artwork

@@ -1,0 +1,47 @@
+// The HTTP/JSON face of the serving hook (keyart serve), routed onto a
+// Service:
+//   POST /v1/decide                 one decision
+//   POST /v1/reward                 one reward, or {"rewards": [...]} for a batch;
+//                                   answered once the ledger has committed it
+//   GET  /healthz                   {"status": "ok" | "degraded", ...}
+//   GET  /metrics                   Prometheus text
+//   POST /v1/admin/reload           re-read titles, variants and experiments
+//   POST /v1/admin/snapshot         save the models now
+//   POST /v1/admin/experiments/<id>/start | /stop
+// Admin endpoints need "Authorization: Bearer <token>" (compared in
+// constant time; without a configured token they are disabled, 403). Errors
+// are JSON {"error": {"status", "message", "field"}}: 400 malformed JSON,
+// wrong types or limits (naming the field), 401 missing/wrong token, 404
+// unknown title/variant/experiment/event, 405 wrong method (with Allow), 413
+// body too large, 503 ledger queue full. Every request may be logged as one
+// JSON line (sampled); the token never is.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <ostream>
+#include <string>
+
+#include "keyart/serving/http_server.h"
+#include "keyart/serving/metrics.h"
+#include "keyart/serving/service.h"
+
+namespace keyart::serving {
+
+struct ApiOptions {
+  std::string admin_token;          // empty: admin endpoints disabled
+  double access_log_sample = 0.0;   // share of requests logged, 0..1
+  std::ostream* access_log = nullptr;
+  int max_json_depth = 8;
+  size_t max_batch_rewards = 1000;
+  int reward_ack_timeout_ms = 2000;  // then 503: not yet durable
+};
+
+// Builds the handler; the registry receives the API's and the service's
+// metrics. service and registry must outlive the handler.
+HttpHandler make_api_handler(Service& service, MetricsRegistry& registry, ApiOptions options);
+
+// Constant-time comparison of a presented token with the expected one.
+bool token_matches(std::string_view presented, std::string_view expected);
+
+}  // namespace keyart::serving

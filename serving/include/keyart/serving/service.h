@@ -1,0 +1,172 @@
+// The artwork-serving hook: the one header a C++ service includes.
+//
+//   auto service = keyart::serving::Service::open({.ledger_path = "keyart.db"});
+//   DecideRequest req{.unit_id = "u42", .title_id = "t017"};
+//   req.context.set("device", "tv").set("hour", 21);
+//   req.user.set("actor_a028", 0.9);
+//   DecideResult d = service->decide(req);        // microseconds, never waits on disk
+//   ... later ...
+//   service->reward(d.event_id, "click", 1.0);
+//
+// decide() picks the variant for one impression: the unit's arm in the
+// running experiment that covers the title (sticky hash of unit and salt;
+// else the title's default policy) asks its policy for the probabilities
+// of the eligible variants and samples one; the exposure (with propensity,
+// policy, model version, context and candidates) is queued for the ledger.
+// reward() joins a reward to its decision by event id: the model learns it
+// when the decision's wait window ends (combined with the other kinds by the
+// reward definition; a decision with no reward gets the default reward), and
+// it is recorded in the ledger. A repeated (event, kind) is acknowledged and
+// not counted twice; an unknown or expired event is reported as such.
+//
+// Failures: bad input throws ServiceError with an HTTP-like status (400 with
+// the offending field, 404 for an unknown title/variant/experiment/event).
+// If the policy fails or the ledger queue has no room, decide() still
+// answers with the title's default artwork, marked fallback (counted in
+// stats), and nothing is learned from it.
+//
+// Thread-safe: decide() and reward() run on any number of threads.
+// shutdown() (or the destructor) stops accepting, drains the ledger queue and
+// saves a model snapshot; open() restores the newest snapshot and replays the
+// ledger rows after it, so nothing learned is lost across restarts.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "keyart/engine/learner.h"
+#include "keyart/engine/named_features.h"
+#include "keyart/serving/ledger_writer.h"
+
+namespace keyart::serving {
+
+struct ServiceLimits {
+  size_t max_candidates = 64;    // eligible variants in one request
+  size_t max_features = 256;     // context + user features in one request
+  size_t max_string_bytes = 256; // ids, names and text values
+};
+
+struct ServiceOptions {
+  std::string ledger_path = "keyart.db";
+  engine::LearnerOptions learner;  // reward definition, wait window, churn limit, seed
+  WriterOptions writer;
+  ServiceLimits limits;
+  int expire_interval_ms = 1000;   // how often wait windows are closed
+  int snapshot_interval_s = 0;     // periodic snapshots; 0 = on shutdown and on request
+  bool restore = true;             // load the newest snapshot and replay the ledger
+};
+
+// Bad input or unknown ids; status is 400 or 404, field names the offending
+// request field (empty when none).
+class ServiceError : public std::runtime_error {
+ public:
+  ServiceError(int status, std::string field, const std::string& message)
+      : std::runtime_error(message), status_(status), field_(std::move(field)) {}
+  int status() const { return status_; }
+  const std::string& field() const { return field_; }
+
+ private:
+  int status_;
+  std::string field_;
+};
+
+struct DecideRequest {
+  std::string unit_id;
+  std::string title_id;
+  engine::NamedFeatures context;  // device, country, hour, and any other named values
+  engine::NamedFeatures user;     // e.g. actor_<id>, genre_<g>: affinities from history
+  std::vector<std::string> eligible;           // empty: all active variants
+  std::optional<std::string> experiment_id;    // empty: the running one, else the default policy
+  std::optional<uint64_t> seed;                // fixes this decision's randomness
+  bool want_scores = false;
+  int64_t now_ms = 0;                          // 0: the clock
+};
+
+struct DecideResult {
+  std::string event_id;  // 32 hex digits
+  std::string variant_id;
+  std::string uri;
+  double propensity = 1;
+  std::optional<std::string> experiment_id, arm_id;
+  std::string policy;  // the spec of the policy that chose
+  uint64_t model_version = 0;
+  bool fallback = false;  // the default artwork, because deciding failed
+  std::string fallback_reason;
+  bool repeat = false;    // churn limiting showed the unit's earlier variant
+  struct Candidate {
+    std::string variant_id;
+    double probability = 0;
+    std::optional<double> score;
+  };
+  std::vector<Candidate> candidates;  // every eligible variant (when want_scores)
+};
+
+struct RewardResult {
+  // applied | duplicate | late | unknown_event (the learner's view)
+  engine::RewardStatus status = engine::RewardStatus::unknown_event;
+  bool learned = false;  // counted by a model
+};
+
+struct ServiceStats {
+  uint64_t decisions = 0, fallbacks = 0, rewards = 0, reward_duplicates = 0;
+  uint64_t reward_unknown = 0, reward_late = 0, bad_requests = 0, not_found = 0;
+  WriterStats writer;
+  size_t learners = 0, pending = 0;
+  bool degraded = false;
+};
+
+struct SnapshotInfo {
+  int64_t snapshot_id = 0;
+  std::string path;
+  int64_t last_exposure_id = 0, last_reward_id = 0;
+  size_t bytes = 0;
+};
+
+class Service {
+ public:
+  static std::unique_ptr<Service> open(const ServiceOptions& options);
+  ~Service();
+
+  DecideResult decide(const DecideRequest& request);
+  // on_recorded, if given, runs once the reward is committed to the ledger
+  // (or refused: unknown event) — the HTTP front answers then.
+  RewardResult reward(std::string_view event_id, std::string_view kind, double value,
+                      int64_t now_ms = 0, RewardCallback on_recorded = {});
+
+  // Re-reads titles, variants and experiments from the ledger (after
+  // uploads, retirements, experiment changes); learners are kept.
+  void reload();
+  // Admin: start or stop an experiment in the ledger, then reload.
+  void start_experiment(const std::string& experiment_id);
+  void stop_experiment(const std::string& experiment_id);
+  // Saves every learner as of a ledger mark (see docs/SERVING.md).
+  SnapshotInfo snapshot();
+  // Closes the wait windows that ended by now_ms (the background thread
+  // does this every expire_interval_ms; exposed for tests and replay).
+  size_t expire(int64_t now_ms);
+  // Stops accepting, drains the ledger queue, saves a snapshot.
+  void shutdown();
+
+  ServiceStats stats() const;
+  bool healthy() const;
+  const ServiceOptions& options() const;
+  // The policy state of the learner behind an experiment arm or a default
+  // policy ("exp:<id>/<arm>" or "default:<spec>"), for comparing models.
+  std::optional<std::string> learner_state(const std::string& scope) const;
+  std::vector<std::string> learner_scopes() const;
+  std::string describe() const;  // one line: ledger, titles, learners, snapshot
+
+  struct Impl;  // internal (serving/src)
+
+ private:
+  explicit Service(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace keyart::serving

@@ -1,0 +1,74 @@
+// An immutable in-memory copy of what deciding needs from the ledger:
+// titles with their active variants (features prepared once for the
+// engine), default policies and default artwork, and the experiments with
+// their arms. The service swaps in a new copy on reload(); readers keep the
+// copy they started with (shared_ptr), so a reload never disturbs a decision.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "keyart/engine/named_features.h"
+#include "keyart/engine/variant.h"
+#include "keyart/experiments/ledger.h"
+
+namespace keyart::serving {
+
+struct CachedVariant {
+  std::string id;
+  std::string title_id;
+  std::string uri;
+  bool active = true;
+  engine::PreparedVariant prepared;
+};
+
+struct CachedTitle {
+  std::string id;
+  std::string default_policy;
+  std::string default_scope;  // "default:<canonical spec>", filled by the service
+  std::vector<const CachedVariant*> active;  // in upload order
+  int default_index = -1;                    // into active; -1 when none active
+  engine::NamedFeatures features;            // genre_<g> = 1, cast_<actor> = 1
+};
+
+struct CachedArm {
+  std::string id;
+  std::string spec;
+  std::string scope;  // "exp:<experiment>/<arm>"
+};
+
+struct CachedExperiment {
+  std::string id;
+  std::string status;
+  std::string salt;
+  std::vector<CachedArm> arms;
+  std::vector<double> shares;
+  std::unordered_set<std::string> titles;  // empty: every title
+  bool covers(const std::string& title_id) const {
+    return titles.empty() || titles.count(title_id) > 0;
+  }
+};
+
+struct CatalogCache {
+  std::unordered_map<std::string, CachedVariant> variants;  // every variant, retired too
+  std::unordered_map<std::string, CachedTitle> titles;
+  std::unordered_map<std::string, CachedExperiment> experiments;
+
+  const CachedExperiment* running_for(const std::string& title_id) const;
+  static std::shared_ptr<CatalogCache> load(experiments::Ledger& ledger);
+};
+
+std::string arm_scope(const std::string& experiment_id, const std::string& arm_id);
+// The scope of a title's default policy, from its canonical spec (so titles
+// naming the same policy differently share one learner).
+std::string default_scope(const std::string& canonical_spec);
+
+// The bandit features of a variant from its stored feature record (the
+// record's "arm_features" object), empty when there is none.
+engine::NamedFeatures arm_features_from_record(const std::string& features_json);
+
+}  // namespace keyart::serving

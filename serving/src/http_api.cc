@@ -1,0 +1,529 @@
+#include "keyart/serving/http_api.h"
+
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <thread>
+
+namespace keyart::serving {
+
+namespace {
+
+using json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+bool token_matches_impl(std::string_view a, std::string_view b) {
+  // Compare every byte of the longer of the two so the time does not depend
+  // on where they differ (or on the presented length beyond the expected).
+  size_t n = std::max(a.size(), b.size());
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  for (size_t i = 0; i < n; ++i) {
+    unsigned char x = i < a.size() ? static_cast<unsigned char>(a[i]) : 0;
+    unsigned char y = i < b.size() ? static_cast<unsigned char>(b[i]) : 0;
+    diff |= static_cast<unsigned char>(x ^ y);
+  }
+  return diff == 0 && !b.empty();
+}
+
+HttpResponse json_response(int status, const json& body) {
+  HttpResponse r;
+  r.status = status;
+  r.body = body.dump();
+  return r;
+}
+
+HttpResponse error_response(int status, const std::string& message, const std::string& field = "") {
+  json body = {{"error", {{"status", status}, {"message", message}}}};
+  if (!field.empty()) body["error"]["field"] = field;
+  return json_response(status, body);
+}
+
+[[noreturn]] void field_error(const std::string& field, const std::string& message) {
+  throw ServiceError(400, field, message);
+}
+
+json parse_body(const std::string& body, int max_depth) {
+  if (body.empty()) field_error("", "the request body is empty; send a JSON object");
+  json doc;
+  try {
+    doc = json::parse(body, [&](int depth, json::parse_event_t, json&) {
+      if (depth > max_depth) {
+        throw ServiceError(400, "", "JSON is nested deeper than " + std::to_string(max_depth) +
+                                        " levels");
+      }
+      return true;
+    });
+  } catch (const json::parse_error& e) {
+    field_error("", std::string("malformed JSON: ") + e.what());
+  }
+  if (!doc.is_object()) field_error("", "the request body must be a JSON object");
+  return doc;
+}
+
+std::string get_string(const json& doc, const char* field, bool required) {
+  auto it = doc.find(field);
+  if (it == doc.end() || it->is_null()) {
+    if (required) field_error(field, std::string(field) + " is required");
+    return {};
+  }
+  if (!it->is_string()) field_error(field, std::string(field) + " must be a string");
+  return it->get<std::string>();
+}
+
+engine::NamedFeatures get_features(const json& doc, const char* field) {
+  auto it = doc.find(field);
+  if (it == doc.end() || it->is_null()) return {};
+  if (!it->is_object()) field_error(field, std::string(field) + " must be an object");
+  for (const auto& [name, value] : it->items()) {
+    if (!value.is_number() && !value.is_string() && !value.is_boolean()) {
+      field_error(std::string(field) + "." + name,
+                  std::string(field) + "." + name + " must be a number, string or boolean");
+    }
+  }
+  try {
+    return engine::NamedFeatures::from_json(*it);
+  } catch (const std::exception& e) {
+    field_error(field, e.what());
+  }
+}
+
+DecideRequest decide_request(const json& doc) {
+  DecideRequest r;
+  r.unit_id = get_string(doc, "unit_id", true);
+  r.title_id = get_string(doc, "title_id", true);
+  r.context = get_features(doc, "context");
+  r.user = get_features(doc, "user");
+  if (auto it = doc.find("eligible"); it != doc.end() && !it->is_null()) {
+    if (!it->is_array()) field_error("eligible", "eligible must be an array of variant ids");
+    for (const auto& id : *it) {
+      if (!id.is_string()) field_error("eligible", "eligible must be an array of variant ids");
+      r.eligible.push_back(id.get<std::string>());
+    }
+  }
+  if (std::string e = get_string(doc, "experiment_id", false); !e.empty()) r.experiment_id = e;
+  if (auto it = doc.find("seed"); it != doc.end() && !it->is_null()) {
+    if (!it->is_number_unsigned()) field_error("seed", "seed must be a non-negative integer");
+    r.seed = it->get<uint64_t>();
+  }
+  if (auto it = doc.find("explain"); it != doc.end() && !it->is_null()) {
+    if (!it->is_boolean()) field_error("explain", "explain must be true or false");
+    r.want_scores = it->get<bool>();
+  }
+  return r;
+}
+
+json decide_json(const DecideResult& d) {
+  json out = {{"event_id", d.event_id},
+              {"variant_id", d.variant_id},
+              {"uri", d.uri},
+              {"propensity", d.propensity},
+              {"experiment_id", d.experiment_id ? json(*d.experiment_id) : json(nullptr)},
+              {"arm_id", d.arm_id ? json(*d.arm_id) : json(nullptr)},
+              {"policy", d.policy},
+              {"model_version", d.model_version},
+              {"fallback", d.fallback},
+              {"repeat", d.repeat}};
+  if (d.fallback) out["fallback_reason"] = d.fallback_reason;
+  if (!d.candidates.empty()) {
+    json list = json::array();
+    for (const auto& c : d.candidates) {
+      json item = {{"variant_id", c.variant_id}, {"probability", c.probability}};
+      if (c.score) item["score"] = *c.score;
+      list.push_back(item);
+    }
+    out["candidates"] = list;
+  }
+  return out;
+}
+
+// Answers pending reward requests that were not committed in time (503), so
+// a client never waits forever on a ledger that is down.
+class AckTimer {
+ public:
+  AckTimer() : thread_([this] { run(); }) {}
+  ~AckTimer() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  void add(Clock::time_point deadline, std::function<void()> on_timeout) {
+    std::lock_guard lock(mu_);
+    timers_.emplace(deadline, std::move(on_timeout));
+    cv_.notify_all();
+  }
+
+ private:
+  void run() {
+    std::unique_lock lock(mu_);
+    while (!stop_) {
+      if (timers_.empty()) {
+        cv_.wait(lock);
+        continue;
+      }
+      auto first = timers_.begin();
+      if (Clock::now() < first->first) {
+        cv_.wait_until(lock, first->first);
+        continue;
+      }
+      auto fn = std::move(first->second);
+      timers_.erase(first);
+      lock.unlock();
+      fn();
+      lock.lock();
+    }
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::multimap<Clock::time_point, std::function<void()>> timers_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+struct Api {
+  Service& service;
+  ApiOptions options;
+  Counter *decisions, *fallbacks, *requests_ok, *req_4xx, *req_5xx;
+  std::map<std::string, Counter*> errors;
+  std::map<std::string, Counter*> reward_status;
+  Histogram* decide_latency;
+  std::mutex log_mu;
+  AckTimer timer;
+
+  Api(Service& s, MetricsRegistry& m, ApiOptions o) : service(s), options(std::move(o)) {
+    decisions = &m.counter("keyart_decisions_total", "Decisions answered over HTTP");
+    fallbacks = &m.counter("keyart_fallbacks_total",
+                           "Decisions answered with the default artwork because deciding failed");
+    for (const char* kind : {"bad_request", "unauthorized", "forbidden", "not_found",
+                             "method_not_allowed", "unavailable", "internal"}) {
+      errors[kind] = &m.counter("keyart_errors_total", "Requests refused, by kind", {{"kind", kind}});
+    }
+    for (const char* status : {"applied", "duplicate", "late", "unknown_event"}) {
+      reward_status[status] = &m.counter("keyart_rewards_total", "Rewards received, by outcome",
+                                         {{"status", status}});
+    }
+    requests_ok = &m.counter("keyart_http_requests_total", "HTTP requests by status class",
+                             {{"class", "2xx"}});
+    req_4xx = &m.counter("keyart_http_requests_total", "HTTP requests by status class",
+                         {{"class", "4xx"}});
+    req_5xx = &m.counter("keyart_http_requests_total", "HTTP requests by status class",
+                         {{"class", "5xx"}});
+    decide_latency = &m.histogram(
+        "keyart_decide_latency_seconds", "Time to decide, in the service (not the network)",
+        {5e-6, 10e-6, 20e-6, 50e-6, 100e-6, 200e-6, 500e-6, 1e-3, 2e-3, 5e-3, 10e-3});
+    m.gauge("keyart_ledger_queue_depth", "Events waiting for the ledger writer",
+            [this] { return static_cast<double>(service.stats().writer.queue_depth); });
+    m.gauge("keyart_ledger_writer_lag_seconds", "Age of the oldest event waiting for the ledger",
+            [this] { return service.stats().writer.lag_ms / 1000.0; });
+    m.gauge("keyart_ledger_degraded", "1 while the ledger cannot be written",
+            [this] { return service.stats().degraded ? 1.0 : 0.0; });
+    m.gauge("keyart_ledger_shed_events", "Events refused because the ledger queue was full",
+            [this] { return static_cast<double>(service.stats().writer.shed); });
+    m.gauge("keyart_ledger_exposures_committed", "Exposures committed to the ledger",
+            [this] { return static_cast<double>(service.stats().writer.exposures_committed); });
+    m.gauge("keyart_ledger_rewards_committed", "Rewards committed to the ledger",
+            [this] { return static_cast<double>(service.stats().writer.rewards_committed); });
+    m.gauge("keyart_pending_decisions", "Decisions waiting for the end of their reward window",
+            [this] { return static_cast<double>(service.stats().pending); });
+  }
+
+  HttpResponse count(HttpResponse r) {
+    if (r.status >= 500) req_5xx->add();
+    else if (r.status >= 400) req_4xx->add();
+    else requests_ok->add();
+    return r;
+  }
+
+  HttpResponse from_error(const ServiceError& e) {
+    const char* kind = e.status() == 404 ? "not_found" : e.status() == 503 ? "unavailable" : "bad_request";
+    errors[kind]->add();
+    return error_response(e.status(), e.what(), e.field());
+  }
+
+  void log(const HttpRequest& req, int status, double micros) {
+    if (!options.access_log || options.access_log_sample <= 0) return;
+    thread_local std::mt19937_64 rng{std::random_device{}()};
+    if (options.access_log_sample < 1 &&
+        std::uniform_real_distribution<double>(0, 1)(rng) >= options.access_log_sample) {
+      return;
+    }
+    json line = {{"ts", experiments::now_ms()}, {"method", req.method},
+                 {"path", req.target.substr(0, 256)}, {"status", status},
+                 {"micros", static_cast<int64_t>(micros)}, {"remote", req.remote},
+                 {"bytes_in", req.body.size()}};
+    std::lock_guard lock(log_mu);
+    *options.access_log << line.dump() << "\n" << std::flush;
+  }
+
+  HttpResponse decide(const HttpRequest& req) {
+    json doc = parse_body(req.body, options.max_json_depth);
+    DecideRequest request = decide_request(doc);
+    auto start = Clock::now();
+    DecideResult result = service.decide(request);
+    decide_latency->observe(std::chrono::duration<double>(Clock::now() - start).count());
+    decisions->add();
+    if (result.fallback) fallbacks->add();
+    return json_response(200, decide_json(result));
+  }
+
+  // Validates and submits the rewards of a request; answers when all are
+  // committed (or refused), or with 503 after the timeout.
+  void reward(const HttpRequest& req, Responder respond) {
+    json doc = parse_body(req.body, options.max_json_depth);
+    bool batch = doc.contains("rewards");
+    std::vector<json> items;
+    if (batch) {
+      if (!doc["rewards"].is_array()) field_error("rewards", "rewards must be an array");
+      if (doc["rewards"].size() > options.max_batch_rewards) {
+        field_error("rewards", "more than " + std::to_string(options.max_batch_rewards) +
+                                   " rewards in one request");
+      }
+      for (const auto& item : doc["rewards"]) {
+        if (!item.is_object()) field_error("rewards", "each reward must be an object");
+        items.push_back(item);
+      }
+    } else {
+      items.push_back(doc);
+    }
+    struct Item {
+      std::string event_id, kind;
+      double value = 1;
+    };
+    std::vector<Item> parsed;
+    for (const auto& item : items) {
+      Item it{get_string(item, "event_id", true), get_string(item, "kind", true), 1.0};
+      if (auto v = item.find("value"); v != item.end() && !v->is_null()) {
+        if (!v->is_number()) field_error("value", "value must be a number");
+        it.value = v->get<double>();
+      }
+      parsed.push_back(std::move(it));
+    }
+    struct State {
+      std::mutex mu;
+      json results = json::array();
+      size_t left = 0;
+      bool any_unknown = false;
+      bool done = false;
+      Responder respond;
+      bool batch = false;
+    };
+    auto state = std::make_shared<State>();
+    state->respond = std::move(respond);
+    state->batch = batch;
+    state->left = parsed.size() + 1;  // + this thread, until every item is submitted
+    state->results = json::array();
+    for (size_t i = 0; i < parsed.size(); ++i) state->results.push_back(nullptr);
+    auto finish = [this, state] {
+      // called with state->mu held
+      state->done = true;
+      if (!state->batch) {
+        const json& only = state->results[0];
+        if (only.value("recorded", "") == "rejected") {
+          errors["not_found"]->add();
+          state->respond(count(error_response(404, only.value("reason", "unknown event id"),
+                                              "event_id")));
+          return;
+        }
+        state->respond(count(json_response(200, only)));
+        return;
+      }
+      state->respond(count(json_response(200, {{"results", state->results}})));
+    };
+    for (size_t i = 0; i < parsed.size(); ++i) {
+      const Item& it = parsed[i];
+      RewardResult r;
+      try {
+        r = service.reward(it.event_id, it.kind, it.value, 0,
+                           [state, i, finish](RewardOutcome outcome, const std::string& reason) {
+                             std::lock_guard lock(state->mu);
+                             if (state->done) return;
+                             json& slot = state->results[i];
+                             slot["recorded"] = to_string(outcome);
+                             if (!reason.empty()) slot["reason"] = reason;
+                             if (--state->left == 0) finish();
+                           });
+      } catch (const ServiceError& e) {
+        if (!batch) throw;
+        std::lock_guard lock(state->mu);
+        state->results[i] = {{"event_id", it.event_id}, {"error", e.what()}};
+        if (--state->left == 0) finish();
+        continue;
+      }
+      std::lock_guard lock(state->mu);
+      json& slot = state->results[i];
+      slot["event_id"] = it.event_id;
+      slot["kind"] = it.kind;
+      slot["status"] = std::string(engine::to_string(r.status));
+      slot["learned"] = r.learned;
+      if (auto c = reward_status.find(std::string(engine::to_string(r.status)));
+          c != reward_status.end()) {
+        c->second->add();
+      }
+    }
+    {
+      std::lock_guard lock(state->mu);
+      if (--state->left == 0) {
+        finish();
+        return;
+      }
+    }
+    timer.add(Clock::now() + std::chrono::milliseconds(options.reward_ack_timeout_ms),
+              [this, state] {
+                std::lock_guard lock(state->mu);
+                if (state->done) return;
+                state->done = true;
+                errors["unavailable"]->add();
+                state->respond(count(error_response(
+                    503, "the reward is queued but the ledger has not committed it yet; retry "
+                         "(rewards are idempotent)")));
+              });
+  }
+
+  HttpResponse health() {
+    ServiceStats s = service.stats();
+    json body = {{"status", s.degraded ? "degraded" : "ok"},
+                 {"decisions", s.decisions},
+                 {"fallbacks", s.fallbacks},
+                 {"pending", s.pending},
+                 {"ledger",
+                  {{"queue_depth", s.writer.queue_depth},
+                   {"lag_ms", s.writer.lag_ms},
+                   {"exposures_committed", s.writer.exposures_committed},
+                   {"rewards_committed", s.writer.rewards_committed},
+                   {"shed", s.writer.shed},
+                   {"failures", s.writer.failures},
+                   {"last_error", s.writer.last_error}}}};
+    return json_response(200, body);
+  }
+
+  bool authorized(const HttpRequest& req, HttpResponse& refusal) {
+    if (options.admin_token.empty()) {
+      errors["forbidden"]->add();
+      refusal = error_response(403, "admin endpoints are disabled: start keyart serve with "
+                                    "--admin-token-file or KEYART_ADMIN_TOKEN");
+      return false;
+    }
+    constexpr std::string_view kBearer = "Bearer ";
+    std::string_view header = req.authorization;
+    if (header.substr(0, kBearer.size()) != kBearer ||
+        !token_matches_impl(header.substr(kBearer.size()), options.admin_token)) {
+      errors["unauthorized"]->add();
+      refusal = error_response(401, "admin endpoints need 'Authorization: Bearer <token>'");
+      refusal.headers.emplace_back("WWW-Authenticate", "Bearer");
+      return false;
+    }
+    return true;
+  }
+
+  std::optional<HttpResponse> admin(const HttpRequest& req, const std::string& path) {
+    HttpResponse refusal;
+    if (!authorized(req, refusal)) return refusal;
+    if (path == "/v1/admin/reload") {
+      service.reload();
+      return json_response(200, {{"reloaded", true}, {"state", service.describe()}});
+    }
+    if (path == "/v1/admin/snapshot") {
+      SnapshotInfo info = service.snapshot();
+      return json_response(200, {{"snapshot_id", info.snapshot_id},
+                                 {"path", info.path},
+                                 {"bytes", info.bytes},
+                                 {"last_exposure_id", info.last_exposure_id},
+                                 {"last_reward_id", info.last_reward_id}});
+    }
+    constexpr std::string_view kPrefix = "/v1/admin/experiments/";
+    if (path.rfind(kPrefix, 0) == 0) {
+      std::string rest = path.substr(kPrefix.size());
+      size_t slash = rest.find('/');
+      if (slash != std::string::npos) {
+        std::string id = rest.substr(0, slash), action = rest.substr(slash + 1);
+        try {
+          if (action == "start") service.start_experiment(id);
+          else if (action == "stop") service.stop_experiment(id);
+          else return std::nullopt;
+        } catch (const experiments::LedgerError& e) {
+          int status = e.kind() == experiments::ErrorKind::kNotFound ? 404 : 409;
+          errors[status == 404 ? "not_found" : "bad_request"]->add();
+          return error_response(status, e.what(), "experiment_id");
+        }
+        return json_response(200, {{"experiment_id", id}, {"status", action == "start" ? "running" : "stopped"}});
+      }
+    }
+    return std::nullopt;
+  }
+
+  void handle(HttpRequest&& req, Responder respond) {
+    auto start = Clock::now();
+    auto send = [&, respond](HttpResponse r) {
+      log(req, r.status, std::chrono::duration<double, std::micro>(Clock::now() - start).count());
+      respond(std::move(r));
+    };
+    std::string path = req.target.substr(0, req.target.find('?'));
+    struct Route {
+      const char* path;
+      const char* method;
+    };
+    static const Route routes[] = {{"/v1/decide", "POST"}, {"/v1/reward", "POST"},
+                                   {"/healthz", "GET"},    {"/metrics", "GET"}};
+    const char* allowed = nullptr;
+    for (const auto& r : routes) {
+      if (path == r.path) allowed = r.method;
+    }
+    if (path.rfind("/v1/admin/", 0) == 0) allowed = "POST";
+    if (!allowed) {
+      errors["not_found"]->add();
+      return send(count(error_response(404, "no endpoint " + path)));
+    }
+    if (req.method != allowed) {
+      errors["method_not_allowed"]->add();
+      HttpResponse r = error_response(405, path + " takes " + allowed + ", not " + req.method);
+      r.headers.emplace_back("Allow", allowed);
+      return send(count(std::move(r)));
+    }
+    try {
+      if (path == "/v1/decide") return send(count(decide(req)));
+      if (path == "/v1/reward") {
+        HttpRequest copy = req;  // the log line needs it after the answer
+        return reward(copy, [this, copy, start, respond](HttpResponse r) {
+          log(copy, r.status, std::chrono::duration<double, std::micro>(Clock::now() - start).count());
+          respond(std::move(r));
+        });
+      }
+      if (path == "/healthz") return send(count(health()));
+      if (path == "/metrics") {
+        HttpResponse r;
+        r.content_type = "text/plain; version=0.0.4";
+        r.body = metrics_text ? metrics_text() : "";
+        return send(count(std::move(r)));
+      }
+      if (auto r = admin(req, path)) return send(count(std::move(*r)));
+      errors["not_found"]->add();
+      return send(count(error_response(404, "no endpoint " + path)));
+    } catch (const ServiceError& e) {
+      return send(count(from_error(e)));
+    } catch (const std::exception& e) {
+      errors["internal"]->add();
+      return send(count(error_response(500, std::string("internal error: ") + e.what())));
+    }
+  }
+
+  std::function<std::string()> metrics_text;
+};
+
+}  // namespace
+
+bool token_matches(std::string_view presented, std::string_view expected) {
+  return token_matches_impl(presented, expected);
+}
+
+HttpHandler make_api_handler(Service& service, MetricsRegistry& registry, ApiOptions options) {
+  auto api = std::make_shared<Api>(service, registry, std::move(options));
+  api->metrics_text = [&registry] { return registry.render(); };
+  return [api](HttpRequest&& req, Responder respond) { api->handle(std::move(req), std::move(respond)); };
+}
+
+}  // namespace keyart::serving

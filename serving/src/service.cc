@@ -1,0 +1,457 @@
+#include "keyart/serving/service.h"
+
+#include <chrono>
+#include <cmath>
+#include <unordered_set>
+
+#include "keyart/experiments/assignment.h"
+#include "keyart/experiments/experiment_store.h"
+#include "logged_events.h"
+#include "service_impl.h"
+#include "snapshots.h"
+
+namespace keyart::serving {
+
+namespace {
+
+int64_t clock_ms() { return experiments::now_ms(); }
+
+[[noreturn]] void bad(const std::string& field, const std::string& message) {
+  throw ServiceError(400, field, message);
+}
+
+void check_string(const std::string& field, std::string_view value, const ServiceLimits& limits,
+                  bool required = true) {
+  if (required && value.empty()) bad(field, field + " is required");
+  if (value.size() > limits.max_string_bytes) {
+    bad(field, field + " is longer than " + std::to_string(limits.max_string_bytes) + " bytes");
+  }
+}
+
+void check_features(const std::string& field, const engine::NamedFeatures& features,
+                    const ServiceLimits& limits) {
+  for (const auto& v : features.values()) {
+    check_string(field + " name", v.name, limits);
+    if (v.is_text) check_string(field + "." + v.name, v.text, limits, false);
+    if (!v.is_text && !std::isfinite(v.number)) bad(field + "." + v.name, "must be a finite number");
+  }
+}
+
+void validate(const DecideRequest& r, const ServiceLimits& limits) {
+  check_string("unit_id", r.unit_id, limits);
+  check_string("title_id", r.title_id, limits);
+  check_features("context", r.context, limits);
+  check_features("user", r.user, limits);
+  if (r.context.size() + r.user.size() > limits.max_features) {
+    bad("user", "more than " + std::to_string(limits.max_features) + " features in one request");
+  }
+  if (const auto* hour = r.context.find("hour")) {
+    if (hour->is_text || hour->number < 0 || hour->number > 23 ||
+        hour->number != std::floor(hour->number)) {
+      bad("context.hour", "context.hour must be a whole number from 0 to 23");
+    }
+  }
+  for (const char* name : {"device", "country"}) {
+    if (const auto* v = r.context.find(name); v && !v->is_text) {
+      bad(std::string("context.") + name, std::string("context.") + name + " must be a string");
+    }
+  }
+  if (r.eligible.size() > limits.max_candidates) {
+    bad("eligible", "more than " + std::to_string(limits.max_candidates) + " eligible variants");
+  }
+  std::unordered_set<std::string_view> seen;
+  for (const auto& id : r.eligible) {
+    check_string("eligible", id, limits);
+    if (!seen.insert(id).second) bad("eligible", "variant '" + id + "' is listed twice");
+  }
+  if (r.experiment_id) check_string("experiment_id", *r.experiment_id, limits);
+}
+
+// Per-thread scratch for deciding, reused so the hot path does not allocate.
+struct Scratch {
+  engine::Request request;
+  engine::Decision decision;
+  std::vector<const engine::PreparedVariant*> candidates;
+  std::vector<const CachedVariant*> cached;
+};
+thread_local Scratch scratch;
+
+}  // namespace
+
+engine::Learner* Service::Impl::learner_for(const std::string& scope) const {
+  std::shared_lock lock(learners_mu);
+  auto it = learners.find(scope);
+  return it == learners.end() ? nullptr : it->second.get();
+}
+
+engine::Learner* Service::Impl::ensure_learner(const std::string& scope, const std::string& spec) {
+  std::unique_lock lock(learners_mu);
+  if (auto it = learners.find(scope); it != learners.end()) return it->second.get();
+  try {
+    auto learner = std::make_unique<engine::Learner>(spec, options.learner);
+    engine::Learner* raw = learner.get();
+    learners.emplace(scope, std::move(learner));
+    learner_errors.erase(scope);
+    return raw;
+  } catch (const std::exception& e) {
+    learner_errors[scope] = e.what();
+    return nullptr;
+  }
+}
+
+void Service::Impl::load_catalog() {
+  std::shared_ptr<CatalogCache> fresh;
+  {
+    std::lock_guard lock(ledger_mu);
+    fresh = CatalogCache::load(*ledger);
+  }
+  for (auto& [id, title] : fresh->titles) {
+    std::string canonical = title.default_policy;
+    try {
+      canonical = engine::make_policy(title.default_policy)->spec();
+    } catch (const std::exception&) {
+      // ensure_learner records why this spec has no learner.
+    }
+    title.default_scope = default_scope(canonical);
+    ensure_learner(title.default_scope, canonical);
+  }
+  for (const auto& [id, e] : fresh->experiments) {
+    if (e.status == "draft") continue;
+    for (const auto& arm : e.arms) ensure_learner(arm.scope, arm.spec);
+  }
+  std::lock_guard lock(catalog_mu);
+  catalog = std::move(fresh);
+}
+
+void Service::Impl::run_expirer() {
+  std::unique_lock lock(expirer_mu);
+  while (!stop_expirer) {
+    expirer_cv.wait_for(lock, std::chrono::milliseconds(options.expire_interval_ms));
+    if (stop_expirer) break;
+    lock.unlock();
+    {
+      std::shared_lock gate_lock(gate);
+      std::shared_lock learners_lock(learners_mu);
+      int64_t now = clock_ms();
+      for (auto& [scope, learner] : learners) learner->expire(now);
+    }
+    if (options.snapshot_interval_s > 0 &&
+        clock_ms() - last_snapshot_ms >= options.snapshot_interval_s * 1000LL) {
+      try {
+        take_snapshot(*this);
+      } catch (const std::exception&) {
+        // Counted by the writer's health; the next interval tries again.
+      }
+      last_snapshot_ms = clock_ms();
+    }
+    lock.lock();
+  }
+}
+
+Service::Service(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Service::~Service() { shutdown(); }
+
+std::unique_ptr<Service> Service::open(const ServiceOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  impl->ledger.emplace(experiments::Ledger::open(options.ledger_path, {.create = false}));
+  impl->load_catalog();
+  if (options.restore) restore_learners(*impl);
+  impl->writer = std::make_unique<LedgerWriter>(options.ledger_path, options.writer);
+  impl->last_snapshot_ms = clock_ms();
+  Impl* raw = impl.get();
+  impl->expirer = std::thread([raw] { raw->run_expirer(); });
+  return std::unique_ptr<Service>(new Service(std::move(impl)));
+}
+
+DecideResult Service::decide(const DecideRequest& req) {
+  Impl& s = *impl_;
+  try {
+    validate(req, s.options.limits);
+  } catch (const ServiceError&) {
+    ++s.bad_requests;
+    throw;
+  }
+  auto catalog = s.current_catalog();
+  auto title_it = catalog->titles.find(req.title_id);
+  if (title_it == catalog->titles.end()) {
+    ++s.not_found;
+    throw ServiceError(404, "title_id", "no title '" + req.title_id + "'");
+  }
+  const CachedTitle& title = title_it->second;
+
+  // Which policy: the unit's arm of the experiment, else the default policy.
+  const CachedExperiment* experiment = nullptr;
+  if (req.experiment_id) {
+    auto e = catalog->experiments.find(*req.experiment_id);
+    if (e == catalog->experiments.end()) {
+      ++s.not_found;
+      throw ServiceError(404, "experiment_id", "no experiment '" + *req.experiment_id + "'");
+    }
+    if (e->second.status != "running" || !e->second.covers(title.id)) {
+      ++s.bad_requests;
+      bad("experiment_id", "experiment '" + *req.experiment_id + "' is " + e->second.status +
+                               (e->second.covers(title.id) ? "" : " and does not cover title '" +
+                                                                      title.id + "'"));
+    }
+    experiment = &e->second;
+  } else {
+    experiment = catalog->running_for(title.id);
+  }
+  const CachedArm* arm = nullptr;
+  if (experiment) {
+    arm = &experiment->arms[experiments::assign_arm(experiment->salt, req.unit_id,
+                                                     experiment->shares)];
+  }
+  const std::string& scope = arm ? arm->scope : title.default_scope;
+  const std::string& spec = arm ? arm->spec : title.default_policy;
+
+  // The candidates.
+  Scratch& tl = scratch;
+  tl.candidates.clear();
+  tl.cached.clear();
+  int default_index = -1;
+  if (req.eligible.empty()) {
+    for (const CachedVariant* v : title.active) {
+      tl.candidates.push_back(&v->prepared);
+      tl.cached.push_back(v);
+    }
+    default_index = title.default_index;
+  } else {
+    const CachedVariant* default_variant =
+        title.default_index >= 0 ? title.active[title.default_index] : nullptr;
+    for (const auto& id : req.eligible) {
+      auto v = catalog->variants.find(id);
+      if (v == catalog->variants.end() || v->second.title_id != title.id || !v->second.active) {
+        ++s.not_found;
+        throw ServiceError(404, "eligible", "title '" + title.id + "' has no active variant '" +
+                                                id + "'");
+      }
+      if (&v->second == default_variant) default_index = static_cast<int>(tl.cached.size());
+      tl.candidates.push_back(&v->second.prepared);
+      tl.cached.push_back(&v->second);
+    }
+  }
+  if (tl.candidates.empty()) {
+    ++s.not_found;
+    throw ServiceError(404, "title_id", "title '" + title.id + "' has no active artwork");
+  }
+
+  int64_t now = req.now_ms ? req.now_ms : clock_ms();
+  DecideResult out;
+  if (experiment) {
+    out.experiment_id = experiment->id;
+    out.arm_id = arm->id;
+  }
+  auto fallback = [&](const std::string& reason) {
+    ++s.fallbacks;
+    int index = default_index >= 0 ? default_index : 0;
+    out.fallback = true;
+    out.fallback_reason = reason;
+    out.event_id = engine::to_hex(engine::new_event_id(now));
+    out.variant_id = tl.cached[index]->id;
+    out.uri = tl.cached[index]->uri;
+    out.propensity = 1;
+    out.policy = "fallback";
+    return out;
+  };
+
+  std::shared_lock gate(s.gate);
+  if (!s.accepting) return fallback("shutting down");
+  engine::Learner* learner = s.learner_for(scope);
+  if (!learner) learner = s.ensure_learner(scope, spec);
+  if (!learner) return fallback("policy '" + spec + "' is not usable");
+  if (!s.writer->reserve()) return fallback("ledger queue is full");
+
+  engine::Decision& d = tl.decision;
+  try {
+    tl.request.reset(req.unit_id, req.title_id);
+    tl.request.add_context(req.context);
+    tl.request.add_user(req.user);
+    tl.request.add_title(title.features);
+    learner->decide(tl.request, tl.candidates, default_index,
+                    {.now_ms = now, .seed = req.seed, .want_scores = req.want_scores}, d);
+  } catch (const std::exception& e) {
+    s.writer->release();
+    return fallback(std::string("policy failed: ") + e.what());
+  }
+
+  experiments::Exposure exposure;
+  exposure.event_id = engine::to_hex(d.event_id);
+  exposure.ts = now;
+  exposure.experiment_id = out.experiment_id;
+  exposure.arm_id = out.arm_id;
+  exposure.unit_id = req.unit_id;
+  exposure.title_id = title.id;
+  exposure.variant_id = tl.cached[d.chosen]->id;
+  exposure.position = d.chosen;
+  exposure.policy = learner->spec();
+  exposure.model_version = static_cast<int64_t>(d.model_version);
+  exposure.propensity = d.propensity;
+  describe_request({&req.context, &req.user, tl.candidates, &d}, exposure);
+
+  out.event_id = exposure.event_id;
+  out.variant_id = exposure.variant_id;
+  out.uri = tl.cached[d.chosen]->uri;
+  out.propensity = d.propensity;
+  out.policy = exposure.policy;
+  out.model_version = d.model_version;
+  out.repeat = d.repeat;
+  if (req.want_scores) {
+    for (size_t i = 0; i < tl.cached.size(); ++i) {
+      DecideResult::Candidate c{tl.cached[i]->id, d.probabilities[i], std::nullopt};
+      if (i < d.scores.size()) c.score = d.scores[i];
+      out.candidates.push_back(std::move(c));
+    }
+  }
+  s.writer->submit_reserved(std::move(exposure));
+  ++s.decisions;
+  return out;
+}
+
+RewardResult Service::reward(std::string_view event_id, std::string_view kind, double value,
+                             int64_t now_ms, RewardCallback on_recorded) {
+  Impl& s = *impl_;
+  engine::EventId id;
+  if (!engine::parse_event_id(event_id, id)) {
+    ++s.bad_requests;
+    bad("event_id", "event_id must be 32 hex digits");
+  }
+  if (s.options.learner.rewards.index(kind) < 0) {
+    ++s.bad_requests;
+    bad("kind", "reward kind '" + std::string(kind.substr(0, 64)) + "' is not one of " +
+                    s.options.learner.rewards.to_string());
+  }
+  if (!std::isfinite(value) || std::abs(value) > 1e9) {
+    ++s.bad_requests;
+    bad("value", "value must be a finite number");
+  }
+  int64_t now = now_ms ? now_ms : clock_ms();
+  std::shared_lock gate(s.gate);
+  if (!s.accepting) throw ServiceError(503, "", "the service is shutting down");
+  if (!s.writer->reserve()) throw ServiceError(503, "", "the ledger queue is full; retry");
+  RewardResult result;
+  {
+    std::shared_lock lock(s.learners_mu);
+    for (auto& [scope, learner] : s.learners) {
+      result.status = learner->reward(id, kind, value, now);
+      if (result.status != engine::RewardStatus::unknown_event) break;
+    }
+  }
+  result.learned = result.status == engine::RewardStatus::applied;
+  switch (result.status) {
+    case engine::RewardStatus::applied: ++s.rewards; break;
+    case engine::RewardStatus::duplicate: ++s.reward_duplicates; break;
+    case engine::RewardStatus::late: ++s.reward_late; break;
+    default: ++s.reward_unknown; break;
+  }
+  s.writer->submit_reserved(experiments::Reward{std::string(event_id), std::string(kind), value, now},
+                            std::move(on_recorded));
+  return result;
+}
+
+void Service::reload() {
+  std::unique_lock gate(impl_->gate);
+  impl_->load_catalog();
+}
+
+void Service::start_experiment(const std::string& experiment_id) {
+  {
+    std::lock_guard lock(impl_->ledger_mu);
+    experiments::start_experiment(*impl_->ledger, experiment_id);
+  }
+  reload();
+}
+
+void Service::stop_experiment(const std::string& experiment_id) {
+  {
+    std::lock_guard lock(impl_->ledger_mu);
+    experiments::stop_experiment(*impl_->ledger, experiment_id);
+  }
+  reload();
+}
+
+SnapshotInfo Service::snapshot() { return take_snapshot(*impl_); }
+
+size_t Service::expire(int64_t now_ms) {
+  std::shared_lock gate(impl_->gate);
+  std::shared_lock lock(impl_->learners_mu);
+  size_t n = 0;
+  for (auto& [scope, learner] : impl_->learners) n += learner->expire(now_ms);
+  return n;
+}
+
+void Service::shutdown() {
+  Impl& s = *impl_;
+  if (!s.accepting.exchange(false)) return;
+  {
+    std::lock_guard lock(s.expirer_mu);
+    s.stop_expirer = true;
+  }
+  s.expirer_cv.notify_all();
+  if (s.expirer.joinable()) s.expirer.join();
+  try {
+    take_snapshot(s);
+  } catch (const std::exception&) {
+    // The ledger replay on the next start covers what the snapshot missed.
+  }
+  s.writer->stop();
+}
+
+ServiceStats Service::stats() const {
+  const Impl& s = *impl_;
+  ServiceStats out;
+  out.decisions = s.decisions;
+  out.fallbacks = s.fallbacks;
+  out.rewards = s.rewards;
+  out.reward_duplicates = s.reward_duplicates;
+  out.reward_unknown = s.reward_unknown;
+  out.reward_late = s.reward_late;
+  out.bad_requests = s.bad_requests;
+  out.not_found = s.not_found;
+  out.writer = s.writer->stats();
+  out.degraded = out.writer.degraded;
+  std::shared_lock lock(s.learners_mu);
+  out.learners = s.learners.size();
+  for (const auto& [scope, learner] : s.learners) out.pending += learner->stats().pending;
+  return out;
+}
+
+bool Service::healthy() const { return impl_->writer->healthy(); }
+
+const ServiceOptions& Service::options() const { return impl_->options; }
+
+std::optional<std::string> Service::learner_state(const std::string& scope) const {
+  engine::Learner* learner = impl_->learner_for(scope);
+  if (!learner) return std::nullopt;
+  return learner->policy_state();
+}
+
+std::vector<std::string> Service::learner_scopes() const {
+  std::shared_lock lock(impl_->learners_mu);
+  std::vector<std::string> out;
+  for (const auto& [scope, learner] : impl_->learners) out.push_back(scope);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string Service::describe() const {
+  auto catalog = impl_->current_catalog();
+  size_t running = 0;
+  for (const auto& [id, e] : catalog->experiments) running += e.status == "running" ? 1 : 0;
+  std::string text = "ledger " + impl_->options.ledger_path + ": " +
+                     std::to_string(catalog->titles.size()) + " titles, " +
+                     std::to_string(catalog->variants.size()) + " variants, " +
+                     std::to_string(running) + " running experiments, " +
+                     std::to_string(learner_scopes().size()) + " learners";
+  if (impl_->last_snapshot) {
+    text += "; model from snapshot " + std::to_string(impl_->last_snapshot->snapshot_id) +
+            " + ledger after exposure " + std::to_string(impl_->last_snapshot->last_exposure_id);
+  } else {
+    text += "; model rebuilt from the ledger";
+  }
+  return text;
+}
+
+}  // namespace keyart::serving

@@ -1,0 +1,66 @@
+// Internal state of keyart::serving::Service, shared by its source files.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+
+#include "catalog_cache.h"
+#include "keyart/engine/learner.h"
+#include "keyart/experiments/ledger.h"
+#include "keyart/serving/service.h"
+
+namespace keyart::serving {
+
+struct Service::Impl {
+  ServiceOptions options;
+  std::unique_ptr<LedgerWriter> writer;
+
+  // The service's own connection for reloads, admin and snapshot marks (not
+  // used on the decide/reward path).
+  std::mutex ledger_mu;
+  std::optional<experiments::Ledger> ledger;
+
+  // The catalogue in use; replaced whole by reload().
+  mutable std::mutex catalog_mu;
+  std::shared_ptr<const CatalogCache> catalog;
+
+  // One learner per scope ("exp:<id>/<arm>", "default:<spec>"); never
+  // removed while the service runs, so raw pointers stay valid.
+  mutable std::shared_mutex learners_mu;
+  std::unordered_map<std::string, std::unique_ptr<engine::Learner>> learners;
+  std::unordered_map<std::string, std::string> learner_errors;  // scope -> why it has none
+
+  // decide()/reward() hold it shared; snapshot() exclusive, so a snapshot's
+  // learners and its ledger marks describe the same events.
+  std::shared_mutex gate;
+  std::atomic<bool> accepting{true};
+
+  std::thread expirer;
+  std::mutex expirer_mu;
+  std::condition_variable expirer_cv;
+  bool stop_expirer = false;
+  int64_t last_snapshot_ms = 0;
+  std::optional<SnapshotInfo> last_snapshot;
+
+  std::atomic<uint64_t> decisions{0}, fallbacks{0}, rewards{0}, reward_duplicates{0},
+      reward_unknown{0}, reward_late{0}, bad_requests{0}, not_found{0};
+
+  std::shared_ptr<const CatalogCache> current_catalog() const {
+    std::lock_guard lock(catalog_mu);
+    return catalog;
+  }
+  engine::Learner* learner_for(const std::string& scope) const;
+  // Creates the learner of a scope from a spec unless it exists; records
+  // (and returns null for) a spec the engine refuses.
+  engine::Learner* ensure_learner(const std::string& scope, const std::string& spec);
+  void load_catalog();
+  void run_expirer();
+};
+
+}  // namespace keyart::serving

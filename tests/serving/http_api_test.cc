@@ -1,0 +1,247 @@
+// The HTTP front on a real server bound to 127.0.0.1 with a real ledger:
+// decide/reward round trips over keep-alive, every error status with its
+// JSON error, admin authorisation, health and metrics, and that refused
+// requests leave nothing in the ledger.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "keyart/serving/http_api.h"
+#include "keyart/serving/http_server.h"
+#include "serving/http_client.h"
+#include "serving/serving_fixture.h"
+
+namespace keyart::serving {
+namespace {
+
+using json = nlohmann::json;
+using testing::HttpClient;
+using testing::ServingFixture;
+
+const std::string kToken = "s3cret-token-for-tests-0123456789";
+
+struct ServerFixture {
+  ServingFixture f;
+  std::unique_ptr<Service> service;
+  MetricsRegistry registry;
+  std::unique_ptr<HttpServer> server;
+
+  explicit ServerFixture(std::string token = kToken, size_t max_body = 4096) {
+    service = Service::open(f.options());
+    ApiOptions api;
+    api.admin_token = std::move(token);
+    server = std::make_unique<HttpServer>(
+        HttpServerOptions{.address = "127.0.0.1", .port = 0, .threads = 2,
+                          .max_body_bytes = max_body},
+        make_api_handler(*service, registry, api));
+    server->start();
+  }
+  ~ServerFixture() { stop(); }
+  void stop() {
+    if (server) server->stop();
+    if (service) service->shutdown();
+  }
+  uint16_t port() const { return server->port(); }
+};
+
+json decide_body(const std::string& unit, const std::string& title = "t1") {
+  return {{"unit_id", unit},
+          {"title_id", title},
+          {"context", {{"device", "tv"}, {"country", "KR"}, {"hour", 21}}},
+          {"user", {{"actor_a2", 0.9}}}};
+}
+
+json error_of(const testing::HttpResult& r) { return json::parse(r.body)["error"]; }
+
+TEST(HttpApi, DecideAndRewardOverKeepAlive) {
+  ServerFixture s;
+  HttpClient client(s.port());
+  std::vector<std::string> events;
+  for (int i = 0; i < 50; ++i) {
+    auto r = client.post("/v1/decide", decide_body("u" + std::to_string(i)).dump());
+    ASSERT_EQ(r.status, 200) << r.body;
+    json d = json::parse(r.body);
+    EXPECT_EQ(d["event_id"].get<std::string>().size(), 32u);
+    EXPECT_GT(d["propensity"].get<double>(), 0);
+    EXPECT_EQ(d["experiment_id"], "e1");
+    events.push_back(d["event_id"]);
+  }
+  auto r = client.post("/v1/reward", json{{"event_id", events[3]}, {"kind", "click"}}.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body)["status"], "applied");
+  EXPECT_EQ(json::parse(r.body)["recorded"], "stored");
+  r = client.post("/v1/reward", json{{"event_id", events[3]}, {"kind", "click"}}.dump());
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(json::parse(r.body)["status"], "duplicate");
+  json batch = {{"rewards",
+                 {{{"event_id", events[4]}, {"kind", "click"}},
+                  {{"event_id", events[4]}, {"kind", "play"}, {"value", 1}},
+                  {{"event_id", std::string(32, 'c')}, {"kind", "click"}}}}};
+  r = client.post("/v1/reward", batch.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  json results = json::parse(r.body)["results"];
+  EXPECT_EQ(results[0]["recorded"], "stored");
+  EXPECT_EQ(results[1]["recorded"], "stored");
+  EXPECT_EQ(results[2]["recorded"], "rejected");
+  s.stop();
+  EXPECT_EQ(experiments::count_exposures(s.f.ledger), 50);
+  EXPECT_EQ(experiments::count_rewards(s.f.ledger), 3);
+}
+
+TEST(HttpApi, ErrorStatusesAreJsonAndNameTheField) {
+  ServerFixture s;
+  HttpClient client(s.port());
+  auto r = client.post("/v1/decide", "{not json");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(error_of(r)["message"].get<std::string>().find("malformed JSON"), std::string::npos);
+
+  json wrong = decide_body("u1");
+  wrong["unit_id"] = 42;
+  r = client.post("/v1/decide", wrong.dump());
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(error_of(r)["field"], "unit_id");
+
+  wrong = decide_body("u1");
+  wrong["context"]["hour"] = "evening";
+  r = client.post("/v1/decide", wrong.dump());
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(error_of(r)["field"], "context.hour");
+
+  wrong = decide_body("u1");
+  wrong["user"]["nested"] = {{"a", 1}};
+  r = client.post("/v1/decide", wrong.dump());
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(error_of(r)["field"], "user.nested");
+
+  r = client.post("/v1/decide", R"({"unit_id":"u","title_id":"t1","user":)" +
+                                    std::string(40, '[') + std::string(40, ']') + "}");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("nested deeper"), std::string::npos) << r.body;
+
+  r = client.post("/v1/decide", decide_body("u1", "nope").dump());
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(error_of(r)["field"], "title_id");
+
+  wrong = decide_body("u1");
+  wrong["eligible"] = {"t1-v9"};
+  r = client.post("/v1/decide", wrong.dump());
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(error_of(r)["field"], "eligible");
+
+  wrong = decide_body("u1");
+  wrong["experiment_id"] = "nope";
+  r = client.post("/v1/decide", wrong.dump());
+  EXPECT_EQ(r.status, 404);
+
+  r = client.post("/v1/reward", json{{"event_id", "xyz"}, {"kind", "click"}}.dump());
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(error_of(r)["field"], "event_id");
+  r = client.post("/v1/reward", json{{"event_id", std::string(32, 'd')}, {"kind", "click"}}.dump());
+  EXPECT_EQ(r.status, 404);
+
+  r = client.get("/v1/decide");
+  EXPECT_EQ(r.status, 405);
+  EXPECT_EQ(r.header("Allow"), "POST");
+  r = client.post("/healthz", "{}");
+  EXPECT_EQ(r.status, 405);
+  r = client.get("/v1/nothing-here");
+  EXPECT_EQ(r.status, 404);
+
+  // The server is still fine after all that.
+  r = client.post("/v1/decide", decide_body("u1").dump());
+  EXPECT_EQ(r.status, 200);
+  s.stop();
+  EXPECT_EQ(experiments::count_exposures(s.f.ledger), 1);
+  EXPECT_EQ(experiments::count_rewards(s.f.ledger), 0);
+}
+
+TEST(HttpApi, BodyTooLargeIs413) {
+  ServerFixture s(kToken, 1024);
+  HttpClient client(s.port());
+  json big = decide_body("u1");
+  big["user"]["padding"] = std::string(4000, 'x');
+  auto r = client.post("/v1/decide", big.dump());
+  EXPECT_EQ(r.status, 413);
+  EXPECT_NE(r.body.find("larger than 1024"), std::string::npos);
+  HttpClient again(s.port());
+  EXPECT_EQ(again.post("/v1/decide", decide_body("u1").dump()).status, 200);
+}
+
+TEST(HttpApi, AdminNeedsTheBearerToken) {
+  ServerFixture s;
+  HttpClient client(s.port());
+  auto r = client.post("/v1/admin/snapshot", "");
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(r.header("WWW-Authenticate"), "Bearer");
+  r = client.request("POST", "/v1/admin/snapshot", "", {{"Authorization", "Bearer wrong"}});
+  EXPECT_EQ(r.status, 401);
+  r = client.request("POST", "/v1/admin/snapshot", "", {{"Authorization", "Bearer " + kToken}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_GT(json::parse(r.body)["snapshot_id"].get<int>(), 0);
+  r = client.request("POST", "/v1/admin/reload", "", {{"Authorization", "Bearer " + kToken}});
+  EXPECT_EQ(r.status, 200);
+  r = client.request("POST", "/v1/admin/experiments/e1/stop", "",
+                     {{"Authorization", "Bearer " + kToken}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  r = client.post("/v1/decide", decide_body("u1").dump());
+  EXPECT_TRUE(json::parse(r.body)["experiment_id"].is_null());  // t1 back on its default policy
+  r = client.request("POST", "/v1/admin/experiments/nope/start", "",
+                     {{"Authorization", "Bearer " + kToken}});
+  EXPECT_EQ(r.status, 404);
+}
+
+TEST(HttpApi, AdminDisabledWithoutToken) {
+  ServerFixture s("");
+  HttpClient client(s.port());
+  EXPECT_EQ(client.post("/v1/admin/reload", "").status, 403);
+}
+
+TEST(HttpApi, TokenComparison) {
+  EXPECT_TRUE(token_matches("abc", "abc"));
+  EXPECT_FALSE(token_matches("abd", "abc"));
+  EXPECT_FALSE(token_matches("ab", "abc"));
+  EXPECT_FALSE(token_matches("abcd", "abc"));
+  EXPECT_FALSE(token_matches("", ""));
+}
+
+TEST(HttpApi, HealthAndMetrics) {
+  ServerFixture s;
+  HttpClient client(s.port());
+  client.post("/v1/decide", decide_body("u1").dump());
+  client.post("/v1/decide", decide_body("u1", "nope").dump());
+  auto r = client.get("/healthz");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(json::parse(r.body)["status"], "ok");
+  r = client.get("/metrics");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.header("Content-Type"), "text/plain; version=0.0.4");
+  EXPECT_NE(r.body.find("keyart_decisions_total 1\n"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("keyart_errors_total{kind=\"not_found\"} 1\n"), std::string::npos);
+  EXPECT_NE(r.body.find("keyart_decide_latency_seconds_count 1\n"), std::string::npos);
+  EXPECT_NE(r.body.find("# TYPE keyart_decide_latency_seconds histogram"), std::string::npos);
+  EXPECT_NE(r.body.find("keyart_ledger_queue_depth"), std::string::npos);
+}
+
+TEST(HttpApi, ManyClientsAtOnce) {
+  ServerFixture s;
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      HttpClient client(s.port());
+      for (int i = 0; i < 100; ++i) {
+        auto r = client.post("/v1/decide",
+                             decide_body("u" + std::to_string(t * 1000 + i)).dump());
+        if (r.status == 200) ++ok;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 400);
+  s.stop();
+  EXPECT_EQ(experiments::count_exposures(s.f.ledger), 400);
+}
+
+}  // namespace
+}  // namespace keyart::serving

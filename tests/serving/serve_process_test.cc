@@ -1,0 +1,71 @@
+// `keyart serve` as a process: the startup line, real traffic on loopback,
+// SIGTERM drains the queue (every answered decision is in the ledger), saves
+// a snapshot, exits 0; a restart continues from it.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "serving/http_client.h"
+#include "serving/serving_fixture.h"
+
+namespace keyart::serving {
+namespace {
+
+using json = nlohmann::json;
+using testing::BackgroundKeyart;
+using testing::HttpClient;
+using testing::ServingFixture;
+
+uint16_t port_from(const std::string& out) {
+  std::smatch m;
+  if (!std::regex_search(out, m, std::regex("listening on http://127\\.0\\.0\\.1:([0-9]+)"))) return 0;
+  return static_cast<uint16_t>(std::stoi(m[1]));
+}
+
+TEST(ServeProcess, SigtermDrainsAndRestartContinues) {
+  ServingFixture f;
+  int answered = 0;
+  {
+    BackgroundKeyart serve({"serve", "--db", f.path, "--listen", "127.0.0.1:0",
+                            "--flush-interval", "5s"});
+    ASSERT_TRUE(serve.wait_for_output("listening on", 10000)) << serve.out() << serve.err();
+    EXPECT_NE(serve.out().find("ledger " + f.path), std::string::npos) << serve.out();
+    uint16_t port = port_from(serve.out());
+    ASSERT_GT(port, 0);
+    HttpClient client(port);
+    for (int i = 0; i < 300; ++i) {
+      json body = {{"unit_id", "u" + std::to_string(i)}, {"title_id", i % 2 ? "t1" : "t2"}};
+      if (client.post("/v1/decide", body.dump()).status == 200) ++answered;
+    }
+    // The flush interval is long: the rows are still queued when SIGTERM comes.
+    serve.signal(SIGTERM);
+    EXPECT_EQ(serve.wait(15000), 0) << serve.err();
+    EXPECT_NE(serve.out().find("SIGTERM"), std::string::npos);
+  }
+  EXPECT_EQ(answered, 300);
+  EXPECT_EQ(experiments::count_exposures(f.ledger), 300);
+  EXPECT_EQ(f.ledger.db().query_int("SELECT count(*) FROM model_snapshots"), 1);
+
+  BackgroundKeyart again({"serve", "--db", f.path, "--listen", "127.0.0.1:0"});
+  ASSERT_TRUE(again.wait_for_output("listening on", 10000)) << again.err();
+  EXPECT_NE(again.out().find("model from snapshot 1"), std::string::npos) << again.out();
+  again.signal(SIGINT);
+  EXPECT_EQ(again.wait(15000), 0);
+}
+
+TEST(ServeProcess, RefusesBadOptionsAndMissingLedger) {
+  ServingFixture f;
+  auto r = testing::run_keyart({"serve", "--db", f.path, "--listen", "nonsense"});
+  EXPECT_EQ(r.exit_code, 2);
+  r = testing::run_keyart({"serve", "--db", f.path, "--wait-window", "soon"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--wait-window"), std::string::npos);
+  r = testing::run_keyart({"serve", "--db", (f.dir / "absent.db").string()});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("does not exist"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace keyart::serving

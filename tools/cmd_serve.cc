@@ -1,0 +1,163 @@
+// keyart serve: the serving hook over HTTP (Boost.Beast), until SIGINT or
+// SIGTERM; then it stops accepting, answers what is in flight, drains the
+// ledger queue and saves a model snapshot.
+#include <signal.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "commands.h"
+#include "keyart/engine/reward.h"
+#include "keyart/serving/http_api.h"
+#include "keyart/serving/http_server.h"
+#include "keyart/serving/metrics.h"
+#include "keyart/serving/service.h"
+
+namespace keyart::cli {
+
+namespace {
+
+std::string read_token(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw CommandError("cannot read the admin token file '" + path + "'");
+  std::string token;
+  std::getline(in, token);
+  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
+  if (token.size() < 16) {
+    throw CommandError("the admin token in '" + path + "' is shorter than 16 characters");
+  }
+  return token;
+}
+
+std::pair<std::string, uint16_t> parse_listen(const std::string& text) {
+  size_t colon = text.rfind(':');
+  if (colon == std::string::npos) throw UsageError("--listen '" + text + "' is not HOST:PORT");
+  std::string host = text.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  int port = -1;
+  try {
+    port = std::stoi(text.substr(colon + 1));
+  } catch (const std::exception&) {
+  }
+  if (port < 0 || port > 65535) throw UsageError("--listen '" + text + "' has no valid port");
+  return {host, static_cast<uint16_t>(port)};
+}
+
+}  // namespace
+
+int cmd_serve(Args args) {
+  Subcommand cmd("serve", "[--db PATH] [--listen HOST:PORT] [options]",
+                 "Serves POST /v1/decide, POST /v1/reward, GET /healthz and GET /metrics over\n"
+                 "HTTP (keep-alive), plus admin endpoints behind a bearer token. Binds\n"
+                 "127.0.0.1 unless --listen says otherwise. Stops cleanly on SIGINT/SIGTERM.");
+  cmd.with_db();
+  cmd.add_options()("listen", po::value<std::string>()->default_value("127.0.0.1:8080"),
+                    "address and port (port 0 picks a free one)")(
+      "threads", po::value<int>()->default_value(0), "HTTP threads (0 = one per core)")(
+      "admin-token-file", po::value<std::string>(),
+      "file holding the admin bearer token (else $KEYART_ADMIN_TOKEN; none disables admin)")(
+      "wait-window", po::value<std::string>()->default_value("15m"),
+      "how long a decision waits for rewards before the default reward")(
+      "rewards", po::value<std::string>()->default_value("click=1,play=2,completion=3"),
+      "reward kinds and their weights")(
+      "sticky", po::value<std::string>()->default_value("0"),
+      "keep showing a unit the same variant of a title for this long (0 = off)")(
+      "seed", po::value<uint64_t>()->default_value(0), "random seed (0 = from the OS)")(
+      "flush-interval", po::value<std::string>()->default_value("20ms"),
+      "decisions reach the ledger within this")(
+      "queue", po::value<size_t>()->default_value(100000), "ledger queue bound (events)")(
+      "when-full", po::value<std::string>()->default_value("block"),
+      "block (briefly) or shed when the ledger queue is full")(
+      "snapshot-interval", po::value<std::string>()->default_value("5m"),
+      "save the models this often (0 = only on shutdown and on request)")(
+      "max-body", po::value<size_t>()->default_value(64 * 1024), "largest request body (bytes)")(
+      "access-log", po::value<std::string>(), "write one JSON line per request here ('-' = stderr)")(
+      "log-sample", po::value<double>()->default_value(1.0), "share of requests logged (0..1)")(
+      "no-restore", "start with fresh models instead of the snapshot and ledger");
+  if (!cmd.parse(args)) return kExitOk;
+
+  auto [host, port] = parse_listen(cmd.get<std::string>("listen"));
+  serving::ServiceOptions options;
+  options.ledger_path = cmd.db_path();
+  try {
+    options.learner.rewards = engine::RewardDefinition::parse(cmd.get<std::string>("rewards"));
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--rewards: ") + e.what());
+  }
+  options.learner.wait_ms = parse_duration_ms(cmd.get<std::string>("wait-window"), "wait-window");
+  options.learner.sticky_ms = parse_duration_ms(cmd.get<std::string>("sticky"), "sticky");
+  options.learner.seed = cmd.get<uint64_t>("seed");
+  options.writer.flush_interval_ms =
+      static_cast<int>(parse_duration_ms(cmd.get<std::string>("flush-interval"), "flush-interval"));
+  options.writer.queue_capacity = cmd.get<size_t>("queue");
+  std::string when_full = cmd.get<std::string>("when-full");
+  if (when_full != "block" && when_full != "shed") {
+    throw UsageError("--when-full must be block or shed");
+  }
+  options.writer.when_full = when_full == "shed" ? serving::WriterOptions::WhenFull::kShed
+                                                 : serving::WriterOptions::WhenFull::kBlock;
+  options.snapshot_interval_s = static_cast<int>(
+      parse_duration_ms(cmd.get<std::string>("snapshot-interval"), "snapshot-interval") / 1000);
+  options.restore = !cmd.has("no-restore");
+  double sample = cmd.get<double>("log-sample");
+  if (!(sample >= 0 && sample <= 1)) throw UsageError("--log-sample must be between 0 and 1");
+
+  serving::ApiOptions api;
+  if (cmd.has("admin-token-file")) {
+    api.admin_token = read_token(cmd.get<std::string>("admin-token-file"));
+  } else if (const char* env = std::getenv("KEYART_ADMIN_TOKEN"); env && *env) {
+    api.admin_token = env;
+  }
+  std::ofstream log_file;
+  if (cmd.has("access-log")) {
+    std::string target = cmd.get<std::string>("access-log");
+    if (target == "-") {
+      api.access_log = &std::cerr;
+    } else {
+      log_file.open(target, std::ios::app);
+      if (!log_file) throw CommandError("cannot open the access log '" + target + "'");
+      api.access_log = &log_file;
+    }
+    api.access_log_sample = sample;
+  }
+
+  // Every thread started from here on inherits the blocked signals; this
+  // thread then waits for them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto service = serving::Service::open(options);
+  serving::MetricsRegistry registry;
+  serving::HttpServerOptions http;
+  http.address = host;
+  http.port = port;
+  http.threads = cmd.get<int>("threads");
+  http.max_body_bytes = cmd.get<size_t>("max-body");
+  serving::HttpServer server(http, serving::make_api_handler(*service, registry, api));
+  server.start();
+  std::cout << "keyart serve: listening on http://" << host << ":" << server.port() << " ("
+            << server.threads() << " threads, admin " << (api.admin_token.empty() ? "off" : "on")
+            << "); " << service->describe() << std::endl;
+
+  int received = 0;
+  sigwait(&signals, &received);
+  std::cout << "keyart serve: " << (received == SIGINT ? "SIGINT" : "SIGTERM")
+            << ", stopping: finishing requests, draining the ledger queue, saving the models"
+            << std::endl;
+  server.stop();
+  service->shutdown();
+  serving::ServiceStats stats = service->stats();
+  std::cout << "keyart serve: stopped after " << stats.decisions << " decisions and "
+            << stats.rewards << " rewards; ledger has " << stats.writer.exposures_committed
+            << " exposures and " << stats.writer.rewards_committed
+            << " rewards from this run; " << stats.writer.shed + stats.writer.dropped
+            << " events not recorded" << std::endl;
+  return kExitOk;
+}
+
+}  // namespace keyart::cli
