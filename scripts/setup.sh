@@ -5,10 +5,10 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 packages=(
-  cmake g++ make pkg-config ccache git ca-certificates
+  cmake g++ make pkg-config ccache git ca-certificates curl wrk
   libboost-dev libboost-program-options-dev
   nlohmann-json3-dev libsqlite3-dev sqlite3 libeigen3-dev libsimdjson-dev libssl-dev
-  libopencv-dev libopencv-contrib-dev opencv-data
+  libopencv-dev libopencv-contrib-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-numpy python3-onnx npm
   python3-scipy  # regenerates the reference values of the statistics tests

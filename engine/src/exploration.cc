@@ -36,29 +36,6 @@ void finish_choice(ChoiceOutput& out, double floor, Rng& rng) {
   out.chosen = sample_index(out.probabilities, rng);
 }
 
-int estimate_argmax_distribution(int k, const std::function<void(double*)>& draw,
-                                 std::span<double> q, std::span<double> scratch,
-                                 const TsDraws& limits) {
-  std::fill(q.begin(), q.end(), 0.0);
-  double* s = scratch.data();
-  int n = 0;
-  while (n < limits.max_draws) {
-    for (int b = 0; b < limits.batch; ++b) {
-      draw(s);
-      int best = 0;
-      for (int i = 1; i < k; ++i) {
-        if (s[i] > s[best]) best = i;
-      }
-      q[best] += 1;
-    }
-    n += limits.batch;
-    double lead = *std::max_element(q.begin(), q.end()) / n;
-    if (std::sqrt((1 - lead) / (n * lead)) <= limits.target_rse) break;
-  }
-  for (double& x : q) x /= n;
-  return n;
-}
-
 int gaussian_argmax_distribution(std::span<const double> mean, std::span<const double> cov,
                                  Rng& rng, std::span<double> q, std::span<double> scratch,
                                  const TsDraws& limits) {

@@ -3,7 +3,8 @@
 // Monte Carlo estimate of Thompson sampling's choice distribution.
 #pragma once
 
-#include <functional>
+#include <algorithm>
+#include <cmath>
 #include <span>
 
 #include "keyart/engine/policy.h"
@@ -30,9 +31,28 @@ struct TsDraws {
   int max_draws = 4096;
   double target_rse = 0.02;
 };
-int estimate_argmax_distribution(int k, const std::function<void(double*)>& draw,
-                                 std::span<double> q, std::span<double> scratch,
-                                 const TsDraws& limits = {});
+template <typename Draw>
+int estimate_argmax_distribution(int k, Draw&& draw, std::span<double> q,
+                                 std::span<double> scratch, const TsDraws& limits = {}) {
+  std::fill(q.begin(), q.end(), 0.0);
+  double* s = scratch.data();
+  int n = 0;
+  while (n < limits.max_draws) {
+    for (int b = 0; b < limits.batch; ++b) {
+      draw(s);
+      int best = 0;
+      for (int i = 1; i < k; ++i) {
+        if (s[i] > s[best]) best = i;
+      }
+      q[best] += 1;
+    }
+    n += limits.batch;
+    double lead = *std::max_element(q.begin(), q.end()) / n;
+    if (std::sqrt((1 - lead) / (n * lead)) <= limits.target_rse) break;
+  }
+  for (double& x : q) x /= n;
+  return n;
+}
 
 // The same for jointly normal scores N(mean, cov) (cov K x K row-major):
 // exact for K <= 2 (Phi of the standardized difference), else Monte Carlo

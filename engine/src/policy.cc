@@ -81,7 +81,10 @@ std::unique_ptr<Policy> make_policy(std::string_view text) {
     if (spec.name == e.name) return e.make(spec);
   }
   std::string known;
-  for (const Entry& e : kPolicies) known += (known.empty() ? "" : ", ") + std::string(e.name);
+  for (const Entry& e : kPolicies) {
+    if (!known.empty()) known += ", ";
+    known += e.name;
+  }
   throw SpecError("unknown policy '" + spec.name + "' in policy spec '" + spec.text +
                   "' (known: " + known + ")");
 }

@@ -13,17 +13,18 @@ namespace {
 
 class HybridLinUcbPolicy final : public Policy {
  public:
-  HybridLinUcbPolicy(double alpha, double lambda, int refactor, double floor,
+  HybridLinUcbPolicy(double alpha, double lambda, double arm_lambda, int refactor, double floor,
                      LayoutOptions layout)
       : Policy(floor, layout),
         alpha_(alpha),
         lambda_(lambda),
+        arm_lambda_(arm_lambda),
         refactor_(refactor),
-        model_(layout.dim, lambda, true, refactor) {}
+        model_(layout.dim, lambda, true, arm_lambda, refactor) {}
   std::string_view name() const override { return "hybrid-linucb"; }
   std::string spec() const override {
     return "hybrid-linucb:alpha=" + format_number(alpha_) + ",lambda=" + format_number(lambda_) +
-           ",refactor=" + std::to_string(refactor_) + ",floor=" + format_number(floor()) +
+           ",arm_lambda=" + format_number(arm_lambda_) + ",refactor=" + std::to_string(refactor_) + ",floor=" + format_number(floor()) +
            SpecParams::layout_spec(layout().options());
   }
 
@@ -47,7 +48,7 @@ class HybridLinUcbPolicy final : public Policy {
 
  private:
   static thread_local std::vector<double> t_mean, t_cov;
-  double alpha_, lambda_;
+  double alpha_, lambda_, arm_lambda_;
   int refactor_;
   SharedLinearModel model_;
 };
@@ -57,13 +58,14 @@ thread_local std::vector<double> HybridLinUcbPolicy::t_mean, HybridLinUcbPolicy:
 
 std::unique_ptr<Policy> make_hybrid_linucb_policy(const PolicySpec& spec) {
   SpecParams p(spec);
-  double alpha = p.number("alpha", 0.3, 0, INFINITY);
+  double alpha = p.number("alpha", 0.05, 0, INFINITY);
   double lambda = p.number("lambda", 1.0, 1e-9, 1e12);
+  double arm_lambda = p.number("arm_lambda", 300.0, 1e-9, 1e12);
   int refactor = p.integer("refactor", 500, 1, 1000000);
   double floor = p.floor(0.01);
   LayoutOptions layout = p.layout();
   p.finish();
-  return std::make_unique<HybridLinUcbPolicy>(alpha, lambda, refactor, floor, layout);
+  return std::make_unique<HybridLinUcbPolicy>(alpha, lambda, arm_lambda, refactor, floor, layout);
 }
 
 }  // namespace keyart::engine

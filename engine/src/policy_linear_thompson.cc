@@ -18,19 +18,22 @@ namespace {
 
 class LinearThompsonPolicy final : public Policy {
  public:
-  LinearThompsonPolicy(double v, double lambda, bool arm, int refactor, int max_draws,
+  LinearThompsonPolicy(double v, double lambda, bool arm, double arm_lambda, int refactor,
+                       int max_draws,
                        double floor, LayoutOptions layout)
       : Policy(floor, layout),
         v_(v),
         lambda_(lambda),
         arm_(arm),
+        arm_lambda_(arm_lambda),
         refactor_(refactor),
         max_draws_(max_draws),
-        model_(layout.dim, lambda, arm, refactor) {}
+        model_(layout.dim, lambda, arm, arm_lambda, refactor) {}
   std::string_view name() const override { return "lints"; }
   std::string spec() const override {
     return "lints:v=" + format_number(v_) + ",lambda=" + format_number(lambda_) +
-           ",arm=" + std::string(arm_ ? "1" : "0") + ",refactor=" + std::to_string(refactor_) +
+           ",arm=" + std::string(arm_ ? "1" : "0") +
+           ",arm_lambda=" + format_number(arm_lambda_) + ",refactor=" + std::to_string(refactor_) +
            ",draws=" + std::to_string(max_draws_) + ",floor=" + format_number(floor()) +
            SpecParams::layout_spec(layout().options());
   }
@@ -59,6 +62,7 @@ class LinearThompsonPolicy final : public Policy {
   static thread_local std::vector<double> t_mean, t_cov, t_scratch;
   double v_, lambda_;
   bool arm_;
+  double arm_lambda_;
   int refactor_, max_draws_;
   SharedLinearModel model_;
 };
@@ -69,15 +73,17 @@ thread_local std::vector<double> LinearThompsonPolicy::t_mean, LinearThompsonPol
 
 std::unique_ptr<Policy> make_linear_thompson_policy(const PolicySpec& spec) {
   SpecParams p(spec);
-  double v = p.number("v", 0.1, 0, INFINITY);
+  double v = p.number("v", 0.03, 0, INFINITY);
   double lambda = p.number("lambda", 1.0, 1e-9, 1e12);
   bool arm = p.flag("arm", false);
+  double arm_lambda = p.number("arm_lambda", 300.0, 1e-9, 1e12);
   int refactor = p.integer("refactor", 500, 1, 1000000);
   int draws = p.integer("draws", 4096, 256, 1 << 20);
   double floor = p.floor(0.01);
   LayoutOptions layout = p.layout();
   p.finish();
-  return std::make_unique<LinearThompsonPolicy>(v, lambda, arm, refactor, draws, floor, layout);
+  return std::make_unique<LinearThompsonPolicy>(v, lambda, arm, arm_lambda, refactor, draws,
+                                                floor, layout);
 }
 
 }  // namespace keyart::engine

@@ -52,7 +52,7 @@ class LinUcbPolicy final : public Policy {
 
 std::unique_ptr<Policy> make_linucb_policy(const PolicySpec& spec) {
   SpecParams p(spec);
-  double alpha = p.number("alpha", 0.3, 0, INFINITY);
+  double alpha = p.number("alpha", 0.05, 0, INFINITY);
   double lambda = p.number("lambda", 1.0, 1e-9, 1e12);
   int refactor = p.integer("refactor", 500, 1, 1000000);
   double floor = p.floor(0.01);

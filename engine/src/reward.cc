@@ -53,7 +53,8 @@ std::string RewardDefinition::to_string() const {
   for (const auto& [k, w] : kinds_) {
     char buf[64];
     std::snprintf(buf, sizeof buf, "%.17g", w);
-    s += (s.empty() ? "" : ",") + k + "=" + buf;
+    if (!s.empty()) s += ',';
+    s.append(k).append("=").append(buf);
   }
   return s;
 }

@@ -1,5 +1,7 @@
 #include "ridge_block.h"
 
+#include "dense_kernels.h"
+
 namespace keyart::engine {
 
 void RidgeBlock::init(int d, double lambda) {
@@ -12,25 +14,33 @@ void RidgeBlock::init(int d, double lambda) {
 
 void RidgeBlock::add(const Eigen::VectorXd& w, double c, double y, int refactor_every,
                      Eigen::VectorXd& g) {
-  S.noalias() += c * w * w.transpose();
+  const int d = dim();
+  kernels::rank1_update(S.data(), d, w.data(), c);
   b.noalias() += (c * y) * w;
   if (++since_refactor >= static_cast<uint32_t>(refactor_every)) {
     refactor();
     return;
   }
   // Sherman-Morrison: (S + c w w^T)^-1 = S^-1 - c g g^T / (1 + c w^T g), g = S^-1 w.
-  g.noalias() = Sinv.selfadjointView<Eigen::Lower>() * w;
-  const double denom = 1 + c * w.dot(g);
-  Sinv.selfadjointView<Eigen::Lower>().rankUpdate(g, -c / denom);
-  Sinv.triangularView<Eigen::StrictlyUpper>() = Sinv.transpose();
-  theta.noalias() = Sinv * b;
+  kernels::multiply(Sinv.data(), d, w.data(), 1, g.data());
+  const double gw = kernels::dot(w.data(), g.data(), d);
+  const double gb = kernels::dot(g.data(), b.data(), d);  // b already includes c y w
+  const double gamma = c / (1 + c * gw);
+  kernels::rank1_update(Sinv.data(), d, g.data(), -gamma);
+  // theta' = Sinv' b' = theta_old_b' - gamma g (g . b'), where theta_old_b' =
+  // Sinv b' = theta + c y g: O(d) instead of a d^2 product.
+  theta.noalias() += (c * y - gamma * gb) * g;
+}
+
+void RidgeBlock::solve_theta() {
+  kernels::multiply(Sinv.data(), dim(), b.data(), 1, theta.data());
 }
 
 void RidgeBlock::refactor() {
   Eigen::LLT<Eigen::MatrixXd> llt(S);
   Sinv = llt.solve(Eigen::MatrixXd::Identity(S.rows(), S.cols()));
   Sinv = 0.5 * (Sinv + Sinv.transpose()).eval();
-  theta.noalias() = Sinv * b;
+  solve_theta();
   since_refactor = 0;
 }
 
@@ -41,6 +51,7 @@ void RidgeBlock::save(BinaryWriter& out) const {
   out.f64s(S.data(), static_cast<size_t>(d) * d);
   out.f64s(Sinv.data(), static_cast<size_t>(d) * d);
   out.f64s(b.data(), d);
+  out.f64s(theta.data(), d);  // kept as updated (incrementally), for exact continuation
 }
 
 void RidgeBlock::load(BinaryReader& in, int d) {
@@ -52,7 +63,8 @@ void RidgeBlock::load(BinaryReader& in, int d) {
   in.f64s(S.data(), static_cast<size_t>(d) * d);
   in.f64s(Sinv.data(), static_cast<size_t>(d) * d);
   in.f64s(b.data(), d);
-  theta = Sinv * b;
+  theta.resize(d);
+  in.f64s(theta.data(), d);
 }
 
 }  // namespace keyart::engine

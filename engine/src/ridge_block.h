@@ -22,6 +22,7 @@ struct RidgeBlock {
   // S += c w w^T, b += c y w. `work` is scratch of size d.
   void add(const Eigen::VectorXd& w, double c, double y, int refactor_every, Eigen::VectorXd& work);
   void refactor();
+  void solve_theta();  // theta = S^-1 b
 
   void save(BinaryWriter& out) const;
   void load(BinaryReader& in, int d);

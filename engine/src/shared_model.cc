@@ -2,19 +2,24 @@
 
 #include <algorithm>
 
+#include "dense_kernels.h"
+
 namespace keyart::engine {
 
 namespace {
 thread_local MappedFeatures t_common;
 thread_local std::vector<MappedFeatures> t_own;
 thread_local std::vector<const RidgeBlock*> t_blocks;
+thread_local std::vector<double> t_gather;
+thread_local std::vector<const SharedLinearModel::Arm*> t_arms;
 }  // namespace
 
 SharedLinearModel::SharedLinearModel(int dim, double lambda, bool arm_intercept,
-                                     int refactor_every)
+                                     double arm_lambda, int refactor_every)
     : dim_(dim),
       lambda_(lambda),
       arm_intercept_(arm_intercept),
+      arm_lambda_(arm_lambda),
       refactor_every_(refactor_every),
       dict_(dim) {
   prior_.init(dim, lambda);
@@ -28,9 +33,41 @@ const RidgeBlock* SharedLinearModel::block(FeatureKey key) const {
   return it == blocks_.end() ? nullptr : &it->second;
 }
 
-const SharedLinearModel::Arm* SharedLinearModel::arm(FeatureKey key) const {
-  auto it = arms_.find(key);
-  return it == arms_.end() ? nullptr : &it->second;
+const SharedLinearModel::Arm* SharedLinearModel::arm(FeatureKey key) const { return find_arm(key); }
+
+const SharedLinearModel::Arm* SharedLinearModel::find_arm(FeatureKey key) const {
+  if (arm_index_.empty()) return nullptr;
+  key = key ? key : 1;
+  const size_t mask = arm_index_.size() - 1;
+  for (size_t i = mix_key(key) & mask;; i = (i + 1) & mask) {
+    if (arm_index_[i].first == key) return &arms_[arm_index_[i].second];
+    if (arm_index_[i].first == 0) return nullptr;
+  }
+}
+
+SharedLinearModel::Arm* SharedLinearModel::find_arm(FeatureKey key) {
+  return const_cast<Arm*>(static_cast<const SharedLinearModel*>(this)->find_arm(key));
+}
+
+SharedLinearModel::Arm& SharedLinearModel::add_arm(FeatureKey key) {
+  key = key ? key : 1;
+  arms_.emplace_back();
+  arm_keys_.push_back(key);
+  if (arms_.size() * 2 > arm_index_.size()) {
+    arm_index_.assign(std::max<size_t>(1024, arm_index_.size() * 2), {0, 0});
+    for (uint32_t n = 0; n < arm_keys_.size(); ++n) {
+      const size_t mask = arm_index_.size() - 1;
+      size_t i = mix_key(arm_keys_[n]) & mask;
+      while (arm_index_[i].first != 0) i = (i + 1) & mask;
+      arm_index_[i] = {arm_keys_[n], n};
+    }
+  } else {
+    const size_t mask = arm_index_.size() - 1;
+    size_t i = mix_key(key) & mask;
+    while (arm_index_[i].first != 0) i = (i + 1) & mask;
+    arm_index_[i] = {key, static_cast<uint32_t>(arms_.size() - 1)};
+  }
+  return arms_.back();
 }
 
 void SharedLinearModel::predict(const ChoiceInput& input, Workspace& ws, double* mean,
@@ -51,6 +88,15 @@ void SharedLinearModel::predict(const ChoiceInput& input, Workspace& ws, double*
   const RidgeBlock** blocks = t_blocks.data();
   ws.d.resize(k);  // arm variance term
   ws.e.resize(k);  // arm mean term
+  if (t_arms.size() < static_cast<size_t>(k)) t_arms.resize(k);
+  for (int i = 0; i < k; ++i) {  // look up first, so the arms' memory loads overlap
+    const Arm* found = arm_intercept_ ? find_arm(input.candidates[i].variant->id_key) : nullptr;
+    if (found && found->block != input.candidates[i].block) found = nullptr;
+    t_arms[i] = found;
+    if (found) {
+      for (int j = 0; j < d; j += 8) __builtin_prefetch(found->B.data() + j);
+    }
+  }
   for (int i = 0; i < k; ++i) {
     const CandidateVector& c = input.candidates[i];
     MappedFeatures& own = t_own[i];
@@ -63,35 +109,51 @@ void SharedLinearModel::predict(const ChoiceInput& input, Workspace& ws, double*
     double z_theta = 0;
     for (const SlotValue& s : common.known) z_theta += s.value * blk->theta[s.slot];
     for (const SlotValue& s : own.known) z_theta += s.value * blk->theta[s.slot];
-    const Arm* a = nullptr;
-    if (arm_intercept_) {
-      const Arm* found = arm(c.variant->id_key);
-      if (found && found->block == c.block) a = found;
-    }
+    const Arm* a = t_arms[i];
     if (a) {
       w = -a->B / a->A;
       ws.d[i] = 1 / a->A;
       ws.e[i] = (a->b - a->B.dot(blk->theta)) / a->A;
     } else {
       w.setZero();
-      ws.d[i] = arm_intercept_ ? 1 / lambda_ : 0.0;
+      ws.d[i] = arm_intercept_ ? 1 / arm_lambda_ : 0.0;
       ws.e[i] = 0;
     }
     for (const SlotValue& s : common.known) w[s.slot] += s.value;
     for (const SlotValue& s : own.known) w[s.slot] += s.value;
     mean[i] = z_theta + ws.e[i];
   }
-  // g_i = Sinv_block w_i; cov_ij = w_i^T Sinv w_j for candidates of one block.
-  for (int i = 0; i < k; ++i) {
-    Eigen::Map<const Eigen::VectorXd> w(ws.a.data() + static_cast<size_t>(i) * d, d);
-    Eigen::Map<Eigen::VectorXd> g(ws.b.data() + static_cast<size_t>(i) * d, d);
-    g.noalias() = blocks[i]->Sinv * w;
+  // g_i = Sinv_block w_i, one pass over each block's matrix for all its candidates.
+  ws.index.clear();
+  for (int i = 0; i < k; ++i) ws.index.push_back(i);
+  // Group by block (insertion sort: K is small and it does not allocate).
+  for (int i = 1; i < k; ++i) {
+    for (int j = i; j > 0 && input.candidates[ws.index[j]].block <
+                                 input.candidates[ws.index[j - 1]].block;
+         --j) {
+      std::swap(ws.index[j], ws.index[j - 1]);
+    }
+  }
+  t_gather.resize(static_cast<size_t>(d) * k * 2);
+  for (int s = 0; s < k;) {
+    int e = s + 1;
+    while (e < k && input.candidates[ws.index[e]].block == input.candidates[ws.index[s]].block) ++e;
+    double* W = t_gather.data();
+    double* G = W + static_cast<size_t>(d) * k;
+    for (int t = s; t < e; ++t) {
+      std::copy_n(ws.a.data() + static_cast<size_t>(ws.index[t]) * d, d, W + static_cast<size_t>(t - s) * d);
+    }
+    kernels::multiply(blocks[ws.index[s]]->Sinv.data(), d, W, e - s, G);
+    for (int t = s; t < e; ++t) {
+      std::copy_n(G + static_cast<size_t>(t - s) * d, d, ws.b.data() + static_cast<size_t>(ws.index[t]) * d);
+    }
+    s = e;
   }
   for (int i = 0; i < k; ++i) {
     Eigen::Map<const Eigen::VectorXd> wi(ws.a.data() + static_cast<size_t>(i) * d, d);
     Eigen::Map<const Eigen::VectorXd> gi(ws.b.data() + static_cast<size_t>(i) * d, d);
     const auto& own_i = t_own[i].fresh;
-    cov[i * k + i] = wi.dot(gi) + ws.d[i] + fresh_common +
+    cov[i * k + i] = kernels::dot(wi.data(), gi.data(), d) + ws.d[i] + fresh_common +
                      (2 * fresh_dot(common.fresh, own_i) + fresh_dot(own_i, own_i)) / lambda_;
     if (!full) continue;
     for (int j = 0; j < i; ++j) {
@@ -99,7 +161,7 @@ void SharedLinearModel::predict(const ChoiceInput& input, Workspace& ws, double*
       if (input.candidates[j].block == input.candidates[i].block) {
         Eigen::Map<const Eigen::VectorXd> gj(ws.b.data() + static_cast<size_t>(j) * d, d);
         const auto& own_j = t_own[j].fresh;
-        v = wi.dot(gj) + fresh_common +
+        v = kernels::dot(wi.data(), gj.data(), d) + fresh_common +
             (fresh_dot(common.fresh, own_i) + fresh_dot(common.fresh, own_j) +
              fresh_dot(own_i, own_j)) /
                 lambda_;
@@ -124,10 +186,11 @@ void SharedLinearModel::update(const Observation& shown, double reward) {
     blk.add(z_, 1.0, reward, refactor_every_, g_);
     return;
   }
-  auto [ait, arm_created] = arms_.try_emplace(shown.variant_key);
-  Arm& a = ait->second;
+  Arm* existing = find_arm(shown.variant_key);
+  const bool arm_created = existing == nullptr;
+  Arm& a = arm_created ? add_arm(shown.variant_key) : *existing;
   if (arm_created || a.block != shown.block) {
-    if (!arm_created && a.A > lambda_) {
+    if (!arm_created && a.A > arm_lambda_) {
       // The variant moved to another block (its style changed): fold its
       // intercept's share back into its old block (Algorithm 2's first
       // step), then start the intercept afresh.
@@ -136,7 +199,7 @@ void SharedLinearModel::update(const Observation& shown, double reward) {
     }
     a.id = std::string(shown.variant_id);
     a.block = shown.block;
-    a.A = lambda_;
+    a.A = arm_lambda_;
     a.B = Eigen::VectorXd::Zero(dim_);
     a.b = 0;
   }
@@ -158,12 +221,13 @@ void SharedLinearModel::save(BinaryWriter& out) const {
     out.u64(k);
     blocks_.at(k).save(out);
   }
-  keys.clear();
-  for (const auto& [k, v] : arms_) keys.push_back(k);
-  std::sort(keys.begin(), keys.end());
-  out.u64(keys.size());
-  for (FeatureKey k : keys) {
-    const Arm& a = arms_.at(k);
+  std::vector<uint32_t> order(arms_.size());
+  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) { return arm_keys_[x] < arm_keys_[y]; });
+  out.u64(order.size());
+  for (uint32_t i : order) {
+    const Arm& a = arms_[i];
+    const FeatureKey k = arm_keys_[i];
     out.u64(k);
     out.str(a.id);
     out.u64(a.block);
@@ -177,6 +241,8 @@ void SharedLinearModel::load(BinaryReader& in) {
   dict_.load(in);
   blocks_.clear();
   arms_.clear();
+  arm_keys_.clear();
+  arm_index_.clear();
   uint64_t n = in.count(16);
   for (uint64_t i = 0; i < n; ++i) {
     FeatureKey k = in.u64();
@@ -185,7 +251,8 @@ void SharedLinearModel::load(BinaryReader& in) {
   n = in.count(32);
   for (uint64_t i = 0; i < n; ++i) {
     FeatureKey k = in.u64();
-    Arm& a = arms_[k];
+    if (find_arm(k)) throw SnapshotError("snapshot corrupt: variant saved twice");
+    Arm& a = add_arm(k);
     a.id = in.str();
     a.block = in.u64();
     a.A = in.f64();

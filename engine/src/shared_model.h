@@ -23,7 +23,8 @@ namespace keyart::engine {
 
 class SharedLinearModel {
  public:
-  SharedLinearModel(int dim, double lambda, bool arm_intercept, int refactor_every);
+  SharedLinearModel(int dim, double lambda, bool arm_intercept, double arm_lambda,
+                    int refactor_every);
 
   // mean[i] = predicted reward; cov (K x K, row-major) = posterior covariance
   // of the K predictions (unit noise scale). With full=false only the
@@ -41,7 +42,7 @@ class SharedLinearModel {
   struct Arm {
     std::string id;
     FeatureKey block = 0;
-    double A = 0;  // lambda + number of observations
+    double A = 0;  // arm_lambda + number of observations
     Eigen::VectorXd B;
     double b = 0;
   };
@@ -52,11 +53,19 @@ class SharedLinearModel {
   int dim_;
   double lambda_;
   bool arm_intercept_;
+  double arm_lambda_;  // prior precision of the per-variant intercept
   int refactor_every_;
   SlotDictionary dict_;
   RidgeBlock prior_;
   std::unordered_map<FeatureKey, RidgeBlock> blocks_;
-  std::unordered_map<FeatureKey, Arm> arms_;
+  // Per-variant state in a vector, found through a flat open-addressing
+  // index (key -> position): one cache miss per lookup on the hot path.
+  Arm* find_arm(FeatureKey key);
+  const Arm* find_arm(FeatureKey key) const;
+  Arm& add_arm(FeatureKey key);
+  std::vector<Arm> arms_;
+  std::vector<FeatureKey> arm_keys_;     // by position
+  std::vector<std::pair<FeatureKey, uint32_t>> arm_index_;  // key 0 = empty
   Eigen::VectorXd z_, w_, g_;  // update scratch
 };
 

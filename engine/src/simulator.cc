@@ -60,9 +60,7 @@ SimResult run_simulation(const std::string& workload_path, const SimOptions& opt
   std::vector<Row> ring(last ? last : 1);
   std::vector<std::vector<std::pair<double, double>>> ring_policy(
       runs.size(), std::vector<std::pair<double, double>>(last ? last : 1));
-  std::unordered_map<std::string_view, uint32_t> seen_per_title;
-  std::vector<std::string> title_names;  // owns keys of seen_per_title
-  title_names.reserve(4096);
+  std::unordered_map<FeatureKey, uint32_t> seen_per_title;  // impressions per title so far
 
   SimResult result;
   result.workload = workload_path;
@@ -92,26 +90,9 @@ SimResult run_simulation(const std::string& workload_path, const SimOptions& opt
       best = std::max(best, p);
     }
     const double random = sum / imp.p_click.size();
-    auto it = seen_per_title.find(imp.title);
-    if (it == seen_per_title.end()) {
-      title_names.emplace_back(imp.title);
-      it = seen_per_title.emplace(std::string_view(title_names.back()), 0).first;
-      if (title_names.size() == title_names.capacity()) {
-        // Rebuild keys before a reallocation could move the strings.
-        std::vector<std::string> bigger;
-        bigger.reserve(title_names.capacity() * 2);
-        std::unordered_map<std::string_view, uint32_t> rekeyed;
-        for (auto& s : title_names) {
-          bigger.push_back(s);
-          rekeyed.emplace(std::string_view(bigger.back()), seen_per_title.at(s));
-        }
-        title_names.swap(bigger);
-        seen_per_title.swap(rekeyed);
-        it = seen_per_title.find(imp.title);
-      }
-    }
-    const bool cold = it->second < options.cold;
-    ++it->second;
+    uint32_t& seen = seen_per_title[feature_key(imp.title)];
+    const bool cold = seen < options.cold;
+    ++seen;
     const uint64_t slot = last ? index % last : 0;
     ring[slot] = {random, best};
 

@@ -47,10 +47,13 @@ double SpecParams::number(const std::string& key, double fallback, double min, d
   }
   bool too_big = max_open ? x >= max : x > max;
   if (x < min || too_big) {
-    std::string range = "[" + format_number(min) + ", " +
-                        (std::isinf(max) ? std::string("inf)") : format_number(max) + (max_open ? ")" : "]"));
-    if (min == 0 && std::isinf(max)) {
-      fail(key + " must be >= 0 (got " + *v + ")");
+    if (min == 0 && std::isinf(max)) fail(key + " must be >= 0 (got " + *v + ")");
+    std::string range = "[";
+    range.append(format_number(min)).append(", ");
+    if (std::isinf(max)) {
+      range.append("inf)");
+    } else {
+      range.append(format_number(max)).append(max_open ? ")" : "]");
     }
     fail(key + " must be in " + range + " (got " + *v + ")");
   }
@@ -86,7 +89,7 @@ std::string SpecParams::text(const std::string& key, const std::string& fallback
     if (*v == a) return *v;
   }
   std::string list;
-  for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+  for (const auto& a : allowed) list.append(list.empty() ? "" : ", ").append(a);
   fail(key + "='" + *v + "' must be one of: " + list);
 }
 
@@ -126,7 +129,7 @@ std::string SpecParams::layout_spec(const LayoutOptions& o) {
   if (!o.crosses.empty()) {
     s += ",cross=";
     for (size_t i = 0; i < o.crosses.size(); ++i) {
-      s += (i ? "+" : "") + o.crosses[i].first + "*" + o.crosses[i].second;
+      s.append(i ? "+" : "").append(o.crosses[i].first).append("*").append(o.crosses[i].second);
     }
   }
   return s;
@@ -138,7 +141,7 @@ void SpecParams::finish() {
     for (const auto& known : known_) ok = ok || known == k;
     if (!ok) {
       std::string list;
-      for (const auto& known : known_) list += (list.empty() ? "" : ", ") + known;
+      for (const auto& known : known_) list.append(list.empty() ? "" : ", ").append(known);
       throw SpecError("unknown parameter '" + k + "' for policy '" + spec_.name +
                       "' in policy spec '" + spec_.text + "' (known: " + list + ")");
     }

@@ -156,7 +156,7 @@ GeneratorStats generate_workload(const GeneratorOptions& o, std::ostream& out) {
     std::sort(feats.begin(), feats.end());
     std::string j = "{";
     for (size_t i = 0; i < feats.size(); ++i) {
-      j += (i ? ",\"" : "\"") + feats[i].first + "\":" + num(feats[i].second, 3);
+      j.append(i ? ",\"" : "\"").append(feats[i].first).append("\":").append(num(feats[i].second, 3));
     }
     user_json[u] = j + "}";
   }
@@ -207,7 +207,7 @@ GeneratorStats generate_workload(const GeneratorOptions& o, std::ostream& out) {
     }
     std::sort(tf.begin(), tf.end());
     std::string j = "{";
-    for (size_t i = 0; i < tf.size(); ++i) j += (i ? "," : "") + tf[i];
+    for (size_t i = 0; i < tf.size(); ++i) j.append(i ? "," : "").append(tf[i]);
     title_json[t] = j + "}";
     std::vector<double> lead(cast.size());
     for (size_t i = 0; i < cast.size(); ++i) lead[i] = 2.0 - (cast.size() > 1 ? static_cast<double>(i) / (cast.size() - 1) : 0.0);
@@ -329,7 +329,7 @@ GeneratorStats generate_workload(const GeneratorOptions& o, std::ostream& out) {
     line += title;
     line += title_json[t];
     line += ",\"candidates\":[";
-    for (size_t j = 0; j < cand.size(); ++j) line += (j ? "," : "") + variants[cand[j]].json;
+    for (size_t j = 0; j < cand.size(); ++j) line.append(j ? "," : "").append(variants[cand[j]].json);
     line += "],\"p_click\":[";
     for (size_t j = 0; j < p.size(); ++j) {
       char buf[32];

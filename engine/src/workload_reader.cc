@@ -1,5 +1,6 @@
 #include <simdjson.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -9,73 +10,108 @@
 
 namespace keyart::engine {
 
+VariantCache::VariantCache() : slots_(1024) {}
+
 const PreparedVariant* VariantCache::find(std::string_view id) const {
-  auto it = by_id_.find(id);
-  return it == by_id_.end() ? nullptr : it->second.get();
+  const uint64_t key = feature_key(id);
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = key & mask;; i = (i + 1) & mask) {
+    const Slot& s = slots_[i];
+    if (s.variant == nullptr) return nullptr;
+    if (s.key != key || s.length != id.size()) continue;
+    const size_t inline_len = std::min<size_t>(id.size(), sizeof s.prefix);
+    if (std::memcmp(s.prefix, id.data(), inline_len) != 0) continue;
+    if (id.size() <= sizeof s.prefix || s.variant->id == id) return s.variant;
+  }
+}
+
+void VariantCache::insert(const PreparedVariant* v) {
+  const size_t mask = slots_.size() - 1;
+  size_t i = v->id_key & mask;
+  while (slots_[i].variant != nullptr) i = (i + 1) & mask;
+  Slot& s = slots_[i];
+  s.key = v->id_key;
+  s.variant = v;
+  s.length = static_cast<uint32_t>(v->id.size());
+  std::memcpy(s.prefix, v->id.data(), std::min(v->id.size(), sizeof s.prefix));
 }
 
 const PreparedVariant* VariantCache::add(PreparedVariant variant) {
-  std::string id = variant.id;
-  auto& slot = by_id_[id];
-  slot = std::make_unique<PreparedVariant>(std::move(variant));
-  return slot.get();
+  variants_.push_back(std::make_unique<PreparedVariant>(std::move(variant)));
+  if (variants_.size() * 2 > slots_.size()) {
+    slots_.assign(slots_.size() * 2, Slot{});
+    for (const auto& v : variants_) insert(v.get());
+  } else {
+    insert(variants_.back().get());
+  }
+  return variants_.back().get();
 }
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-namespace od = simdjson::ondemand;
+namespace dom = simdjson::dom;
 
 [[noreturn]] void bad(const std::string& path, uint64_t line, const std::string& what) {
   throw std::runtime_error(path + ":" + std::to_string(line) + ": " + what +
                            " (expected the format of WORKLOAD.md)");
 }
 
-template <typename T>
-T get(simdjson::simdjson_result<T>&& r, const std::string& path, uint64_t line,
-      const char* what) {
-  T v;
-  if (std::move(r).get(v) != simdjson::SUCCESS) bad(path, line, std::string("bad ") + what);
-  return v;
-}
+struct Where {
+  const std::string& path;
+  uint64_t line;
+};
 
-double number_of(od::value v, const std::string& path, uint64_t line, const char* what) {
+double number(dom::element v, const Where& w, const char* what) {
   double d;
-  if (v.get_double().get(d) != simdjson::SUCCESS) bad(path, line, std::string(what) + " must be a number");
+  if (v.get_double().get(d) != simdjson::SUCCESS) bad(w.path, w.line, std::string(what) + " must be a number");
   return d;
 }
-
-void parse_features(od::object obj, std::vector<std::pair<std::string_view, double>>& out,
-                    const std::string& path, uint64_t line, const char* what) {
-  out.clear();
-  for (auto field : obj) {
-    std::string_view key = get(field.unescaped_key(), path, line, what);
-    out.emplace_back(key, number_of(field.value(), path, line, what));
-  }
+std::string_view text(dom::element v, const Where& w, const char* what) {
+  std::string_view s;
+  if (v.get_string().get(s) != simdjson::SUCCESS) bad(w.path, w.line, std::string(what) + " must be a string");
+  return s;
+}
+dom::object object(dom::element v, const Where& w, const char* what) {
+  dom::object o;
+  if (v.get_object().get(o) != simdjson::SUCCESS) bad(w.path, w.line, std::string(what) + " must be an object");
+  return o;
+}
+dom::array array(dom::element v, const Where& w, const char* what) {
+  dom::array a;
+  if (v.get_array().get(a) != simdjson::SUCCESS) bad(w.path, w.line, std::string(what) + " must be an array");
+  return a;
 }
 
-NamedFeatures parse_named(od::object obj, const std::string& path, uint64_t line) {
+void parse_features(dom::element v, std::vector<std::pair<std::string_view, double>>& out,
+                    const Where& w, const char* what) {
+  out.clear();
+  for (auto field : object(v, w, what)) out.emplace_back(field.key, number(field.value, w, what));
+}
+
+NamedFeatures parse_named(dom::element v, const Where& w) {
   NamedFeatures f;
-  for (auto field : obj) {
-    std::string_view key = get(field.unescaped_key(), path, line, "variant feature");
-    od::value v = field.value();
-    od::json_type type;
-    if (v.type().get(type) != simdjson::SUCCESS) bad(path, line, "bad variant feature");
-    if (type == od::json_type::string) {
-      f.set(key, get(v.get_string(), path, line, "variant feature"));
-    } else if (type == od::json_type::number) {
-      f.set(key, number_of(v, path, line, "variant feature"));
-    } else if (type == od::json_type::boolean) {
-      f.set(key, get(v.get_bool(), path, line, "variant feature") ? 1.0 : 0.0);
-    } else {
-      bad(path, line, "variant feature '" + std::string(key) + "' must be a number or a string");
+  for (auto field : object(v, w, "features")) {
+    switch (field.value.type()) {
+      case dom::element_type::STRING:
+        f.set(field.key, text(field.value, w, "variant feature"));
+        break;
+      case dom::element_type::BOOL:
+        f.set(field.key, bool(field.value) ? 1.0 : 0.0);
+        break;
+      case dom::element_type::INT64:
+      case dom::element_type::UINT64:
+      case dom::element_type::DOUBLE:
+        f.set(field.key, number(field.value, w, "variant feature"));
+        break;
+      default:
+        bad(w.path, w.line, "variant feature '" + std::string(field.key) + "' must be a number or a string");
     }
   }
   return f;
 }
 
-void parse_impression(od::document_reference doc, Impression& imp, VariantCache& variants,
-                      const std::string& path, uint64_t line) {
+void parse_impression(dom::element doc, Impression& imp, VariantCache& variants, const Where& w) {
   imp.context.clear();
   imp.user_features.clear();
   imp.title_features.clear();
@@ -83,71 +119,56 @@ void parse_impression(od::document_reference doc, Impression& imp, VariantCache&
   imp.p_click.clear();
   imp.title = {};
   bool has_u = false;
-  od::object obj = get(doc.get_object(), path, line, "impression object");
-  for (auto field : obj) {
-    std::string_view key = get(field.unescaped_key(), path, line, "key");
-    od::value v = field.value();
+  for (auto field : object(doc, w, "an impression")) {
+    const std::string_view key = field.key;
+    const dom::element v = field.value;
     if (key == "t") {
-      imp.t = get(v.get_int64(), path, line, "t");
+      imp.t = static_cast<int64_t>(number(v, w, "t"));
     } else if (key == "user") {
-      imp.user = get(v.get_int64(), path, line, "user");
+      imp.user = static_cast<int64_t>(number(v, w, "user"));
     } else if (key == "context") {
-      for (auto cf : get(v.get_object(), path, line, "context")) {
+      for (auto cf : object(v, w, "context")) {
         Impression::Value cv;
-        cv.name = get(cf.unescaped_key(), path, line, "context");
-        od::value x = cf.value();
-        od::json_type type;
-        if (x.type().get(type) != simdjson::SUCCESS) bad(path, line, "bad context value");
-        if (type == od::json_type::string) {
+        cv.name = cf.key;
+        if (cf.value.type() == dom::element_type::STRING) {
           cv.is_text = true;
-          cv.text = get(x.get_string(), path, line, "context");
+          cv.text = text(cf.value, w, "context value");
         } else {
-          cv.number = number_of(x, path, line, "context value");
+          cv.number = number(cf.value, w, "context value");
         }
         imp.context.push_back(cv);
       }
     } else if (key == "user_features") {
-      parse_features(get(v.get_object(), path, line, "user_features"), imp.user_features, path,
-                     line, "user_features");
+      parse_features(v, imp.user_features, w, "user_features");
     } else if (key == "title") {
-      imp.title = get(v.get_string(), path, line, "title");
+      imp.title = text(v, w, "title");
     } else if (key == "title_features") {
-      parse_features(get(v.get_object(), path, line, "title_features"), imp.title_features, path,
-                     line, "title_features");
+      parse_features(v, imp.title_features, w, "title_features");
     } else if (key == "candidates") {
-      for (auto c : get(v.get_array(), path, line, "candidates")) {
-        od::object co = get(c.get_object(), path, line, "candidate");
-        std::string_view id;
-        const PreparedVariant* known = nullptr;
-        for (auto cf : co) {
-          std::string_view ck = get(cf.unescaped_key(), path, line, "candidate");
-          if (ck == "variant") {
-            id = get(cf.value().get_string(), path, line, "variant id");
-            known = variants.find(id);
-          } else if (ck == "features" && !known) {
-            if (id.empty()) bad(path, line, "candidate 'variant' must come before 'features'");
-            NamedFeatures f = parse_named(get(cf.value().get_object(), path, line, "features"),
-                                          path, line);
-            known = variants.add(prepare_variant(std::string(id), f));
-          }
+      for (dom::element c : array(v, w, "candidates")) {
+        dom::object co = object(c, w, "a candidate");
+        dom::element idv, fv;
+        if (co["variant"].get(idv) != simdjson::SUCCESS) bad(w.path, w.line, "candidate without 'variant'");
+        std::string_view id = text(idv, w, "variant");
+        const PreparedVariant* known = variants.find(id);
+        if (!known) {
+          if (co["features"].get(fv) != simdjson::SUCCESS) bad(w.path, w.line, "candidate without 'features'");
+          known = variants.add(prepare_variant(std::string(id), parse_named(fv, w)));
         }
-        if (!known) bad(path, line, "candidate without variant features");
         imp.candidates.push_back(known);
       }
     } else if (key == "p_click") {
-      for (auto p : get(v.get_array(), path, line, "p_click")) {
-        imp.p_click.push_back(number_of(p.value(), path, line, "p_click"));
-      }
+      for (dom::element p : array(v, w, "p_click")) imp.p_click.push_back(number(p, w, "p_click"));
     } else if (key == "u") {
-      imp.u = number_of(v, path, line, "u");
+      imp.u = number(v, w, "u");
       has_u = true;
     }
   }
-  if (imp.candidates.empty()) bad(path, line, "impression without candidates");
+  if (imp.candidates.empty()) bad(w.path, w.line, "impression without candidates");
   if (imp.p_click.size() != imp.candidates.size()) {
-    bad(path, line, "p_click must have one probability per candidate");
+    bad(w.path, w.line, "p_click must have one probability per candidate");
   }
-  if (!has_u) bad(path, line, "missing u");
+  if (!has_u) bad(w.path, w.line, "missing u");
 }
 
 }  // namespace
@@ -166,7 +187,7 @@ ReadStats read_workload(const std::string& path, VariantCache& variants,
   constexpr size_t kChunk = 32 << 20;
   std::vector<char> buf(kChunk + simdjson::SIMDJSON_PADDING);
   size_t carry = 0;
-  od::parser parser;
+  dom::parser parser;
   Impression imp;
   uint64_t line = 0;
   bool eof = false;
@@ -186,20 +207,23 @@ ReadStats read_workload(const std::string& path, VariantCache& variants,
       std::vector<char> saved(buf.begin() + end,
                               buf.begin() + std::min(len, end + simdjson::SIMDJSON_PADDING));
       std::memset(buf.data() + end, ' ', std::min(buf.size() - end, simdjson::SIMDJSON_PADDING));
-      od::document_stream docs;
-      if (parser.iterate_many(buf.data(), end, 4 << 20).get(docs) != simdjson::SUCCESS) {
+      dom::document_stream docs;
+      if (parser.parse_many(reinterpret_cast<const uint8_t*>(buf.data()), end, 4 << 20).get(docs) !=
+          simdjson::SUCCESS) {
         bad(path, line + 1, "cannot parse");
       }
-      for (auto it = docs.begin(); it != docs.end(); ++it) {
+      for (auto result : docs) {
         ++line;
-        auto doc = *it;
-        od::document_reference ref;
-        if (std::move(doc).get(ref) != simdjson::SUCCESS) bad(path, line, "not JSON");
-        parse_impression(ref, imp, variants, path, line);
+        dom::element doc;
+        if (result.get(doc) != simdjson::SUCCESS) bad(path, line, "not valid JSON");
+        parse_impression(doc, imp, variants, Where{path, line});
         const auto before = Clock::now();
         fn(imp);
         stats.callback_seconds += std::chrono::duration<double>(Clock::now() - before).count();
         if (++stats.impressions == limit) break;
+      }
+      if (stats.impressions != limit && docs.truncated_bytes() > 0) {
+        bad(path, line + 1, "malformed JSON");
       }
       std::copy(saved.begin(), saved.end(), buf.begin() + end);
     }

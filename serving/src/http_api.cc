@@ -188,7 +188,7 @@ class AckTimer {
 struct Api {
   Service& service;
   ApiOptions options;
-  Counter *decisions, *fallbacks, *requests_ok, *req_4xx, *req_5xx;
+  Counter *decisions, *fallbacks, *rewards_acknowledged, *requests_ok, *req_4xx, *req_5xx;
   std::map<std::string, Counter*> errors;
   std::map<std::string, Counter*> reward_status;
   Histogram* decide_latency;
@@ -199,6 +199,9 @@ struct Api {
     decisions = &m.counter("keyart_decisions_total", "Decisions answered over HTTP");
     fallbacks = &m.counter("keyart_fallbacks_total",
                            "Decisions answered with the default artwork because deciding failed");
+    rewards_acknowledged = &m.counter(
+        "keyart_rewards_acknowledged_total",
+        "Rewards answered 200 after their ledger commit (stored or duplicate)");
     for (const char* kind : {"bad_request", "unauthorized", "forbidden", "not_found",
                              "method_not_allowed", "unavailable", "internal"}) {
       errors[kind] = &m.counter("keyart_errors_total", "Requests refused, by kind", {{"kind", kind}});
@@ -321,6 +324,10 @@ struct Api {
     auto finish = [this, state] {
       // called with state->mu held
       state->done = true;
+      for (const json& item : state->results) {
+        std::string recorded = item.value("recorded", "");
+        if (recorded == "stored" || recorded == "duplicate") rewards_acknowledged->add();
+      }
       if (!state->batch) {
         const json& only = state->results[0];
         if (only.value("recorded", "") == "rejected") {

@@ -25,12 +25,16 @@
 namespace keyart::engine {
 
 struct LayoutOptions {
-  int dim = 64;                  // slots per model block (the model dimension d)
-  bool blocks = true;            // one block per style; false = one block for all
-  bool user_features = true;     // "user:" features
-  bool context_features = true;  // "ctx:" features
-  bool title_features = true;    // "title:" features
-  bool variant_features = true;  // "var:" features
+  // Defaults measured on the shared/bench workload (docs/BENCHMARKS.md):
+  // title and variant descriptor features did not help there (style, which
+  // selects the block, and the featured actor carry the artwork), so they
+  // are off and 48 slots hold the rest without overflow.
+  int dim = 48;                   // slots per model block (the model dimension d)
+  bool blocks = true;             // one block per style; false = one block for all
+  bool user_features = true;      // "user:" features
+  bool context_features = true;   // "ctx:" features
+  bool title_features = false;    // "title:" features
+  bool variant_features = false;  // "var:" features
   // (context name, variant feature name) pairs crossed as categories.
   std::vector<std::pair<std::string, std::string>> crosses;
 };

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The whole keyart loop on the sample data: a title with its cast, artwork
+# uploaded and analysed, an A/B experiment (a fixed control poster against a
+# contextual bandit), simulated viewers served over HTTP by `keyart serve`,
+# and the analyst's report. Usage: examples/demo.sh [path/to/keyart]
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+keyart="${1:-$here/../build/release/tools/keyart}"
+out="${KEYART_DEMO_DIR:-$here/../demo-out}"
+impressions="${KEYART_DEMO_IMPRESSIONS:-20000}"
+art="$here/artwork"
+
+rm -rf "$out"
+mkdir -p "$out"
+export KEYART_DB="$out/keyart.db"
+step() { printf '\n== %s\n' "$*"; }
+
+step "1. A ledger, a title and its cast (with reference headshots)"
+"$keyart" init
+"$keyart" title add night --name "The Long Night" --genre thriller --genre drama
+"$keyart" cast add --title night --actor frl_004 --name "Alex Reyes" --billing 1 "$art/headshots/frl_004.jpg"
+"$keyart" cast add --title night --actor frl_030 --name "Cole Amari" --billing 2 "$art/headshots/frl_030.jpg"
+"$keyart" cast add --title night --actor frl_042 --name "Dara Quinn" --billing 3 --role supporting "$art/headshots/frl_042.jpg"
+"$keyart" cast add --title night --actor lisa --name "Lisa Marsh" --billing 4 --role supporting "$art/headshots/lisa.jpg"
+"$keyart" cast add --title night --actor frl_025 --name "Bea Cole" --billing 9 --role minor "$art/headshots/frl_025.jpg"
+
+step "2. Upload the artwork: validate, extract features, recognise the cast"
+"$keyart" variant upload --title night "$art/artwork"
+"$keyart" variant list --title night
+"$keyart" variant inspect night-v1 --out "$out/night-v1-inspect.png"
+echo "(what the engine saw in night-v1: $out/night-v1-inspect.png)"
+
+step "3. An experiment: the ensemble poster for everyone vs a contextual bandit"
+"$keyart" experiment create poster-test --name "Ensemble poster vs personalised artwork" \
+  --title night --arm control=fixed:night-v3@0.5 --arm bandit=hybrid-linucb@0.5 --start
+"$keyart" experiment show poster-test
+
+step "4. Serve $impressions simulated impressions over HTTP (keyart serve on 127.0.0.1)"
+"$keyart" variant list --title night --json > "$out/variants.json"
+"$keyart" serve --listen 127.0.0.1:0 --wait-window 2s > "$out/serve.log" 2>&1 &
+serve_pid=$!
+trap 'kill $serve_pid 2>/dev/null || true' EXIT
+port=""
+for _ in $(seq 1 100); do
+  port=$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$out/serve.log")
+  [[ -n "$port" ]] && break
+  sleep 0.1
+done
+[[ -n "$port" ]] || { cat "$out/serve.log"; echo "demo: keyart serve did not start" >&2; exit 1; }
+head -1 "$out/serve.log"
+python3 "$here/traffic.py" --port "$port" --title night --variants "$out/variants.json" \
+  --impressions "$impressions"
+curl -s "http://127.0.0.1:$port/healthz" 2>/dev/null && echo || true
+kill -TERM "$serve_pid"
+wait "$serve_pid" || true
+trap - EXIT
+tail -2 "$out/serve.log"
+
+step "5. The analyst's report"
+"$keyart" variant sheet --title night --out "$out/night-sheet.png"
+echo "(contact sheet with each variant's click rate: $out/night-sheet.png)"
+if "$keyart" report --help >/dev/null 2>&1; then
+  "$keyart" report experiment poster-test
+  "$keyart" report experiment poster-test --format html --out "$out/report.html"
+  echo "(HTML report with charts: $out/report.html)"
+else
+  echo "(keyart report is not built in this version)"
+fi
+echo
+echo "demo: done; everything is in $out"

@@ -1,0 +1,73 @@
+-- wrk script: POST /v1/decide with varied viewers, devices, hours and user
+-- features; with KEYART_REWARD_SHARE > 0 (mixed load) a share of the answers
+-- is followed by a POST /v1/reward for that decision on the same connection.
+-- Counts answers by status per thread and prints the totals at the end.
+local threads = {}
+local reward_share = tonumber(os.getenv("KEYART_REWARD_SHARE") or "0")
+local title = os.getenv("KEYART_TITLE") or "night"
+local devices = {"tv", "tv", "mobile", "web"}
+local countries = {"US", "KR", "BR", "DE", "FR"}
+local actors = {"frl_004", "frl_030", "frl_042", "lisa", "frl_025"}
+
+function setup(thread)
+  thread:set("id", #threads)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  math.randomseed(os.time() + id * 7919)
+  ok, errors, decisions, rewards, pending_reward = 0, 0, 0, 0, nil
+  status_counts = {}
+end
+
+local function decide_body()
+  local unit = "viewer-" .. math.random(1, 200000)
+  return string.format(
+    '{"unit_id":"%s","title_id":"%s","context":{"device":"%s","country":"%s","hour":%d},' ..
+    '"user":{"actor_%s":%.2f,"genre_thriller":%.2f,"activity":1.0}}',
+    unit, title, devices[math.random(#devices)], countries[math.random(#countries)],
+    math.random(0, 23), actors[math.random(#actors)], math.random(), math.random())
+end
+
+function request()
+  if pending_reward then
+    local body = string.format('{"event_id":"%s","kind":"click","value":1}', pending_reward)
+    pending_reward = nil
+    return wrk.format("POST", "/v1/reward", {["Content-Type"] = "application/json"}, body)
+  end
+  return wrk.format("POST", "/v1/decide", {["Content-Type"] = "application/json"}, decide_body())
+end
+
+function response(status, headers, body)
+  status_counts[status] = (status_counts[status] or 0) + 1
+  if status ~= 200 then
+    errors = errors + 1
+    return
+  end
+  ok = ok + 1
+  local event = string.match(body, '"event_id":"(%x+)"')
+  if event and string.find(body, '"variant_id"', 1, true) then
+    decisions = decisions + 1
+    if reward_share > 0 and math.random() < reward_share then pending_reward = event end
+  else
+    rewards = rewards + 1
+  end
+end
+
+function done(summary, latency, requests)
+  local totals = {ok = 0, errors = 0, decisions = 0, rewards = 0}
+  for _, t in ipairs(threads) do
+    for k, _ in pairs(totals) do totals[k] = totals[k] + t:get(k) end
+  end
+  io.write(string.format("keyart: %d answered 200 (%d decisions, %d rewards), %d not 200\n",
+                         totals.ok, totals.decisions, totals.rewards, totals.errors))
+  io.write(string.format("keyart: latency p50 %.0f us, p90 %.0f us, p99 %.0f us, max %.0f us\n",
+                         latency:percentile(50), latency:percentile(90),
+                         latency:percentile(99), latency.max))
+  local f = io.open(os.getenv("KEYART_WRK_RESULT") or "/dev/null", "w")
+  if f then
+    f:write(string.format("%d %d %d %d %.0f %.0f\n", totals.ok, totals.decisions, totals.rewards,
+                          totals.errors, latency:percentile(50), latency:percentile(99)))
+    f:close()
+  end
+end
