@@ -4,7 +4,8 @@
 // writes: KEYART_BENCH_EXPOSURES exposures (default 10 million) over 30 days
 // from 1 million viewers whose activity is heavy-tailed (most come a few
 // times, some hundreds), 50 titles x 6 variants, three arms (a fixed
-// artwork, Thompson sampling, LinUCB), 4 devices, 10 countries, an evening
+// artwork, an epsilon-greedy policy favouring one variant, uniform; the
+// logged propensities are the probabilities used), 4 devices, 10 countries, an evening
 // traffic peak, rows in time order, full context and candidates JSON on every row, ~4 % clicks
 // and ~1 % plays. (The simulator's `keyart sim` was not on main when this was
 // written; see docs/BENCHMARKS.md.)
@@ -42,8 +43,8 @@ constexpr int64_t kUnits = 1'000'000;
 constexpr int64_t kStart = 1'767'225'600'000;  // 2026-01-01T00:00:00Z
 const char* const kDevices[] = {"tv", "mobile", "web", "tablet"};
 const char* const kCountries[] = {"US", "GB", "DE", "FR", "BR", "IN", "JP", "KR", "MX", "ES"};
-const char* const kArms[] = {"control", "thompson", "linucb"};
-const char* const kPolicies[] = {"fixed:v1", "thompson", "linucb:alpha=1.0"};
+const char* const kArms[] = {"control", "greedy", "uniform"};
+const char* const kPolicies[] = {"fixed:default", "epsilon-greedy:epsilon=0.5", "uniform"};
 
 // a + b + ... by appends: GCC 12 at -O3 misreports "literal" + std::string
 // chains as overlapping memcpy (-Wrestrict).
@@ -115,12 +116,21 @@ void generate(const fs::path& path, int64_t n) {
     e.unit_id = cat("user-", std::to_string(unit));
     const int title = static_cast<int>(u(rng) * kTitles);
     e.title_id = cat("t", std::to_string(title));
-    const int variant = arm == 0 ? 1 : 1 + static_cast<int>(u(rng) * kVariants);
+    // control shows v1; greedy shows v3 half the time, else any variant;
+    // uniform any variant. Propensities are the probabilities actually used.
+    int variant = 1;
+    if (arm == 1 && u(rng) < 0.5) {
+      variant = 3;
+    } else if (arm > 0) {
+      variant = 1 + static_cast<int>(u(rng) * kVariants);
+    }
     e.variant_id = cat(e.title_id, "-v", std::to_string(variant));
     e.position = static_cast<int64_t>(u(rng) * 10);
     e.policy = kPolicies[arm];
-    e.model_version = i / 100'000;
-    e.propensity = arm == 0 ? 1.0 : 0.05 + 0.9 * u(rng);
+    e.model_version = arm == 1 ? i / 100'000 : 0;
+    e.propensity = arm == 0   ? 1.0
+                   : arm == 1 ? (variant == 3 ? 0.5 + 0.5 / kVariants : 0.5 / kVariants)
+                              : 1.0 / kVariants;
     const int device = static_cast<int>(unit % 4);
     const int country = static_cast<int>((unit / 4) % 10);
     e.device = kDevices[device];

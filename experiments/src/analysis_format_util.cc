@@ -30,6 +30,17 @@ std::string format_p(double p) {
   return format_fixed(p, 4);
 }
 
+std::string p_clause(double p) {
+  const std::string text = format_p(p);
+  std::string out = "p ";
+  if (text[0] == '<') {
+    out.append("< ").append(text, 1, std::string::npos);
+  } else {
+    out.append("= ").append(text);
+  }
+  return out;
+}
+
 std::string bracketed(const std::string& lo, const std::string& hi) {
   // Appends, not operator+: GCC 12 at -O3 misreports "literal" + std::string
   // chains as an overlapping memcpy (-Wrestrict).

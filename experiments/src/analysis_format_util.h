@@ -21,6 +21,8 @@ std::string format_percent(double x, int digits = 2, bool signed_ = false);
 std::string format_p(double p);
 // "[lo, hi]".
 std::string bracketed(const std::string& lo, const std::string& hi);
+// "p = 0.0123", "p < 0.0001", "p = n/a".
+std::string p_clause(double p);
 // 1234567 -> "1,234,567".
 std::string format_count(double n);
 // A number for CSV: shortest round-trip text, or "" when not finite.

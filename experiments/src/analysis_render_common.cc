@@ -54,7 +54,7 @@ std::string srm_summary(const ExperimentReport& report) {
     return out.str();
   }
   out << ": chi-square " << format_fixed(report.srm.chi_square, 2) << " (df "
-      << format_fixed(report.srm.degrees_of_freedom, 0) << "), p = " << format_p(report.srm.p_value)
+      << format_fixed(report.srm.degrees_of_freedom, 0) << "), " << p_clause(report.srm.p_value)
       << (report.srm.alarm ? "  ** SAMPLE RATIO MISMATCH **" : " (no mismatch)");
   return out.str();
 }
@@ -62,8 +62,8 @@ std::string srm_summary(const ExperimentReport& report) {
 std::string sequential_summary(const ExperimentReport& report, const SequentialResult& s) {
   std::ostringstream out;
   const ArmResult* control = control_arm(report.overall);
-  out << s.arm_id << " vs " << (control ? control->arm_id : "control") << ": always-valid p = "
-      << format_p(s.p_value) << " after " << s.looks << " daily look" << (s.looks == 1 ? "" : "s")
+  out << s.arm_id << " vs " << (control ? control->arm_id : "control") << ": always-valid "
+      << p_clause(s.p_value) << " after " << s.looks << " daily look" << (s.looks == 1 ? "" : "s")
       << "; " << confidence_label(report) << " confidence sequence for the difference ";
   if (s.difference.defined()) {
     out << format_rate_interval(report, s.difference);
