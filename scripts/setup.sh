@@ -10,11 +10,14 @@ packages=(
   nlohmann-json3-dev libsqlite3-dev sqlite3 libeigen3-dev libsimdjson-dev libssl-dev
   libopencv-dev libopencv-contrib-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-numpy python3-onnx npm
+  python3 python3-numpy python3-onnx
   python3-scipy  # regenerates the reference values of the statistics tests
   chromium fonts-dejavu-core  # renders the HTML report in tests (headless)
   libcsv-dev  # parses CSV files for keyart import logs
 )
+# npm may come with a nodejs package from elsewhere (e.g. NodeSource), which
+# conflicts with Debian's npm package: only ask for it when no npm is found.
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 if [[ "${KEYART_SETUP_EXTRA:-}" != "" ]]; then
   # shellcheck disable=SC2206
   packages+=(${KEYART_SETUP_EXTRA})

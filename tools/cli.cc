@@ -6,6 +6,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "keyart/engine/policy.h"
 #include "keyart/experiments/errors.h"
 
 namespace keyart::cli {
@@ -111,9 +112,13 @@ int run_guarded(const std::function<int()>& fn) {
 }
 
 std::string validated_policy_spec(const std::string& spec) {
-  // TODO(engine merge): parse with the engine's policy spec parser.
   if (spec.empty() || spec.size() > 512) {
     throw UsageError("policy spec must be 1-512 characters");
+  }
+  try {
+    engine::make_policy(spec);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError("policy '" + spec + "': " + e.what());
   }
   return spec;
 }

@@ -1,5 +1,6 @@
 #include "keyart/engine/named_features.h"
 
+#include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -7,13 +8,16 @@
 namespace keyart::engine {
 
 namespace {
+// Values are kept sorted by name, so the same features give the same order
+// (and so the same vectors and model updates) however they were given: set()
+// calls in any order, or a JSON object read back from the ledger.
 NamedValue& slot(std::vector<NamedValue>& values, std::string_view name) {
-  for (auto& v : values) {
-    if (v.name == name) return v;
-  }
-  values.emplace_back();
-  values.back().name = std::string(name);
-  return values.back();
+  auto it = std::lower_bound(values.begin(), values.end(), name,
+                             [](const NamedValue& v, std::string_view n) { return v.name < n; });
+  if (it != values.end() && it->name == name) return *it;
+  it = values.insert(it, NamedValue{});
+  it->name = std::string(name);
+  return *it;
 }
 }  // namespace
 

@@ -163,7 +163,7 @@ size_t for_each_exposure(Ledger& ledger, const ExposureFilter& filter,
   if (filter.experiment_id) sql += " AND experiment_id = ?2";
   if (filter.since_ms) sql += " AND ts >= ?3";
   if (filter.until_ms) sql += " AND ts < ?4";
-  sql += " ORDER BY exposure_id";
+  sql += filter.by_time ? " ORDER BY ts, exposure_id" : " ORDER BY exposure_id";
   Statement st = ledger.db().prepare(sql);
   st.bind(1, filter.after_exposure_id);
   if (filter.experiment_id) st.bind(2, *filter.experiment_id);

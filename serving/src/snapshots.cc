@@ -145,8 +145,11 @@ void restore_learners(Service::Impl& s) {
     }
   }
   auto catalog = s.current_catalog();
-  // Replay: exposures and rewards after the marks, merged by time (an
-  // exposure before a reward at the same time).
+  // Replay: exposures and rewards after the marks, merged by time, an
+  // exposure before a reward at the same time. Exposures go in time order,
+  // not commit order: two threads can commit decisions slightly out of time
+  // order, and a reward (never earlier than its decision) must find its
+  // decision already recorded.
   std::vector<experiments::StoredReward> rewards;
   std::lock_guard lock(s.ledger_mu);
   experiments::for_each_reward(*s.ledger, after_reward,
@@ -158,7 +161,7 @@ void restore_learners(Service::Impl& s) {
     std::shared_lock learners_lock(s.learners_mu);
     for (auto& [scope, learner] : s.learners) fn(*learner);
   };
-  auto replay_rewards_until = [&](int64_t t) {
+  auto replay_rewards_before = [&](int64_t t) {
     for (; next_reward < rewards.size() && rewards[next_reward].ts < t; ++next_reward) {
       const auto& r = rewards[next_reward];
       engine::EventId id;
@@ -173,9 +176,9 @@ void restore_learners(Service::Impl& s) {
     }
   };
   experiments::for_each_exposure(
-      *s.ledger, {.after_exposure_id = after_exposure},
+      *s.ledger, {.after_exposure_id = after_exposure, .by_time = true},
       [&](const experiments::StoredExposure& row) {
-        replay_rewards_until(row.ts + 1);
+        replay_rewards_before(row.ts);
         if (row.policy == "fallback") return;
         std::string scope;
         if (row.experiment_id) {
@@ -199,7 +202,7 @@ void restore_learners(Service::Impl& s) {
         all_learners([&](engine::Learner& l) { l.expire(row.ts); });
         learner->record(*decision);
       });
-  replay_rewards_until(std::numeric_limits<int64_t>::max());
+  replay_rewards_before(std::numeric_limits<int64_t>::max());
   int64_t now = experiments::now_ms();
   all_learners([&](engine::Learner& l) { l.expire(now); });
 }

@@ -114,6 +114,9 @@ TEST(Crash, SigkillMidLoadLosesOnlyTheLastFlushInterval) {
             << " snapshots written before the kill\n";
 
   // Restart: snapshot + tail replay must equal a replay of the whole ledger.
+  // Both close the wait windows that ended by the real clock when they open;
+  // wait until every window of the run has ended so both close the same ones.
+  std::this_thread::sleep_until(killed_at + std::chrono::milliseconds(2500));
   ServiceOptions o = f.options();
   o.learner.wait_ms = 2000;
   std::map<std::string, std::string> restored;

@@ -106,6 +106,12 @@ TEST_F(Cli, HelpAndUsageErrors) {
   fails_unchanged({"experiment", "create", "e2", "--name", "x", "--arm", "a=uniform@1",
                    "--control", "b"},
                   2, "--control");
+  fails_unchanged({"experiment", "create", "e2", "--name", "x", "--arm", "a=bogus-policy@1"}, 2,
+                  "bogus-policy");
+  fails_unchanged({"experiment", "create", "e2", "--name", "x", "--arm", "a=linucb:alpha=-1@1"}, 2,
+                  "alpha");
+  fails_unchanged({"title", "add", "t9", "--name", "x", "--default-policy", "linucb:floor=1.5"}, 2,
+                  "floor");
 }
 
 TEST_F(Cli, UnknownIdsAreErrors) {

@@ -1,7 +1,8 @@
 // Named feature values as the outside world gives them: a name and either a
 // number or a string (a category). Used for artwork variants (as produced by
-// artwork/) and for the logged requests that replay rebuilds. Keeps insertion
-// order; a repeated name replaces the earlier value.
+// artwork/) and for the logged requests that replay rebuilds. Values are kept
+// sorted by name (so a request and its replay from the ledger's JSON build
+// identical vectors); a repeated name replaces the earlier value.
 #pragma once
 
 #include <nlohmann/json_fwd.hpp>

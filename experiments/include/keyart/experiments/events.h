@@ -81,9 +81,11 @@ struct ExposureFilter {
   std::optional<std::string> experiment_id;
   std::optional<int64_t> since_ms, until_ms;  // ts in [since, until)
   int64_t after_exposure_id = 0;
+  bool by_time = false;  // order by (ts, exposure_id) instead of exposure_id
 };
 
-// Streams matching exposures in exposure_id order; returns how many.
+// Streams matching exposures in exposure_id (commit) order, or in time order
+// when asked; returns how many.
 size_t for_each_exposure(Ledger& ledger, const ExposureFilter& filter,
                          const std::function<void(const StoredExposure&)>& fn);
 // Streams rewards with reward_id > after_reward_id in reward_id order.
