@@ -15,3 +15,12 @@ if(KEYART_SANITIZE)
     -fsanitize=${KEYART_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=all)
   target_link_options(keyart_options INTERFACE -fsanitize=${KEYART_SANITIZE})
 endif()
+
+# libFuzzer needs coverage instrumentation in every library a target links;
+# the fuzz programs add -fsanitize=fuzzer (the driver) at link time.
+if(KEYART_BUILD_FUZZERS)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "KEYART_BUILD_FUZZERS needs clang (CXX=clang++)")
+  endif()
+  target_compile_options(keyart_options INTERFACE -fsanitize=fuzzer-no-link)
+endif()
