@@ -9,11 +9,13 @@ packages=(
   libboost-dev libboost-program-options-dev
   nlohmann-json3-dev libsqlite3-dev sqlite3 libeigen3-dev libsimdjson-dev libssl-dev
   libopencv-dev libopencv-contrib-dev
+  libwebp-dev  # artwork decodes WebP with libwebp directly (docs/RELIABILITY.md, Fuzzing)
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-numpy python3-onnx
   python3-scipy  # regenerates the reference values of the statistics tests
   chromium fonts-dejavu-core  # renders the HTML report in tests (headless)
   libcsv-dev  # parses CSV files for keyart import logs
+  clang-14 libfuzzer-14-dev libclang-rt-14-dev  # the libFuzzer targets in fuzz/ (docs/RELIABILITY.md)
 )
 # npm may come with a nodejs package from elsewhere (e.g. NodeSource), which
 # conflicts with Debian's npm package: only ask for it when no npm is found.

@@ -15,7 +15,7 @@ int import_logs(Args args) {
   Subcommand cmd(
       "import logs",
       "FILE.csv --experiment ID --map COLUMN=FIELD... [--title ID] [--metric KIND] "
-      "[--action-features FILE --action-key COLUMN] [--skip-bad]",
+      "[--action-features FILE --action-key COLUMN] [--skip-bad] [--max-line-bytes N]",
       "Imports logged bandit data (one decision a row) as a finished experiment, so\n"
       "'keyart report experiment' and 'keyart report ope' work on it. Fields:\n"
       "timestamp, action, reward, propensity (required); unit, position, candidates\n"
@@ -36,7 +36,9 @@ int import_logs(Args args) {
       "action-key", po::value<std::string>()->default_value(""),
       "the action id column of --action-features")(
       "delimiter", po::value<char>()->default_value(','), "field separator")(
-      "skip-bad", "leave malformed rows out (counted) instead of refusing the file");
+      "skip-bad", "leave malformed rows out (counted) instead of refusing the file")(
+      "max-line-bytes", po::value<int64_t>()->default_value(1 << 20),
+      "refuse the file if a line is longer than this");
   if (!cmd.parse(args)) return kExitOk;
   analysis::ImportOptions options;
   options.csv_path = cmd.get<std::string>("file");
@@ -46,6 +48,11 @@ int import_logs(Args args) {
   options.metric = cmd.get<std::string>("metric");
   options.delimiter = cmd.get<char>("delimiter");
   options.skip_bad = cmd.has("skip-bad");
+  if (int64_t max_line = cmd.get<int64_t>("max-line-bytes"); max_line < 1) {
+    throw UsageError("--max-line-bytes must be at least 1");
+  } else {
+    options.max_line_bytes = static_cast<size_t>(max_line);
+  }
   if (cmd.has("action-features")) {
     options.action_features_path = cmd.get<std::string>("action-features");
     options.action_key_column = cmd.get<std::string>("action-key");

@@ -3,10 +3,38 @@
 #include <algorithm>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <webp/decode.h>
 
 #include "keyart/artwork/errors.h"
 
 namespace keyart::artwork {
+
+namespace {
+
+// WebP is decoded with libwebp itself, not cv::imdecode: imdecode picks its
+// decoder by its own signature checks, and a RIFF/WEBP file whose first
+// bytes libwebp rejects falls through to every other decoder OpenCV has
+// (GDCM for "DICM" at byte 128, GDAL for "DTED" at byte 140, ...), parsers
+// keyart never meant to expose (a fuzzed file made GDCM abort the process).
+// JPEG, PNG and BMP need no such care: probe_image() requires exactly the
+// signature OpenCV's own decoder for them checks, and no decoder before it
+// in OpenCV's list can claim those bytes.
+// Empty when libwebp cannot read the file or its bitstream's size is not the
+// probed one (so the pixel buffer never exceeds what the budget allowed).
+cv::Mat decode_webp(std::span<const uint8_t> bytes, const ImageInfo& probed) {
+  int width = 0, height = 0;
+  if (!WebPGetInfo(bytes.data(), bytes.size(), &width, &height)) return {};
+  if (width != probed.width || height != probed.height) return {};
+  cv::Mat image(height, width, CV_8UC3);
+  const size_t stride = image.step[0];
+  if (!WebPDecodeBGRInto(bytes.data(), bytes.size(), image.data, stride * static_cast<size_t>(height),
+                         static_cast<int>(stride))) {
+    return {};
+  }
+  return image;
+}
+
+}  // namespace
 
 cv::Mat decode_image(std::span<const uint8_t> bytes, const ImageLimits& limits, ImageInfo* info,
                      int reduce_to, double* scale) {
@@ -27,8 +55,12 @@ cv::Mat decode_image(std::span<const uint8_t> bytes, const ImageLimits& limits, 
   }
   cv::Mat image;
   try {
-    cv::Mat buffer(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<uint8_t*>(bytes.data()));
-    image = cv::imdecode(buffer, flags);
+    if (probed.format == "webp") {
+      image = decode_webp(bytes, probed);
+    } else {
+      cv::Mat buffer(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<uint8_t*>(bytes.data()));
+      image = cv::imdecode(buffer, flags);
+    }
   } catch (const cv::Exception& e) {
     throw ArtworkError(Refusal::kCorrupt, "damaged " + probed.format + ": the decoder failed (" +
                                               e.err + "): re-export the file");

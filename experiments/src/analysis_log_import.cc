@@ -105,14 +105,22 @@ std::optional<int64_t> parse_iso_time(std::string_view text) {
   return seconds * 1000 + static_cast<int64_t>(std::llround(fraction * 1000));
 }
 
+// The ledger holds times from the Unix epoch to the end of year 9999.
+constexpr int64_t kLatestMs = 253'402'300'799'999;  // 9999-12-31T23:59:59.999Z
+
 // Unix seconds below 1e11 (until the year 5138), Unix ms above; else ISO.
+// Times before 1970 or after 9999 are refused (the ledger stores ts >= 0).
 std::optional<int64_t> parse_timestamp(std::string_view text) {
+  std::optional<int64_t> ms;
   if (auto number = parse_number(text)) {
-    if (*number < 0) return std::nullopt;
-    return *number < 1e11 ? static_cast<int64_t>(std::llround(*number * 1000))
-                          : static_cast<int64_t>(std::llround(*number));
+    if (*number < 0 || *number > static_cast<double>(kLatestMs)) return std::nullopt;
+    ms = *number < 1e11 ? static_cast<int64_t>(std::llround(*number * 1000))
+                        : static_cast<int64_t>(std::llround(*number));
+  } else {
+    ms = parse_iso_time(text);
   }
-  return parse_iso_time(text);
+  if (!ms || *ms < 0 || *ms > kLatestMs) return std::nullopt;
+  return ms;
 }
 
 // Variant ids must be valid ledger ids: no spaces, slashes or control
@@ -206,7 +214,7 @@ std::optional<Row> parse_row(const Layout& layout, const std::vector<std::string
   const std::string& ts = value(ImportField::kTimestamp);
   auto parsed_ts = parse_timestamp(ts);
   if (!parsed_ts) {
-    error = "timestamp '" + ts + "' is not Unix seconds, Unix ms or an ISO-8601 time";
+    error = "timestamp '" + ts + "' is not Unix seconds, Unix ms or an ISO-8601 time in 1970-9999";
     return std::nullopt;
   }
   row.ts = *parsed_ts;
@@ -278,7 +286,7 @@ std::unordered_map<std::string, ActionFeatures> read_action_features(const Impor
   std::unordered_map<std::string, ActionFeatures> out;
   if (o.action_features_path.empty()) return out;
   if (o.action_key_column.empty()) invalid("--action-features needs --action-key COLUMN");
-  CsvReader reader(o.action_features_path, o.delimiter);
+  CsvReader reader(o.action_features_path, o.delimiter, o.max_line_bytes);
   std::vector<std::string> header, fields;
   int64_t line = 0;
   if (!reader.next(header, line)) invalid(o.action_features_path + " is empty");
@@ -348,7 +356,7 @@ ImportResult import_logs(Ledger& ledger, const ImportOptions& o) {
   std::unordered_map<std::string, std::string> action_of;   // variant id -> action
   Layout layout;
   {
-    CsvReader reader(o.csv_path, o.delimiter);
+    CsvReader reader(o.csv_path, o.delimiter, o.max_line_bytes);
     std::vector<std::string> header, fields;
     int64_t line = 0;
     if (!reader.next(header, line)) invalid(o.csv_path + " is empty: no header row");
@@ -443,7 +451,7 @@ ImportResult import_logs(Ledger& ledger, const ImportOptions& o) {
     exposures.clear();
     rewards.clear();
   };
-  CsvReader reader(o.csv_path, o.delimiter);
+  CsvReader reader(o.csv_path, o.delimiter, o.max_line_bytes);
   std::vector<std::string> fields;
   int64_t line = 0;
   reader.next(fields, line);  // the header

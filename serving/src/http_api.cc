@@ -1,5 +1,6 @@
 #include "keyart/serving/http_api.h"
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <map>
@@ -7,6 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <random>
 #include <thread>
+
+#include "json_text.h"
 
 namespace keyart::serving {
 
@@ -31,7 +34,7 @@ bool token_matches_impl(std::string_view a, std::string_view b) {
 HttpResponse json_response(int status, const json& body) {
   HttpResponse r;
   r.status = status;
-  r.body = body.dump();
+  r.body = json_text(body);
   return r;
 }
 
@@ -50,13 +53,15 @@ json parse_body(const std::string& body, int max_depth) {
   json doc;
   try {
     doc = json::parse(body, [&](int depth, json::parse_event_t, json&) {
-      if (depth > max_depth) {
+      // depth counts from 0 at the top-level value: max_depth levels in all.
+      if (depth >= max_depth) {
         throw ServiceError(400, "", "JSON is nested deeper than " + std::to_string(max_depth) +
                                         " levels");
       }
       return true;
     });
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
+    // parse_error, and out_of_range for a number no double holds (1e999).
     field_error("", std::string("malformed JSON: ") + e.what());
   }
   if (!doc.is_object()) field_error("", "the request body must be a JSON object");
@@ -255,12 +260,15 @@ struct Api {
         std::uniform_real_distribution<double>(0, 1)(rng) >= options.access_log_sample) {
       return;
     }
+    // The path only: a query string is not part of the API and may carry a
+    // secret a client put there (an admin token), which must not be logged.
+    std::string path = req.target.substr(0, std::min<size_t>(req.target.find('?'), 256));
     json line = {{"ts", experiments::now_ms()}, {"method", req.method},
-                 {"path", req.target.substr(0, 256)}, {"status", status},
+                 {"path", path}, {"status", status},
                  {"micros", static_cast<int64_t>(micros)}, {"remote", req.remote},
                  {"bytes_in", req.body.size()}};
     std::lock_guard lock(log_mu);
-    *options.access_log << line.dump() << "\n" << std::flush;
+    *options.access_log << json_text(line) << "\n" << std::flush;
   }
 
   HttpResponse decide(const HttpRequest& req) {

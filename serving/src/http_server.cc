@@ -10,6 +10,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "json_text.h"
+
 namespace keyart::serving {
 
 namespace beast = boost::beast;
@@ -20,7 +22,7 @@ using tcp = net::ip::tcp;
 HttpResponse json_error(int status, const std::string& message) {
   HttpResponse r;
   r.status = status;
-  r.body = nlohmann::json{{"error", {{"status", status}, {"message", message}}}}.dump();
+  r.body = json_text(nlohmann::json{{"error", {{"status", status}, {"message", message}}}});
   return r;
 }
 

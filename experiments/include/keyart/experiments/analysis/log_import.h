@@ -22,8 +22,9 @@
 //
 // Every row is validated first. Malformed rows are reported by line number,
 // and nothing is imported unless the whole file is valid, or skip_bad is set
-// (then the bad rows are counted and left out). The import itself is one
-// transaction: it lands whole or not at all.
+// (then the bad rows are counted and left out). A line longer than
+// max_line_bytes refuses the whole file (LedgerError naming the line). The
+// import itself is one transaction: it lands whole or not at all.
 #pragma once
 
 #include <cstdint>
@@ -69,6 +70,7 @@ struct ImportOptions {
   char delimiter = ',';
   bool skip_bad = false;
   size_t errors_listed = 20;  // how many bad rows to describe
+  size_t max_line_bytes = 1 << 20;  // a longer line (in either file) refuses the file
 };
 
 struct ImportError {

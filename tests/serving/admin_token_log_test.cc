@@ -1,0 +1,98 @@
+// The admin bearer token never reaches any output of `keyart serve`: after
+// admin requests with the right token, wrong tokens (longer, a prefix, other
+// schemes) and the token in the query string, neither the access log (to a
+// file, or to stderr with '-') nor stdout nor stderr holds it, while the
+// access log does record every one of those requests. The token is given
+// by --admin-token-file and by $KEYART_ADMIN_TOKEN.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <fstream>
+#include <regex>
+
+#include "serving/http_client.h"
+#include "serving/serving_fixture.h"
+
+namespace keyart::serving {
+namespace {
+
+using testing::BackgroundKeyart;
+using testing::HttpClient;
+using testing::ServingFixture;
+
+const std::string kToken = "adm1n-T0KEN-e7f3c2a9b1d84f6a";
+
+uint16_t port_from(const std::string& out) {
+  std::smatch m;
+  if (!std::regex_search(out, m, std::regex("listening on http://127\\.0\\.0\\.1:([0-9]+)"))) return 0;
+  return static_cast<uint16_t>(std::stoi(m[1]));
+}
+
+// Sends the admin requests; returns how many were sent.
+int send_admin_requests(uint16_t port) {
+  HttpClient client(port);
+  struct Case {
+    std::string target, authorization;
+    int status;
+  };
+  const std::vector<Case> cases = {
+      {"/v1/admin/snapshot", "Bearer " + kToken, 200},
+      {"/v1/admin/reload", "Bearer " + kToken, 200},
+      {"/v1/admin/snapshot", "Bearer " + kToken + "x", 401},
+      {"/v1/admin/snapshot", "Bearer " + kToken.substr(0, 12), 401},
+      {"/v1/admin/snapshot", "Basic " + kToken, 401},
+      {"/v1/admin/snapshot", kToken, 401},
+      {"/v1/admin/snapshot?access_token=" + kToken, "", 401},
+      {"/v1/admin/experiments/nope/stop", "Bearer " + kToken, 404},
+  };
+  for (const Case& c : cases) {
+    std::vector<std::pair<std::string, std::string>> headers;
+    if (!c.authorization.empty()) headers.emplace_back("Authorization", c.authorization);
+    EXPECT_EQ(client.request("POST", c.target, "", headers).status, c.status) << c.target;
+  }
+  return static_cast<int>(cases.size());
+}
+
+TEST(AdminToken, NeverInTheLogs) {
+  ServingFixture f;
+  const std::string token_file = (f.dir / "token").string();
+  std::ofstream(token_file) << kToken << "\n";
+  const std::string access_log = (f.dir / "access.log").string();
+
+  struct Run {
+    std::vector<std::string> args;
+    std::vector<std::string> env;
+  };
+  const std::vector<Run> runs = {
+      {{"--admin-token-file", token_file, "--access-log", access_log}, {}},
+      {{"--access-log", "-"}, {"KEYART_ADMIN_TOKEN=" + kToken}},
+  };
+  for (const Run& run : runs) {
+    std::vector<std::string> args = {"serve", "--db", f.path, "--listen", "127.0.0.1:0",
+                                     "--log-sample", "1"};
+    args.insert(args.end(), run.args.begin(), run.args.end());
+    BackgroundKeyart serve(args, run.env);
+    ASSERT_TRUE(serve.wait_for_output("listening on", 10000)) << serve.out() << serve.err();
+    const uint16_t port = port_from(serve.out());
+    ASSERT_GT(port, 0);
+    const int sent = send_admin_requests(port);
+    serve.signal(SIGTERM);
+    ASSERT_EQ(serve.wait(15000), 0) << serve.err();
+
+    std::string log = run.env.empty() ? testing::read_text(access_log) : serve.err();
+    int admin_lines = 0;
+    for (size_t at = log.find("/v1/admin/"); at != std::string::npos;
+         at = log.find("/v1/admin/", at + 1)) {
+      ++admin_lines;
+    }
+    EXPECT_EQ(admin_lines, sent) << log;  // every request was logged...
+    for (const std::string& output : {log, serve.out(), serve.err()}) {
+      // ...and no output holds the token, nor a long piece of it.
+      EXPECT_EQ(output.find(kToken.substr(0, 12)), std::string::npos) << output;
+      EXPECT_EQ(output.find(kToken.substr(12)), std::string::npos) << output;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace keyart::serving
