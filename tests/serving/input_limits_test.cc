@@ -9,7 +9,9 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "keyart/serving/http_server.h"
 #include "serving/api_harness.h"
+#include "serving/http_client.h"
 
 namespace keyart::serving {
 namespace {
@@ -108,6 +110,33 @@ TEST(InputLimits, RewardsInOneBatch) {
   HttpResponse r = api.post("/v1/reward", body.dump());
   ASSERT_EQ(r.status, 200) << r.body.substr(0, 300);
   EXPECT_EQ(json::parse(r.body)["results"].size(), 1000u);
+}
+
+TEST(InputLimits, RewardValue) {
+  Api api;  // finite, |value| <= 1e9; checked before the event is looked up
+  const std::string unknown(32, 'a');
+  expect_refused(api.post("/v1/reward", json{{"event_id", unknown}, {"kind", "click"}, {"value", 1e10}}.dump()),
+                 "value", "finite number");
+  HttpResponse r =
+      api.post("/v1/reward", json{{"event_id", unknown}, {"kind", "click"}, {"value", -1e9}}.dump());
+  EXPECT_EQ(r.status, 404) << r.body;  // the value passed; the event is unknown
+}
+
+TEST(InputLimits, HeaderSizeOverTheNetwork) {
+  // Headers are limited by the HTTP server (8 KiB by default): 431, as JSON,
+  // and the server keeps serving.
+  Api api;
+  HttpServer server(HttpServerOptions{.address = "127.0.0.1", .port = 0, .threads = 1},
+                    api.handler);
+  server.start();
+  testing::HttpClient client(server.port());
+  auto r = client.request("POST", "/v1/decide", decide_body().dump(),
+                          {{"X-Padding", std::string(9000, 'p')}});
+  EXPECT_EQ(r.status, 431) << r.body;
+  EXPECT_TRUE(json::accept(r.body)) << r.body;
+  testing::HttpClient again(server.port());
+  EXPECT_EQ(again.post("/v1/decide", decide_body().dump()).status, 200);
+  server.stop();
 }
 
 TEST(InputLimits, RefusedRequestsLeaveNothingInTheLedger) {
