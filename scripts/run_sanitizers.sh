@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Builds and runs the test suites under sanitizers (docs/RELIABILITY.md,
+# "Sanitizers"). Usage: scripts/run_sanitizers.sh [asan|tsan|all]  (default all)
+#   asan  the whole suite (every test, the fuzz corpus replays included) built
+#         with -fsanitize=address,undefined in build/asan; leaks are errors and
+#         any report fails the run.
+#   tsan  the concurrency tests (the engine's Learner threads, every serving
+#         test: service, ledger writer, HTTP API, ledger faults, serve
+#         process, crash) built with -fsanitize=thread in build/tsan; only the
+#         targets those tests need are built.
+# Benchmarks are not built (KEYART_BUILD_BENCHMARKS=OFF). ccache is used when
+# present. Environment: KEYART_JOBS (default: cores), KEYART_ASAN_DIR,
+# KEYART_TSAN_DIR (build folders).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+what="${1:-all}"
+jobs="${KEYART_JOBS:-$(nproc)}"
+asan_dir="${KEYART_ASAN_DIR:-$here/build/asan}"
+tsan_dir="${KEYART_TSAN_DIR:-$here/build/tsan}"
+supp="$here/scripts/sanitizers"
+# The tests that exercise threads (ctest -R over GoogleTest suite names).
+tsan_tests='^(LearnerThreads|Service|LedgerWriter|HttpApi|LedgerFaults|ServeProcess|Crash)\.'
+
+case "$what" in asan|tsan|all) ;; *)
+  echo "run_sanitizers.sh: unknown run '$what' (use asan, tsan or all)" >&2; exit 2 ;;
+esac
+
+seconds() { date +%s; }
+
+run_asan() {
+  local t0; t0=$(seconds)
+  "$here/scripts/build.sh" "$asan_dir" RelWithDebInfo -DKEYART_WERROR=ON \
+    -DKEYART_SANITIZE=address,undefined -DKEYART_BUILD_BENCHMARKS=OFF
+  local t1; t1=$(seconds)
+  echo "run_sanitizers: asan build took $((t1 - t0)) s"
+  (
+    cd "$asan_dir"
+    export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:check_initialization_order=1"
+    export LSAN_OPTIONS="suppressions=$supp/lsan.supp:print_suppressions=0"
+    export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+    ctest --output-on-failure -j "$jobs" --timeout 1800
+  )
+  echo "run_sanitizers: asan tests took $(( $(seconds) - t1 )) s"
+}
+
+run_tsan() {
+  local t0; t0=$(seconds)
+  cmake -S "$here" -B "$tsan_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKEYART_WERROR=ON \
+    -DKEYART_SANITIZE=thread -DKEYART_BUILD_BENCHMARKS=OFF >/dev/null
+  cmake --build "$tsan_dir" -j "$jobs" --target test_engine test_serving keyart
+  local t1; t1=$(seconds)
+  echo "run_sanitizers: tsan build took $((t1 - t0)) s"
+  (
+    cd "$tsan_dir"
+    export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$supp/tsan.supp"
+    ctest --output-on-failure -j "$jobs" --timeout 1800 -R "$tsan_tests"
+  )
+  echo "run_sanitizers: tsan tests took $(( $(seconds) - t1 )) s"
+}
+
+[[ "$what" == asan || "$what" == all ]] && run_asan
+[[ "$what" == tsan || "$what" == all ]] && run_tsan
+echo "run_sanitizers: $what passed"
