@@ -1,5 +1,5 @@
 // The A/B report of one experiment, computed from the ledger in a single
-// time-ordered pass over its exposures (index exposures_experiment_ts) with
+// time-ordered pass over its exposures (covering index exposures_report) with
 // the metric's rewards joined in memory: per arm the rate with its 95 %
 // interval, relative lift against the control (delta method), the
 // two-sided p-value, Holm-adjusted p-values when there are several
