@@ -8,7 +8,7 @@
 -- by the user (titles, actors, experiments, arms) or by keyart (variants,
 -- event ids); JSON columns are checked with json_valid().
 --
--- KEYART_SCHEMA_VERSION 2
+-- KEYART_SCHEMA_VERSION 3
 
 -- Catalogue ------------------------------------------------------------------
 
@@ -218,7 +218,12 @@ CREATE TABLE exposures (
   FOREIGN KEY (variant_id, title_id) REFERENCES variants (variant_id, title_id),
   CHECK ((experiment_id IS NULL) = (arm_id IS NULL))
 ) STRICT;
-CREATE INDEX exposures_experiment_ts ON exposures (experiment_id, ts);
+-- The reports' index: an experiment's exposures in time order, covering every
+-- column a report pass reads (arm, unit, variant, event id, segments), so a
+-- report over millions of rows reads this index alone and never seeks into
+-- the table (10M exposures: 9 s instead of 20 s; docs/BENCHMARKS.md).
+CREATE INDEX exposures_report
+  ON exposures (experiment_id, ts, arm_id, unit_id, variant_id, event_id, device, country, hour);
 
 -- What followed a decision. At most one reward per event and kind.
 CREATE TABLE rewards (

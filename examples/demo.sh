@@ -2,7 +2,8 @@
 # The whole keyart loop on the sample data: a title with its cast, artwork
 # uploaded and analysed, an A/B experiment (a fixed control poster against a
 # contextual bandit), simulated viewers served over HTTP by `keyart serve`,
-# and the analyst's report. Usage: examples/demo.sh [path/to/keyart]
+# the analyst's report, and off-policy evaluation of policies that were
+# never deployed. Usage: examples/demo.sh [path/to/keyart]
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 keyart="${1:-$here/../build/release/tools/keyart}"
@@ -59,12 +60,22 @@ tail -2 "$out/serve.log"
 step "5. The analyst's report"
 "$keyart" variant sheet --title night --out "$out/night-sheet.png"
 echo "(contact sheet with each variant's click rate: $out/night-sheet.png)"
-if "$keyart" report --help >/dev/null 2>&1; then
-  "$keyart" report experiment poster-test
-  "$keyart" report experiment poster-test --format html --out "$out/report.html"
-  echo "(HTML report with charts: $out/report.html)"
-else
-  echo "(keyart report is not built in this version)"
-fi
+"$keyart" report experiment poster-test
+"$keyart" report experiment poster-test --by device
+"$keyart" report experiment poster-test --format html --out "$out/report.html"
+echo "(HTML report with charts: $out/report.html)"
+
+step "6. Policies never deployed, evaluated on the logged exposures (off-policy)"
+"$keyart" report ope --from poster-test --policy uniform
+"$keyart" report ope --from poster-test --policy lints
+
+step "7. A bigger simulated A/B test: 200,000 impressions of a synthetic catalogue"
+"$keyart" sim generate --n 200000 --users 50000 --seed 7 --out - |
+  "$keyart" sim ab --db "$out/sim.db" --workload - --experiment sim-ab \
+    --arm control=fixed:default --arm bandit=hybrid-linucb --per-day 20000 |
+  tail -1
+"$keyart" report experiment sim-ab --db "$out/sim.db" --format html --out "$out/sim-report.html"
+"$keyart" report experiment sim-ab --db "$out/sim.db" | sed -n '1,12p'
+echo "(HTML report: $out/sim-report.html)"
 echo
 echo "demo: done; everything is in $out"

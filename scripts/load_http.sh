@@ -9,10 +9,11 @@
 #
 #   scripts/load_http.sh [--keyart BIN] [--duration 30s] [--connections 32]
 #                        [--wrk-threads 1] [--server-threads 2] [--reward-share 0.1]
+#                        [--sample-memory SECONDS] [--work DIR]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 keyart="$root/build/release/tools/keyart"
-duration=30s connections=32 wrk_threads=1 server_threads=2 reward_share=0 sample_memory=0
+duration=30s connections=32 wrk_threads=1 server_threads=2 reward_share=0 sample_memory=0 work=
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --keyart) keyart="$2"; shift 2 ;;
@@ -22,12 +23,14 @@ while [[ $# -gt 0 ]]; do
     --server-threads) server_threads="$2"; shift 2 ;;
     --reward-share) reward_share="$2"; shift 2 ;;
     --sample-memory) sample_memory="$2"; shift 2 ;;  # seconds between RSS samples (0 = off)
+    --work) work="$2"; shift 2 ;;  # folder for the ledger, logs and samples (default: a new one)
     *) echo "load_http: unknown option $1" >&2; exit 2 ;;
   esac
 done
 command -v wrk >/dev/null || { echo "load_http: needs wrk (apt-get install wrk)" >&2; exit 1; }
 
-work="$(mktemp -d /tmp/keyart-load.XXXXXX)"
+if [[ -z "$work" ]]; then work="$(mktemp -d /tmp/keyart-load.XXXXXX)"; else mkdir -p "$work"; fi
+[[ -z "$(ls -A "$work")" ]] || { echo "load_http: $work is not empty" >&2; exit 2; }
 export KEYART_DB="$work/keyart.db"
 art="$root/tests/data/artwork"
 "$keyart" init >/dev/null

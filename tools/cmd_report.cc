@@ -87,6 +87,8 @@ int report_experiment(Args args) {
       "by", po::value<std::string>()->default_value("none"),
       "segment the table by device, country, hour or variant")(
       "hour-bucket", po::value<int>()->default_value(6), "hours per bucket with --by hour")(
+      "top", po::value<int>()->default_value(50),
+      "with --by: the N largest segments by exposures (0 = every segment)")(
       "since", po::value<std::string>(), "first time included (2026-11-27, ISO time or Unix ms)")(
       "until", po::value<std::string>(), "first time excluded")(
       "confidence", po::value<double>()->default_value(0.95), "confidence level of intervals")(
@@ -107,6 +109,9 @@ int report_experiment(Args args) {
   if (options.hour_bucket < 1 || options.hour_bucket > 24) {
     throw UsageError("--hour-bucket must be 1 to 24 hours");
   }
+  const int top = cmd.get<int>("top");
+  if (top < 0) throw UsageError("--top must be 0 (every segment) or more");
+  options.max_segments = static_cast<size_t>(top);
   if (cmd.has("since")) options.since_ms = parse_time_ms(cmd.get<std::string>("since"), "since");
   if (cmd.has("until")) options.until_ms = parse_time_ms(cmd.get<std::string>("until"), "until");
   if (options.since_ms && options.until_ms && *options.until_ms <= *options.since_ms) {

@@ -1,12 +1,17 @@
 // keyart sim: run bandit policies online over a workload (JSONL, see
-// shared/bench/WORKLOAD.md) and generate such workloads.
+// shared/bench/WORKLOAD.md), simulate an A/B test of them into the ledger,
+// and generate such workloads.
+#include <cmath>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "commands.h"
 #include "keyart/engine/policy.h"
 #include "keyart/engine/simulator.h"
 #include "keyart/engine/workload.h"
+#include "keyart/serving/sim_ledger.h"
 
 namespace keyart::cli {
 
@@ -69,6 +74,136 @@ int sim_run(Args args) {
   return kExitOk;
 }
 
+// "0.5,0.25,0.25" -> shares; empty -> equal shares for n arms.
+std::vector<double> parse_shares(const std::string& text, size_t n) {
+  if (text.empty()) return std::vector<double>(n, 1.0 / static_cast<double>(n));
+  std::vector<double> out;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    size_t used = 0;
+    double v = 0;
+    try {
+      v = std::stod(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != item.size() || !std::isfinite(v) || v <= 0) {
+      throw UsageError("--shares: '" + item + "' is not a positive number");
+    }
+    out.push_back(v);
+  }
+  if (out.size() != n) {
+    throw UsageError("--shares has " + std::to_string(out.size()) + " values for " +
+                     std::to_string(n) + " arms");
+  }
+  return out;
+}
+
+int sim_ab(Args args) {
+  Subcommand cmd("sim ab",
+                 "--workload FILE|- --experiment ID --arm ID=SPEC --arm ID=SPEC... [options]",
+                 "Runs a simulated A/B test over the workload and writes it into the ledger\n"
+                 "as `keyart serve` would log it: each viewer is assigned to one arm by the\n"
+                 "sticky hash (shares from --shares, else equal), that arm's policy decides,\n"
+                 "learns from its clicks, and every exposure (with its propensity) and click\n"
+                 "is recorded. Titles and variants are added on first sight. The experiment\n"
+                 "(source 'sim', the first arm is the control) is stopped at the end, ready\n"
+                 "for `keyart report experiment` and `keyart report ope`.");
+  cmd.with_db().with_json();
+  cmd.add_options()("workload,w", po::value<std::string>()->required(),
+                    "workload JSONL file ('-' = standard input)")(
+      "experiment,e", po::value<std::string>()->required(), "experiment id to create")(
+      "name", po::value<std::string>()->default_value(""), "experiment name")(
+      "arm,a", po::value<std::vector<std::string>>()->required(),
+      "arm as ID=SPEC (repeatable, at least two; the first is the control)")(
+      "shares", po::value<std::string>()->default_value(""),
+      "traffic shares, comma-separated, one per arm (normalised)")(
+      "limit,n", po::value<uint64_t>()->default_value(0), "impressions to run (0 = all)")(
+      "per-day", po::value<uint64_t>()->default_value(200000),
+      "impressions per simulated day (spaces the timestamps)")(
+      "start", po::value<std::string>()->default_value("2026-01-01T00:00:00Z"),
+      "time of the first impression (ISO-8601 UTC or Unix ms)")(
+      "wait", po::value<uint64_t>()->default_value(0),
+      "feedback delay in impressions (0 = learn before the next impression)")(
+      "seed", po::value<uint64_t>()->default_value(1), "decision randomness");
+  if (!cmd.parse(args)) return kExitOk;
+  std::vector<serving::SimArm> arms;
+  for (const std::string& a : cmd.list("arm")) {
+    const size_t eq = a.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == a.size()) {
+      throw UsageError("--arm '" + a + "' must be ID=SPEC, e.g. control=fixed:default");
+    }
+    serving::SimArm arm{.arm_id = a.substr(0, eq)};
+    try {
+      arm.policy_spec = engine::make_policy(a.substr(eq + 1))->spec();
+    } catch (const engine::SpecError& e) {
+      throw UsageError("--arm " + arm.arm_id + ": " + e.what());
+    }
+    arms.push_back(std::move(arm));
+  }
+  if (arms.size() < 2) throw UsageError("an A/B test needs at least two --arm");
+  const std::vector<double> shares = parse_shares(cmd.get<std::string>("shares"), arms.size());
+  double total = 0;
+  for (double v : shares) total += v;
+  for (size_t i = 0; i < arms.size(); ++i) arms[i].traffic_share = shares[i] / total;
+  const uint64_t per_day = cmd.get<uint64_t>("per-day");
+  if (per_day < 1 || per_day > 86'400'000) throw UsageError("--per-day must be 1..86400000");
+
+  engine::SimOptions o;
+  for (const auto& a : arms) o.specs.push_back(a.policy_spec);
+  o.limit = cmd.get<uint64_t>("limit");
+  o.wait = cmd.get<uint64_t>("wait");
+  o.seed = cmd.get<uint64_t>("seed");
+  o.start_ms = parse_time_ms(cmd.get<std::string>("start"), "--start");
+  o.step_ms = static_cast<int64_t>(86'400'000 / per_day);
+
+  experiments::Ledger ledger = cmd.open_ledger(false);
+  serving::SimLedger sink(ledger, {.experiment_id = cmd.get<std::string>("experiment"),
+                                   .name = cmd.get<std::string>("name"),
+                                   .arms = arms,
+                                   .start_ms = o.start_ms});
+  o.sink = &sink;
+  const std::string experiment = cmd.get<std::string>("experiment");
+  uint64_t seen = 0;
+  o.route = [&sink, &seen](const engine::Impression& imp) {
+    ++seen;
+    return sink.route(imp);
+  };
+  engine::SimResult r;
+  try {
+    r = engine::run_simulation(cmd.get<std::string>("workload"), o);
+  } catch (const std::exception& e) {
+    // What was decided so far stays consistent (exposures with their clicks);
+    // the experiment is closed where the input ended.
+    std::string note;
+    try {
+      const auto st = sink.finish(o.start_ms + static_cast<int64_t>(seen) * o.step_ms);
+      note = "experiment '" + experiment + "' was stopped incomplete after " +
+             std::to_string(st.exposures) + " exposures";
+    } catch (const std::exception& closing) {
+      note = "experiment '" + experiment + "' could not be closed: " + closing.what();
+    }
+    throw CommandError(std::string(e.what()) + " (" + note + ")");
+  }
+  const int64_t end_ms = o.start_ms + static_cast<int64_t>(r.impressions) * o.step_ms;
+  const serving::SimLedgerStats st = sink.finish(end_ms);
+  if (r.impressions == 0) throw CommandError("workload has no impressions");
+  if (cmd.json()) {
+    nlohmann::json j = nlohmann::json::parse(engine::format_sim_json(r));
+    j["ledger"] = {{"experiment", experiment},
+                   {"exposures", st.exposures}, {"rewards", st.rewards},
+                   {"titles", st.titles}, {"variants", st.variants}};
+    std::cout << j.dump(2) << "\n";
+  } else {
+    std::cout << engine::format_sim_text(r) << "ledger: experiment " << experiment << ": " << st.exposures << " exposures, "
+              << st.rewards << " rewards, " << st.titles << " new titles, " << st.variants
+              << " new variants (" << format_time_ms(o.start_ms) << " to "
+              << format_time_ms(end_ms) << ")\n";
+  }
+  return kExitOk;
+}
+
 int sim_generate(Args args) {
   Subcommand cmd("sim generate", "--n N --seed S --out FILE",
                  "Writes a synthetic workload (the model of shared/bench/WORKLOAD.md: users\n"
@@ -119,6 +254,7 @@ int sim_generate(Args args) {
 int cmd_sim(Args args) {
   return dispatch("sim",
                   {{"run", "run policies online over a workload", sim_run},
+                   {"ab", "simulate an A/B test into the ledger", sim_ab},
                    {"generate", "write a synthetic workload (JSONL)", sim_generate}},
                   args);
 }

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <charconv>
 #include <cmath>
+#include <stdexcept>
+#include <string>
 #include <unordered_map>
 
 namespace keyart::engine {
@@ -44,7 +46,8 @@ SimResult run_simulation(const std::string& workload_path, const SimOptions& opt
   std::vector<Running> runs(options.specs.size());
   LearnerOptions lo;
   lo.rewards = RewardDefinition::parse("click=1");
-  lo.wait_ms = static_cast<int64_t>(options.wait) + 1;
+  if (options.step_ms < 1) throw std::invalid_argument("step_ms must be >= 1");
+  lo.wait_ms = static_cast<int64_t>(options.wait) * options.step_ms + 1;
   lo.max_pending = std::max<size_t>(1024, options.wait * 2 + 16);
   lo.seed = options.seed;
   for (size_t i = 0; i < runs.size(); ++i) {
@@ -58,8 +61,12 @@ SimResult run_simulation(const std::string& workload_path, const SimOptions& opt
     double random, oracle;
   };
   std::vector<Row> ring(last ? last : 1);
-  std::vector<std::vector<std::pair<double, double>>> ring_policy(
-      runs.size(), std::vector<std::pair<double, double>>(last ? last : 1));
+  struct Outcome {
+    double click = 0, expected = 0;
+    bool seen = false;  // false: A/B mode routed this impression elsewhere
+  };
+  std::vector<std::vector<Outcome>> ring_policy(runs.size(),
+                                                std::vector<Outcome>(last ? last : 1));
   std::unordered_map<FeatureKey, uint32_t> seen_per_title;  // impressions per title so far
 
   SimResult result;
@@ -70,7 +77,7 @@ SimResult run_simulation(const std::string& workload_path, const SimOptions& opt
   const auto start = Clock::now();
 
   auto on_impression = [&](const Impression& imp) {
-    const int64_t now = options.start_ms + static_cast<int64_t>(index);
+    const int64_t now = options.start_ms + static_cast<int64_t>(index) * options.step_ms;
     auto [ptr, ec] = std::to_chars(unit, unit + sizeof unit, imp.user);
     (void)ec;
     request.reset(std::string_view(unit, ptr - unit), imp.title);
@@ -96,7 +103,16 @@ SimResult run_simulation(const std::string& workload_path, const SimOptions& opt
     const uint64_t slot = last ? index % last : 0;
     ring[slot] = {random, best};
 
+    const size_t routed = options.route ? options.route(imp) : runs.size();
+    if (options.route && routed >= runs.size()) {
+      throw std::out_of_range("route() chose policy " + std::to_string(routed) + " of " +
+                              std::to_string(runs.size()));
+    }
     for (size_t r = 0; r < runs.size(); ++r) {
+      if (options.route && r != routed) {
+        ring_policy[r][slot].seen = false;
+        continue;
+      }
       Running& run = runs[r];
       const auto t0 = Clock::now();
       run.learner->expire(now);
@@ -120,7 +136,7 @@ SimResult run_simulation(const std::string& workload_path, const SimOptions& opt
       }
       add(run.result.all, click, p, random, best);
       if (cold) add(run.result.cold, click, p, random, best);
-      ring_policy[r][slot] = {click, p};
+      ring_policy[r][slot] = {click, p, true};
     }
     ++index;
     if (options.curve_points > 0) {
@@ -144,11 +160,11 @@ SimResult run_simulation(const std::string& workload_path, const SimOptions& opt
     Running& run = runs[r];
     PolicyResult& pr = run.result;
     for (uint64_t i = 0; i < n_last; ++i) {
-      add(pr.last, ring_policy[r][i].first, ring_policy[r][i].second, ring[i].random,
-          ring[i].oracle);
+      const Outcome& o = ring_policy[r][i];
+      if (o.seen) add(pr.last, o.click, o.expected, ring[i].random, ring[i].oracle);
     }
     if (pr.curve.empty() || pr.curve.back().first != index) pr.curve.emplace_back(index, pr.all.lift());
-    pr.decisions_per_second = pr.policy_seconds > 0 ? index / pr.policy_seconds : 0;
+    pr.decisions_per_second = pr.policy_seconds > 0 ? pr.all.n / pr.policy_seconds : 0;
     auto& lat = run.latency_us;
     if (!lat.empty()) {
       auto pct = [&](double q) {

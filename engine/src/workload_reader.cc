@@ -175,12 +175,16 @@ void parse_impression(dom::element doc, Impression& imp, VariantCache& variants,
 
 ReadStats read_workload(const std::string& path, VariantCache& variants,
                         const std::function<void(const Impression&)>& fn, uint64_t limit) {
-  FILE* f = std::fopen(path.c_str(), "rb");
+  const bool from_stdin = path == "-";
+  FILE* f = from_stdin ? stdin : std::fopen(path.c_str(), "rb");
   if (!f) throw std::runtime_error("cannot open workload '" + path + "': " + std::strerror(errno));
   struct Closer {
     FILE* f;
-    ~Closer() { std::fclose(f); }
-  } closer{f};
+    bool keep;
+    ~Closer() {
+      if (!keep) std::fclose(f);
+    }
+  } closer{f, from_stdin};
 
   ReadStats stats;
   const auto start = Clock::now();

@@ -153,6 +153,22 @@ void add_segments(const ScanResult& scan, std::span<const std::string> arm_ids, 
   const size_t k = arm_ids.size();
   std::vector<size_t> order(scan.segment_labels.size());
   std::iota(order.begin(), order.end(), 0);
+  // The largest segments by exposures (ties by label), then in label order.
+  std::vector<double> size(order.size(), 0);
+  for (size_t s = 0; s < order.size(); ++s) {
+    for (size_t a = 0; a < k; ++a) size[s] += scan.segments[s * k + a].exposures;
+  }
+  if (options.max_segments > 0 && order.size() > options.max_segments) {
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      return size[a] != size[b] ? size[a] > size[b]
+                                : scan.segment_labels[a] < scan.segment_labels[b];
+    });
+    for (size_t i = options.max_segments; i < order.size(); ++i) {
+      report.omitted_exposures += static_cast<int64_t>(size[order[i]]);
+    }
+    report.segments_omitted = order.size() - options.max_segments;
+    order.resize(options.max_segments);
+  }
   std::sort(order.begin(), order.end(),
             [&](size_t a, size_t b) { return scan.segment_labels[a] < scan.segment_labels[b]; });
   for (size_t s : order) {

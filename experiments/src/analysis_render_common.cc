@@ -84,6 +84,15 @@ std::string segment_caveat(const ExperimentReport& report) {
       << " segments, so about 1 in 20 raw p-values falls below 0.05 by chance alone. "
          "p (Holm) is adjusted across all of them; trust a segment only when it holds there "
          "and was hypothesised beforehand.";
+  if (report.segments_omitted > 0) {
+    const double share = report.exposures > 0 ? static_cast<double>(report.omitted_exposures) /
+                                                    static_cast<double>(report.exposures)
+                                              : 0.0;
+    out << " Shown: the " << report.segments.size() << " largest of "
+        << report.segments.size() + report.segments_omitted << " segments; the other "
+        << report.segments_omitted << " hold " << format_percent(share, 1)
+        << " of the exposures (--top 0 shows every segment).";
+  }
   return out.str();
 }
 

@@ -104,6 +104,8 @@ nlohmann::json report_to_json(const ExperimentReport& r) {
     }
     j["segments"] = {{"by", segment_by_name(r.by)},
                      {"caveat", segment_caveat(r)},
+                     {"omitted", r.segments_omitted},
+                     {"omitted_exposures", r.omitted_exposures},
                      {"tables", tables}};
   }
 

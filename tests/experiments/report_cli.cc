@@ -101,6 +101,34 @@ TEST_F(ReportCli, JsonReport) {
   EXPECT_EQ(j, j2);
 }
 
+// --top keeps the largest segments by exposures (ties by label): the 20
+// hours with data hold 60 exposures each, so --top 3 shows 00, 01 and 02 and
+// counts the other 17 (and their exposures) as omitted.
+TEST_F(ReportCli, TopKeepsTheLargestSegments) {
+  two_arm_experiment();
+  CommandResult r = report({"e1", "--format", "json", "--by", "hour", "--hour-bucket", "1",
+                            "--top", "3"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  const auto& tables = j["segments"]["tables"];
+  ASSERT_EQ(tables.size(), 3u);
+  EXPECT_EQ(j["segments"]["omitted"], 17);  // 20 hours have data (u / 10 % 24 for u < 200)
+  int64_t shown = 0;
+  for (const auto& t : tables) {
+    for (const auto& a : t["arms"]) shown += a["exposures"].get<int64_t>();
+  }
+  EXPECT_EQ(shown + j["segments"]["omitted_exposures"].get<int64_t>(), 1200);
+  EXPECT_EQ(shown, 3 * 60);  // every hour with data holds 60 exposures
+  EXPECT_NE(j["segments"]["caveat"].get<std::string>().find("the 3 largest of 20"),
+            std::string::npos);
+  EXPECT_EQ(tables[0]["segment"], "00");
+  EXPECT_EQ(tables[2]["segment"], "02");
+  CommandResult all = report({"e1", "--format", "json", "--by", "hour", "--hour-bucket", "1",
+                              "--top", "0"});
+  EXPECT_EQ(nlohmann::json::parse(all.out)["segments"]["tables"].size(), 20u);
+  EXPECT_EQ(report({"e1", "--by", "hour", "--top", "-1"}).exit_code, 2);
+}
+
 TEST_F(ReportCli, CsvReportToFile) {
   two_arm_experiment();
   const std::string out = (f.dir / "report.csv").string();

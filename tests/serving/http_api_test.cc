@@ -4,6 +4,7 @@
 // requests leave nothing in the ledger.
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -27,8 +28,11 @@ struct ServerFixture {
   MetricsRegistry registry;
   std::unique_ptr<HttpServer> server;
 
-  explicit ServerFixture(std::string token = kToken, size_t max_body = 4096) {
-    service = Service::open(f.options());
+  explicit ServerFixture(std::string token = kToken, size_t max_body = 4096,
+                         const std::function<void(ServingFixture&, ServiceOptions&)>& tweak = {}) {
+    ServiceOptions options = f.options();
+    if (tweak) tweak(f, options);
+    service = Service::open(options);
     ApiOptions api;
     api.admin_token = std::move(token);
     server = std::make_unique<HttpServer>(
@@ -241,6 +245,65 @@ TEST(HttpApi, ManyClientsAtOnce) {
   EXPECT_EQ(ok.load(), 400);
   s.stop();
   EXPECT_EQ(experiments::count_exposures(s.f.ledger), 400);
+}
+
+// The ledger cannot be written (another connection holds its write lock) and
+// the writer's small queue fills: the hook keeps answering 200 with the
+// title's default artwork marked as a fallback, counts it in /metrics, turns
+// /healthz to degraded, and recovers by itself once the lock is gone.
+TEST(HttpApi, LedgerFailureAnswersWithTheDefaultArtworkMarkedFallback) {
+  ServerFixture s(kToken, 4096, [](ServingFixture& f, ServiceOptions& o) {
+    experiments::set_title_default_variant(f.ledger, "t1", "t1-v2");
+    o.writer.queue_capacity = 16;
+    o.writer.when_full = WriterOptions::WhenFull::kShed;
+    o.writer.busy_timeout_ms = 5;
+    o.writer.retry_initial_ms = 5;
+    o.writer.retry_max_ms = 20;
+  });
+  experiments::Ledger blocker = experiments::Ledger::open(s.f.path);
+  blocker.db().exec("BEGIN IMMEDIATE");
+  HttpClient client(s.port());
+  int recorded = 0, fallbacks = 0;
+  for (int i = 0; i < 400 && fallbacks < 20; ++i) {
+    auto r = client.post("/v1/decide", decide_body("u" + std::to_string(i)).dump());
+    ASSERT_EQ(r.status, 200) << r.body;
+    json d = json::parse(r.body);
+    if (d["fallback"].get<bool>()) {
+      ++fallbacks;
+      EXPECT_EQ(d["variant_id"], "t1-v2");
+      EXPECT_EQ(d["policy"], "fallback");
+      EXPECT_NE(d["fallback_reason"].get<std::string>().find("queue"), std::string::npos);
+    } else {
+      ++recorded;
+    }
+  }
+  ASSERT_EQ(fallbacks, 20) << "the queue never filled";
+  // The writer marks itself degraded at its first failed commit attempt.
+  std::string health;
+  for (int i = 0; i < 500; ++i) {
+    health = client.get("/healthz").body;
+    if (json::parse(health)["status"] == "degraded") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(json::parse(health)["status"], "degraded") << health;
+  auto metrics = client.get("/metrics").body;
+  EXPECT_NE(metrics.find("keyart_fallbacks_total 20\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("keyart_ledger_degraded 1\n"), std::string::npos) << metrics;
+
+  blocker.db().exec("ROLLBACK");
+  bool healthy = false;
+  for (int i = 0; i < 500 && !healthy; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    healthy = json::parse(client.get("/healthz").body)["status"] == "ok";
+  }
+  ASSERT_TRUE(healthy);
+  auto r = client.post("/v1/decide", decide_body("after").dump());
+  EXPECT_FALSE(json::parse(r.body)["fallback"].get<bool>()) << r.body;
+  ++recorded;
+  s.stop();
+  // Every decision answered normally is in the ledger; fallbacks are not
+  // exposures of an experiment (they were never randomised).
+  EXPECT_EQ(experiments::count_exposures(s.f.ledger), recorded);
 }
 
 }  // namespace

@@ -14,9 +14,14 @@
 //
 // SimSink is the seam for writing decisions and clicks elsewhere (e.g. a
 // ledger): it sees every decision and every reward as the Learner does.
+//
+// A/B mode (route set): each impression goes to ONE policy, the index
+// route() returns (an experiment arm), instead of to all of them; each
+// policy's metrics then cover only the impressions routed to it.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -44,7 +49,9 @@ struct SimOptions {
   uint64_t cold = 50;           // cold-start impressions per title
   int curve_points = 200;
   int64_t start_ms = 1'700'000'000'000;
+  int64_t step_ms = 1;          // simulated time between impressions
   SimSink* sink = nullptr;
+  std::function<size_t(const Impression&)> route;  // A/B mode when set
 };
 
 struct Window {

@@ -66,7 +66,8 @@ struct ReadStats {
   double callback_seconds = 0;  // time spent in the callback
 };
 
-// Calls fn for each impression (at most `limit`, 0 = all). Throws
+// Calls fn for each impression (at most `limit`, 0 = all); path "-" reads
+// standard input. Throws
 // std::runtime_error naming the file and line for malformed input.
 ReadStats read_workload(const std::string& path, VariantCache& variants,
                         const std::function<void(const Impression&)>& fn, uint64_t limit = 0);

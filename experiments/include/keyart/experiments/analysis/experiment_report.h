@@ -1,5 +1,5 @@
 // The A/B report of one experiment, computed from the ledger in a single
-// time-ordered pass over its exposures (index exposures_experiment_ts) with
+// time-ordered pass over its exposures (covering index exposures_report) with
 // the metric's rewards joined in memory: per arm the rate with its 95 %
 // interval, relative lift against the control (delta method), the
 // two-sided p-value, Holm-adjusted p-values when there are several
@@ -53,6 +53,9 @@ struct ReportOptions {
   Analysis analysis = Analysis::kClustered;
   SegmentBy by = SegmentBy::kNone;
   int hour_bucket = 6;  // --by hour: hours per bucket (1..24)
+  // The segment table keeps the largest segments by exposures (shown in label
+  // order); 0 = every segment. Each segment costs a few Bayesian integrals.
+  size_t max_segments = 50;
   std::optional<int64_t> since_ms, until_ms;  // ts in [since, until)
   double confidence = 0.95;
   double sequential_tau = stats::kDefaultSequentialTau;
@@ -132,7 +135,9 @@ struct ExperimentReport {
   std::vector<SequentialResult> sequential;  // one per treatment arm
 
   SegmentBy by = SegmentBy::kNone;
-  std::vector<ArmTable> segments;  // Holm-adjusted across every segment comparison
+  std::vector<ArmTable> segments;  // Holm-adjusted across every segment comparison shown
+  size_t segments_omitted = 0;     // smaller segments left out (max_segments)
+  int64_t omitted_exposures = 0;   // their exposures
 
   std::vector<TrendDay> trend;
   std::vector<VariantResult> variants;  // by exposures, most first
