@@ -82,7 +82,7 @@ std::pair<int64_t, int64_t> jpeg_size(const std::vector<uint8_t>& b) {
 }
 
 void add_image_variant(ReportLedger& f, const std::string& id, const std::string& poster) {
-  const fs::path path = testing::shared_artwork_dir() / "posters" / poster;
+  const fs::path path = testing::source_dir() / "tests" / "data" / "artwork" / "posters" / poster;
   std::vector<uint8_t> bytes = experiments::read_file_bytes(path);
   experiments::StoredFile stored = experiments::store_file(f.ledger.files_dir(), bytes, "jpg");
   auto [width, height] = jpeg_size(bytes);
@@ -141,8 +141,8 @@ void seed_experiment(ReportLedger& f) {
 
 TEST(ReportHtml, RendersInChromiumWithoutConsoleMessages) {
   ASSERT_TRUE(fs::exists(kChromium)) << "Debian's chromium is needed (scripts/setup.sh installs it)";
-  ASSERT_TRUE(fs::exists(testing::shared_artwork_dir() / "posters"))
-      << "test artwork missing at " << testing::shared_artwork_dir();
+  ASSERT_TRUE(fs::exists(testing::source_dir() / "tests" / "data" / "artwork" / "posters"))
+      << "the repository's test artwork is missing";
   ReportLedger f;
   seed_experiment(f);
   const fs::path page = f.dir / "report.html";
