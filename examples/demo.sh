@@ -14,6 +14,8 @@ art="$here/artwork"
 rm -rf "$out"
 mkdir -p "$out"
 export KEYART_DB="$out/keyart.db"
+# shellcheck source=../scripts/lib/serve.sh
+source "$here/../scripts/lib/serve.sh"
 step() { printf '\n== %s\n' "$*"; }
 
 step "1. A ledger, a title and its cast (with reference headshots)"
@@ -38,17 +40,10 @@ step "3. An experiment: the ensemble poster for everyone vs a contextual bandit"
 
 step "4. Serve $impressions simulated impressions over HTTP (keyart serve on 127.0.0.1)"
 "$keyart" variant list --title night --json > "$out/variants.json"
-"$keyart" serve --listen 127.0.0.1:0 --wait-window 2s > "$out/serve.log" 2>&1 &
-serve_pid=$!
+start_keyart_serve "$keyart" "$out/serve.log" --wait-window 2s ||
+  { echo "demo: keyart serve did not start" >&2; exit 1; }
 trap 'kill $serve_pid 2>/dev/null || true' EXIT
-port=""
-for _ in $(seq 1 100); do
-  port=$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$out/serve.log")
-  [[ -n "$port" ]] && break
-  sleep 0.1
-done
-[[ -n "$port" ]] || { cat "$out/serve.log"; echo "demo: keyart serve did not start" >&2; exit 1; }
-head -1 "$out/serve.log"
+port="$serve_port"
 python3 "$here/traffic.py" --port "$port" --title night --variants "$out/variants.json" \
   --impressions "$impressions"
 curl -s "http://127.0.0.1:$port/healthz" 2>/dev/null && echo || true

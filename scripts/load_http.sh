@@ -12,6 +12,8 @@
 #                        [--sample-memory SECONDS] [--work DIR]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=lib/serve.sh
+source "$root/scripts/lib/serve.sh"
 keyart="$root/build/release/tools/keyart"
 duration=30s connections=32 wrk_threads=1 server_threads=2 reward_share=0 sample_memory=0 work=
 while [[ $# -gt 0 ]]; do
@@ -47,18 +49,10 @@ cp "$art"/posters/p0[1-6]*.jpg "$art/negatives/n07_title_card_text_only.jpg" \
   --arm control=fixed:night-v3@0.5 --arm bandit=hybrid-linucb@0.5 --start >/dev/null
 echo "load_http: ledger $KEYART_DB with $("$keyart" variant list --title night --json | grep -c '"variant_id"') variants"
 
-"$keyart" serve --listen 127.0.0.1:0 --threads "$server_threads" --wait-window 10s \
-  > "$work/serve.log" 2>&1 &
-pid=$!
+start_keyart_serve "$keyart" "$work/serve.log" --threads "$server_threads" --wait-window 10s ||
+  exit 1
+pid=$serve_pid port=$serve_port
 trap 'kill -9 $pid 2>/dev/null || true' EXIT
-port=""
-for _ in $(seq 1 100); do
-  port=$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/serve.log")
-  [[ -n "$port" ]] && break
-  sleep 0.1
-done
-[[ -n "$port" ]] || { cat "$work/serve.log"; exit 1; }
-head -1 "$work/serve.log"
 
 if [[ "$sample_memory" != 0 ]]; then
   (while kill -0 "$pid" 2>/dev/null; do

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "support/ledger_dump.h"
+#include "experiments/cli_ledger_fixture.h"
 #include "support/test_support.h"
 
 namespace keyart {
@@ -18,16 +19,8 @@ using testing::CommandResult;
 using testing::run_keyart;
 using testing::TempDir;
 
-class ImportLineLimit : public ::testing::Test {
+class ImportLineLimit : public testing::CliLedgerTest {
  protected:
-  TempDir dir;
-  std::string db = (dir / "ledger.db").string();
-  void SetUp() override { ASSERT_EQ(run_keyart({"init", "--db", db}).exit_code, 0); }
-  std::string write(const std::string& name, const std::string& text) {
-    const std::string path = (dir / name).string();
-    std::ofstream(path, std::ios::binary) << text;
-    return path;
-  }
   CommandResult import(const std::string& file, std::vector<std::string> extra) {
     std::vector<std::string> args = {"import",  "logs",           file,    "--experiment",
                                      "x",       "--map",          "time=timestamp",

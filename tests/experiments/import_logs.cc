@@ -13,6 +13,7 @@
 #include "keyart/experiments/ledger.h"
 #include "keyart/experiments/variants.h"
 #include "support/ledger_dump.h"
+#include "experiments/cli_ledger_fixture.h"
 #include "support/test_support.h"
 
 namespace keyart {
@@ -22,16 +23,8 @@ using testing::CommandResult;
 using testing::run_keyart;
 using testing::TempDir;
 
-class ImportLogs : public ::testing::Test {
+class ImportLogs : public testing::CliLedgerTest {
  protected:
-  TempDir dir;
-  std::string db = (dir / "ledger.db").string();
-  void SetUp() override { ASSERT_EQ(run_keyart({"init", "--db", db}).exit_code, 0); }
-  std::string write(const std::string& name, const std::string& text) {
-    const std::string path = (dir / name).string();
-    std::ofstream(path) << text;
-    return path;
-  }
   CommandResult import(std::vector<std::string> args) {
     args.insert(args.begin(), {"import", "logs"});
     args.push_back("--db");
