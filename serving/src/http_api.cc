@@ -388,7 +388,11 @@ struct Api {
       }
     }
     timer.add(Clock::now() + std::chrono::milliseconds(options.reward_ack_timeout_ms),
-              [this, state] {
+              [this, weak = std::weak_ptr<State>(state)] {
+                // Weak: an answered request must not stay alive (with its
+                // connection) until its deadline.
+                auto state = weak.lock();
+                if (!state) return;
                 std::lock_guard lock(state->mu);
                 if (state->done) return;
                 state->done = true;

@@ -7,6 +7,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/version.hpp>
 #include <nlohmann/json.hpp>
+#include <mutex>
+#include <set>
 #include <stdexcept>
 #include <thread>
 
@@ -28,11 +30,52 @@ HttpResponse json_error(int status, const std::string& message) {
 
 namespace {
 
+class Session;
+
+// Owns the sessions whose request is with the handler. A Responder holds
+// only a weak reference to its session plus this registry, so a responder
+// kept past the server's life (a reward waiting on the ledger, a timer)
+// neither keeps a session, its strand and socket alive after the
+// io_context is gone nor posts to it: once closed, late answers are dropped.
+class AwaitingAnswers {
+ public:
+  void park(const std::shared_ptr<Session>& s) {
+    std::lock_guard lock(mu_);
+    if (!closed_) parked_.insert(s);
+  }
+  // The session if the server is still running (and unparks it), else null.
+  std::shared_ptr<Session> unpark(const std::weak_ptr<Session>& weak) {
+    std::lock_guard lock(mu_);
+    if (closed_) return nullptr;
+    auto s = weak.lock();
+    if (s) parked_.erase(s);
+    return s;
+  }
+  // Drops every parked session; later answers are ignored.
+  void close() {
+    std::set<std::shared_ptr<Session>> doomed;
+    {
+      std::lock_guard lock(mu_);
+      closed_ = true;
+      doomed.swap(parked_);
+    }
+  }
+
+ private:
+  std::mutex mu_;
+  bool closed_ = false;
+  std::set<std::shared_ptr<Session>> parked_;
+};
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket&& socket, const HttpServerOptions& options, const HttpHandler& handler,
-          std::atomic<int>& in_flight)
-      : stream_(std::move(socket)), options_(options), handler_(handler), in_flight_(in_flight) {}
+          std::atomic<int>& in_flight, std::shared_ptr<AwaitingAnswers> awaiting)
+      : stream_(std::move(socket)),
+        options_(options),
+        handler_(handler),
+        in_flight_(in_flight),
+        awaiting_(std::move(awaiting)) {}
 
   void start() {
     net::dispatch(stream_.get_executor(),
@@ -95,10 +138,13 @@ class Session : public std::enable_shared_from_this<Session> {
     auto endpoint = stream_.socket().remote_endpoint(ignored);
     request.remote = ignored ? "" : endpoint.address().to_string();
     stream_.expires_never();  // the handler may take a while (reward commits)
-    auto self = shared_from_this();
+    awaiting_->park(shared_from_this());
     auto responded = std::make_shared<std::atomic<bool>>(false);
-    Responder respond = [self, responded](HttpResponse response) {
+    Responder respond = [weak = weak_from_this(), awaiting = awaiting_,
+                         responded](HttpResponse response) {
       if (responded->exchange(true)) return;  // exactly once
+      auto self = awaiting->unpark(weak);
+      if (!self) return;  // the server has stopped
       net::post(self->stream_.get_executor(),
                 [self, response = std::move(response)]() mutable { self->write(std::move(response)); });
     };
@@ -142,6 +188,7 @@ class Session : public std::enable_shared_from_this<Session> {
   const HttpServerOptions& options_;
   const HttpHandler& handler_;
   std::atomic<int>& in_flight_;  // requests read and not yet answered, server-wide
+  std::shared_ptr<AwaitingAnswers> awaiting_;
   bool counted_ = false;
   bool keep_alive_ = true;
   unsigned version_ = 11;
@@ -151,7 +198,10 @@ class Session : public std::enable_shared_from_this<Session> {
 
 struct HttpServer::Impl {
   HttpServerOptions options;
+  // Declared before io, so destroyed after it: the handler may own
+  // responders, which never own sessions (see AwaitingAnswers).
   HttpHandler handler;
+  std::shared_ptr<AwaitingAnswers> awaiting = std::make_shared<AwaitingAnswers>();
   net::io_context io;
   tcp::acceptor acceptor{io};
   std::vector<std::thread> threads;
@@ -166,7 +216,7 @@ struct HttpServer::Impl {
         if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
         return accept();  // e.g. too many open files: keep serving the others
       }
-      auto session = std::make_shared<Session>(std::move(socket), options, handler, in_flight);
+      auto session = std::make_shared<Session>(std::move(socket), options, handler, in_flight, awaiting);
       {
         std::lock_guard lock(sessions_mu);
         std::erase_if(sessions, [](const std::weak_ptr<Session>& w) { return w.expired(); });
@@ -245,6 +295,9 @@ void HttpServer::stop() {
     }
   }
   wait_until([&] { return impl_->io.stopped(); }, 1000ms);
+  // Requests still unanswered now never will be: release their sessions
+  // while the io_context they belong to still exists.
+  impl_->awaiting->close();
   impl_->io.stop();
   for (auto& t : impl_->threads) {
     if (t.joinable()) t.join();

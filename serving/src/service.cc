@@ -445,9 +445,14 @@ std::string Service::describe() const {
                      std::to_string(catalog->variants.size()) + " variants, " +
                      std::to_string(running) + " running experiments, " +
                      std::to_string(learner_scopes().size()) + " learners";
-  if (impl_->last_snapshot) {
-    text += "; model from snapshot " + std::to_string(impl_->last_snapshot->snapshot_id) +
-            " + ledger after exposure " + std::to_string(impl_->last_snapshot->last_exposure_id);
+  std::optional<SnapshotInfo> last;
+  {
+    std::lock_guard lock(impl_->ledger_mu);  // snapshots write it under this lock
+    last = impl_->last_snapshot;
+  }
+  if (last) {
+    text += "; model from snapshot " + std::to_string(last->snapshot_id) +
+            " + ledger after exposure " + std::to_string(last->last_exposure_id);
   } else {
     text += "; model rebuilt from the ledger";
   }

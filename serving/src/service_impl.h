@@ -46,7 +46,7 @@ struct Service::Impl {
   std::condition_variable expirer_cv;
   bool stop_expirer = false;
   int64_t last_snapshot_ms = 0;
-  std::optional<SnapshotInfo> last_snapshot;
+  std::optional<SnapshotInfo> last_snapshot;  // guarded by ledger_mu
 
   std::atomic<uint64_t> decisions{0}, fallbacks{0}, rewards{0}, reward_duplicates{0},
       reward_unknown{0}, reward_late{0}, bad_requests{0}, not_found{0};
