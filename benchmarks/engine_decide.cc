@@ -120,7 +120,7 @@ void BM_LearnerDecideReward(benchmark::State& state, const std::string& spec) {
 }
 
 const char* kSpecs[] = {"uniform", "fixed:default", "epsilon-greedy", "beta-ts", "linucb",
-                        "hybrid-linucb", "lints"};
+                        "hybrid-linucb", "hybrid-linucb:precision=double", "lints"};
 
 int register_all() {
   for (const char* spec : kSpecs) {

@@ -8,8 +8,12 @@ namespace keyart::engine::kernels {
 
 // G[:, i] = M * W[:, i] for i < k (W and G are d x k, column-major).
 void multiply(const double* M, int d, const double* W, int k, double* G);
-// M += alpha * x x^T.
-void rank1_update(double* M, int d, const double* x, double alpha);
+// The same with M stored in single precision (half the bytes to read; each
+// entry is widened and the products are summed in double).
+void multiply(const float* M, int d, const double* W, int k, double* G);
+// M += alpha * x x^T; when `single` is given, it receives M's new values
+// rounded to float (the same layout).
+void rank1_update(double* M, int d, const double* x, double alpha, float* single = nullptr);
 double dot(const double* a, const double* b, int d);
 
 }  // namespace keyart::engine::kernels

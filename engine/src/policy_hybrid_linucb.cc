@@ -2,6 +2,9 @@
 // coefficients beta over the layout's features (one block per style) plus a
 // per-variant intercept; score = mean + alpha * sqrt(s) with Algorithm 2's
 // s_{t,a}. The argmax (ties split evenly) is mixed with the floor.
+// precision=single (the default) computes s from a float copy of the
+// block inverses (see shared_model.h: about half the decide time, s to
+// ~1e-7 relative); precision=double is exact to rounding.
 #include "exploration.h"
 #include "policy_factories.h"
 #include "shared_model.h"
@@ -13,18 +16,20 @@ namespace {
 
 class HybridLinUcbPolicy final : public Policy {
  public:
-  HybridLinUcbPolicy(double alpha, double lambda, double arm_lambda, int refactor, double floor,
-                     LayoutOptions layout)
+  HybridLinUcbPolicy(double alpha, double lambda, double arm_lambda, int refactor, bool single,
+                     double floor, LayoutOptions layout)
       : Policy(floor, layout),
         alpha_(alpha),
         lambda_(lambda),
         arm_lambda_(arm_lambda),
         refactor_(refactor),
-        model_(layout.dim, lambda, true, arm_lambda, refactor) {}
+        single_(single),
+        model_(layout.dim, lambda, true, arm_lambda, refactor, single) {}
   std::string_view name() const override { return "hybrid-linucb"; }
   std::string spec() const override {
     return "hybrid-linucb:alpha=" + format_number(alpha_) + ",lambda=" + format_number(lambda_) +
-           ",arm_lambda=" + format_number(arm_lambda_) + ",refactor=" + std::to_string(refactor_) + ",floor=" + format_number(floor()) +
+           ",arm_lambda=" + format_number(arm_lambda_) + ",refactor=" + std::to_string(refactor_) +
+           ",precision=" + (single_ ? "single" : "double") + ",floor=" + format_number(floor()) +
            SpecParams::layout_spec(layout().options());
   }
 
@@ -50,6 +55,7 @@ class HybridLinUcbPolicy final : public Policy {
   static thread_local std::vector<double> t_mean, t_cov;
   double alpha_, lambda_, arm_lambda_;
   int refactor_;
+  bool single_;
   SharedLinearModel model_;
 };
 thread_local std::vector<double> HybridLinUcbPolicy::t_mean, HybridLinUcbPolicy::t_cov;
@@ -62,10 +68,12 @@ std::unique_ptr<Policy> make_hybrid_linucb_policy(const PolicySpec& spec) {
   double lambda = p.number("lambda", 1.0, 1e-9, 1e12);
   double arm_lambda = p.number("arm_lambda", 300.0, 1e-9, 1e12);
   int refactor = p.integer("refactor", 500, 1, 1000000);
+  bool single = p.text("precision", "single", {"single", "double"}) == "single";
   double floor = p.floor(0.01);
   LayoutOptions layout = p.layout();
   p.finish();
-  return std::make_unique<HybridLinUcbPolicy>(alpha, lambda, arm_lambda, refactor, floor, layout);
+  return std::make_unique<HybridLinUcbPolicy>(alpha, lambda, arm_lambda, refactor, single, floor,
+                                              layout);
 }
 
 }  // namespace keyart::engine

@@ -10,6 +10,7 @@ void RidgeBlock::init(int d, double lambda) {
   b = Eigen::VectorXd::Zero(d);
   theta = Eigen::VectorXd::Zero(d);
   since_refactor = 0;
+  if (Sinv_single.size()) keep_single();
 }
 
 void RidgeBlock::add(const Eigen::VectorXd& w, double c, double y, int refactor_every,
@@ -26,7 +27,8 @@ void RidgeBlock::add(const Eigen::VectorXd& w, double c, double y, int refactor_
   const double gw = kernels::dot(w.data(), g.data(), d);
   const double gb = kernels::dot(g.data(), b.data(), d);  // b already includes c y w
   const double gamma = c / (1 + c * gw);
-  kernels::rank1_update(Sinv.data(), d, g.data(), -gamma);
+  kernels::rank1_update(Sinv.data(), d, g.data(), -gamma,
+                        Sinv_single.size() ? Sinv_single.data() : nullptr);
   // theta' = Sinv' b' = theta_old_b' - gamma g (g . b'), where theta_old_b' =
   // Sinv b' = theta + c y g: O(d) instead of a d^2 product.
   theta.noalias() += (c * y - gamma * gb) * g;
@@ -40,6 +42,7 @@ void RidgeBlock::refactor() {
   Eigen::LLT<Eigen::MatrixXd> llt(S);
   Sinv = llt.solve(Eigen::MatrixXd::Identity(S.rows(), S.cols()));
   Sinv = 0.5 * (Sinv + Sinv.transpose()).eval();
+  if (Sinv_single.size()) keep_single();
   solve_theta();
   since_refactor = 0;
 }
@@ -65,6 +68,7 @@ void RidgeBlock::load(BinaryReader& in, int d) {
   in.f64s(b.data(), d);
   theta.resize(d);
   in.f64s(theta.data(), d);
+  if (Sinv_single.size()) keep_single();
 }
 
 }  // namespace keyart::engine

@@ -14,6 +14,10 @@ namespace keyart::engine {
 
 struct RidgeBlock {
   Eigen::MatrixXd S, Sinv;
+  // Optional single-precision copy of Sinv for deciding (see
+  // SharedLinearModel): empty unless keep_single() was called, then kept
+  // equal to Sinv rounded to float by add() and refactor().
+  Eigen::MatrixXf Sinv_single;
   Eigen::VectorXd b, theta;
   uint32_t since_refactor = 0;
 
@@ -23,6 +27,7 @@ struct RidgeBlock {
   void add(const Eigen::VectorXd& w, double c, double y, int refactor_every, Eigen::VectorXd& work);
   void refactor();
   void solve_theta();  // theta = S^-1 b
+  void keep_single() { Sinv_single = Sinv.cast<float>(); }
 
   void save(BinaryWriter& out) const;
   void load(BinaryReader& in, int d);

@@ -15,14 +15,17 @@ thread_local std::vector<const SharedLinearModel::Arm*> t_arms;
 }  // namespace
 
 SharedLinearModel::SharedLinearModel(int dim, double lambda, bool arm_intercept,
-                                     double arm_lambda, int refactor_every)
+                                     double arm_lambda, int refactor_every,
+                                     bool single_precision_variance)
     : dim_(dim),
       lambda_(lambda),
       arm_intercept_(arm_intercept),
       arm_lambda_(arm_lambda),
       refactor_every_(refactor_every),
+      single_(single_precision_variance),
       dict_(dim) {
   prior_.init(dim, lambda);
+  if (single_) prior_.keep_single();
   z_.resize(dim);
   w_.resize(dim);
   g_.resize(dim);
@@ -143,7 +146,12 @@ void SharedLinearModel::predict(const ChoiceInput& input, Workspace& ws, double*
     for (int t = s; t < e; ++t) {
       std::copy_n(ws.a.data() + static_cast<size_t>(ws.index[t]) * d, d, W + static_cast<size_t>(t - s) * d);
     }
-    kernels::multiply(blocks[ws.index[s]]->Sinv.data(), d, W, e - s, G);
+    const RidgeBlock* blk = blocks[ws.index[s]];
+    if (single_ && !full) {
+      kernels::multiply(blk->Sinv_single.data(), d, W, e - s, G);
+    } else {
+      kernels::multiply(blk->Sinv.data(), d, W, e - s, G);
+    }
     for (int t = s; t < e; ++t) {
       std::copy_n(G + static_cast<size_t>(t - s) * d, d, ws.b.data() + static_cast<size_t>(ws.index[t]) * d);
     }
@@ -178,7 +186,10 @@ void SharedLinearModel::predict(const ChoiceInput& input, Workspace& ws, double*
 void SharedLinearModel::update(const Observation& shown, double reward) {
   auto [it, created] = blocks_.try_emplace(shown.block);
   RidgeBlock& blk = it->second;
-  if (created) blk.init(dim_, lambda_);
+  if (created) {
+    blk.init(dim_, lambda_);
+    if (single_) blk.keep_single();
+  }
   z_.setZero();
   for (const Feature& f : shown.common) z_[dict_.slot_for_update(f.key)] += f.value;
   for (const Feature& f : shown.own) z_[dict_.slot_for_update(f.key)] += f.value;
@@ -247,6 +258,7 @@ void SharedLinearModel::load(BinaryReader& in) {
   for (uint64_t i = 0; i < n; ++i) {
     FeatureKey k = in.u64();
     blocks_[k].load(in, dim_);
+    if (single_) blocks_[k].keep_single();
   }
   n = in.count(32);
   for (uint64_t i = 0; i < n; ++i) {

@@ -6,6 +6,13 @@
 // one rank-one term, w = z - B_a/A_a, weight 1/(1 + 1/A_a), target
 // r - b_a/A_a, which is algebraically the same as Algorithm 2's update
 // (tested against a literal implementation).
+//
+// With single_precision_variance, predict() computes the variance term
+// w^T S^-1 w from a float copy of each block's S^-1 (kept in step with
+// every update): deciding reads half the bytes, which is what a decision
+// among candidates of several blocks is bound by. The model itself (S, S^-1,
+// theta, the arms) stays in double; the variance then carries a relative
+// error of about 1e-7 instead of 1e-15, and the means are unchanged.
 #pragma once
 
 #include <string>
@@ -24,7 +31,7 @@ namespace keyart::engine {
 class SharedLinearModel {
  public:
   SharedLinearModel(int dim, double lambda, bool arm_intercept, double arm_lambda,
-                    int refactor_every);
+                    int refactor_every, bool single_precision_variance = false);
 
   // mean[i] = predicted reward; cov (K x K, row-major) = posterior covariance
   // of the K predictions (unit noise scale). With full=false only the
@@ -55,6 +62,7 @@ class SharedLinearModel {
   bool arm_intercept_;
   double arm_lambda_;  // prior precision of the per-variant intercept
   int refactor_every_;
+  bool single_;
   SlotDictionary dict_;
   RidgeBlock prior_;
   std::unordered_map<FeatureKey, RidgeBlock> blocks_;
