@@ -6,8 +6,9 @@
 #         any report fails the run.
 #   tsan  the concurrency tests (the engine's Learner threads, every serving
 #         test: service, ledger writer, HTTP API, ledger faults, serve
-#         process, crash) built with -fsanitize=thread in build/tsan; only the
-#         targets those tests need are built.
+#         process, crash) and the report's two-thread pass, built with
+#         -fsanitize=thread in build/tsan; only the targets those tests need
+#         are built.
 # Benchmarks are not built (KEYART_BUILD_BENCHMARKS=OFF). ccache is used when
 # present. Environment: KEYART_JOBS (default: cores), KEYART_ASAN_DIR,
 # KEYART_TSAN_DIR (build folders).
@@ -21,6 +22,8 @@ supp="$here/scripts/sanitizers"
 # The tests that exercise threads: every serving test (label "serving") and
 # the engine's Learner threading tests.
 learner_threads='^LearnerThreads\.'
+# The report's two-thread pass (experiments/src/analysis_scan.cc).
+report_threads='^ReportStatistics\.'
 
 case "$what" in asan|tsan|all) ;; *)
   echo "run_sanitizers.sh: unknown run '$what' (use asan, tsan or all)" >&2; exit 2 ;;
@@ -52,14 +55,14 @@ run_tsan() {
   local t0; t0=$(seconds)
   cmake -S "$here" -B "$tsan_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKEYART_WERROR=ON \
     -DKEYART_SANITIZE=thread -DKEYART_BUILD_BENCHMARKS=OFF >/dev/null
-  cmake --build "$tsan_dir" -j "$jobs" --target test_engine test_serving keyart
+  cmake --build "$tsan_dir" -j "$jobs" --target test_engine test_serving test_experiments keyart
   local t1; t1=$(seconds)
   echo "run_sanitizers: tsan build took $((t1 - t0)) s"
   (
     cd "$tsan_dir"
     export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$supp/tsan.supp"
     ctest --output-on-failure -j "$jobs" --timeout 1800 -L '^serving$'
-    ctest --output-on-failure -j "$jobs" --timeout 1800 -R "$learner_threads"
+    ctest --output-on-failure -j "$jobs" --timeout 1800 -R "$learner_threads|$report_threads"
   )
   echo "run_sanitizers: tsan tests took $(( $(seconds) - t1 )) s"
 }

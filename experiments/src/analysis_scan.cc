@@ -1,10 +1,14 @@
 #include "analysis_scan.h"
 
 #include <algorithm>
-#include <array>
+#include <condition_variable>
 #include <cstdio>
+#include <deque>
+#include <exception>
 #include <functional>
+#include <mutex>
 #include <string_view>
+#include <thread>
 
 #include "analysis_flat_map.h"
 #include "analysis_labels.h"
@@ -40,11 +44,15 @@ std::string hour_bucket_label(int64_t hour, int bucket) {
 
 namespace {
 
-// The pass, in two stages: rows are decoded from SQLite into a small batch
-// (strings hashed or numbered at once, since SQLite's text is only valid
-// until the next step) while the hash-table slots they will touch are
-// prefetched; then the batch is applied in order. Random probes into tables
-// of millions of entries then overlap instead of stalling one by one.
+// The pass, in two stages on two threads: the calling thread steps SQLite
+// and decodes each row into a compact Row (strings hashed or numbered at
+// once, since SQLite's text is only valid until the next step); batches of
+// rows go through a small bounded queue to an applier thread, which joins
+// the rewards and updates the per-unit tables. The applier prefetches the
+// hash-table slots a few rows ahead, so random probes into tables of
+// millions of entries overlap instead of stalling one by one. Rows are
+// applied in the order read; the result is the same as a single-threaded
+// pass.
 class Scanner {
  public:
   Scanner(const ScanRequest& request, const RewardIndex& rewards, ScanResult& out)
@@ -52,33 +60,38 @@ class Scanner {
     out_.arms.assign(k_, {});
     today_.exposures.assign(k_, 0);
     today_.rewards.assign(k_, 0);
+    filling_.reserve(kBatch);
+    applier_ = std::thread([this] { run_applier(); });
   }
+  ~Scanner() { stop_applier(); }
+  Scanner(const Scanner&) = delete;
+  Scanner& operator=(const Scanner&) = delete;
 
   void read(const Statement& st) {
-    Row& row = batch_[pending_];
+    Row row;
     const std::string_view arm_id = st.column_text_view(kArm);
     row.arm = 0;
     while (row.arm < k_ && request_.arm_ids[row.arm] != arm_id) ++row.arm;
     if (row.arm == k_) return;  // the schema's foreign key makes this impossible
     row.ts = st.column_int(kTs);
     row.event = event_key(st.column_blob_view(kEvent));
-    rewards_.prefetch(row.event);
     const uint64_t unit = std::hash<std::string_view>()(st.column_text_view(kUnit));
     row.unit_key = mix64(unit ^ (0x9e3779b97f4a7c15ULL * (row.arm + 1)));
-    units_.prefetch(row.unit_key);
     const std::string_view variant_id = st.column_text_view(kVariant);
     row.variant = variants_.index(variant_id);
     if (request_.by != SegmentBy::kNone) {
       row.segment = segment_of(st, variant_id);
       row.group = static_cast<size_t>(row.segment) * k_ + row.arm;
       row.segment_key = mix64(unit ^ (0x9e3779b97f4a7c15ULL * (row.group + 1)) ^ 0x5bd1e995ULL);
-      segment_units_.prefetch(row.segment_key);
     }
-    if (++pending_ == kBatch) flush();
+    filling_.push_back(row);
+    if (filling_.size() == kBatch) hand_over();
   }
 
   void finish() {
-    flush();
+    if (!filling_.empty()) hand_over();
+    stop_applier();
+    if (applier_error_) std::rethrow_exception(applier_error_);
     if (have_day_) close_day();
     out_.segment_labels = segments_.names();
     out_.segments.resize(out_.segment_labels.size() * k_);
@@ -102,7 +115,9 @@ class Scanner {
 
  private:
   enum Column { kEvent, kTs, kArm, kUnit, kVariant, kSegment };
-  static constexpr size_t kBatch = 32;
+  static constexpr size_t kBatch = 4096;      // rows per hand-over
+  static constexpr size_t kQueued = 4;        // batches waiting at most
+  static constexpr size_t kLookahead = 16;    // rows prefetched ahead
 
   struct Row {
     int64_t ts = 0;
@@ -114,6 +129,76 @@ class Scanner {
     size_t group = 0;
     uint64_t segment_key = 0;
   };
+  using Batch = std::vector<Row>;
+
+  // Reader side: queues the full batch (waiting while kQueued are pending)
+  // and takes a recycled one to fill next.
+  void hand_over() {
+    std::unique_lock lock(mu_);
+    space_.wait(lock, [&] { return queue_.size() < kQueued || applier_done_; });
+    if (applier_done_) {  // it failed; finish() reports why
+      filling_.clear();
+      return;
+    }
+    queue_.push_back(std::move(filling_));
+    if (!spare_.empty()) {
+      filling_ = std::move(spare_.back());
+      spare_.pop_back();
+    } else {
+      filling_ = Batch();
+      filling_.reserve(kBatch);
+    }
+    filling_.clear();
+    ready_.notify_one();
+  }
+
+  void stop_applier() {
+    {
+      std::lock_guard lock(mu_);
+      reading_done_ = true;
+    }
+    ready_.notify_one();
+    if (applier_.joinable()) applier_.join();
+  }
+
+  void run_applier() {
+    try {
+      for (;;) {
+        Batch batch;
+        {
+          std::unique_lock lock(mu_);
+          ready_.wait(lock, [&] { return !queue_.empty() || reading_done_; });
+          if (queue_.empty()) break;
+          batch = std::move(queue_.front());
+          queue_.pop_front();
+        }
+        space_.notify_one();
+        apply_batch(batch);
+        std::lock_guard lock(mu_);
+        spare_.push_back(std::move(batch));
+      }
+    } catch (...) {
+      applier_error_ = std::current_exception();
+    }
+    std::lock_guard lock(mu_);
+    applier_done_ = true;
+    space_.notify_all();
+  }
+
+  void prefetch(const Row& row) const {
+    rewards_.prefetch(row.event);
+    units_.prefetch(row.unit_key);
+    if (request_.by != SegmentBy::kNone) segment_units_.prefetch(row.segment_key);
+  }
+
+  void apply_batch(const Batch& batch) {
+    const size_t n = batch.size();
+    for (size_t i = 0; i < std::min(n, kLookahead); ++i) prefetch(batch[i]);
+    for (size_t i = 0; i < n; ++i) {
+      if (i + kLookahead < n) prefetch(batch[i + kLookahead]);
+      apply(batch[i]);
+    }
+  }
 
   int segment_of(const Statement& st, std::string_view variant_id) {
     switch (request_.by) {
@@ -130,11 +215,6 @@ class Scanner {
         break;
     }
     return 0;
-  }
-
-  void flush() {
-    for (size_t i = 0; i < pending_; ++i) apply(batch_[i]);
-    pending_ = 0;
   }
 
   void close_day() {
@@ -197,8 +277,17 @@ class Scanner {
   std::vector<VariantTally> variant_tallies_;  // variant_id left empty until finish()
   DaySnapshot today_;
   bool have_day_ = false;
-  std::array<Row, kBatch> batch_;
-  size_t pending_ = 0;
+
+  // Reader thread: segments_, variants_ and filling_. Applier thread:
+  // everything apply() touches, until finish() has joined it.
+  Batch filling_;
+  std::mutex mu_;
+  std::condition_variable ready_, space_;
+  std::deque<Batch> queue_;
+  std::vector<Batch> spare_;
+  bool reading_done_ = false, applier_done_ = false;
+  std::exception_ptr applier_error_;
+  std::thread applier_;  // last: started once everything above exists
 };
 
 }  // namespace

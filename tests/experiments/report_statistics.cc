@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
+#include <set>
 
 #include "experiments/report_ledger.h"
 #include "keyart/experiments/analysis/experiment_report.h"
@@ -200,6 +202,58 @@ TEST(ReportStatistics, SegmentsTrendAndVariants) {
   ExperimentReport day1 = report(f, {.since_ms = testing::kDay0 + 86'400'000LL});
   EXPECT_EQ(day1.exposures, 200);
   EXPECT_DOUBLE_EQ(day1.overall.arms[1].rewards, 20);
+}
+
+TEST(ReportStatistics, ManyBatchesKeepEveryRowInOrder) {
+  // The pass hands rows to its applier thread in batches of 4096 through a
+  // queue of four: 36,000 exposures (repeat viewers, rewards, three days)
+  // cross many batches and fill the queue. Every count is tallied here as
+  // the rows are written.
+  ReportLedger f;
+  f.add_title("t1", 2);
+  const std::vector<std::string> arms = {"a", "b", "c"};
+  f.experiment("e1", {{"a", 0.4}, {"b", 0.3}, {"c", 0.3}});
+  const int per_arm = 12'000, viewers = 3'000;
+  std::map<std::string, int> rewards;
+  std::map<std::pair<int, std::string>, int> day_exposures, day_rewards;
+  std::map<std::string, std::set<std::string>> units_with_reward;
+  for (int i = 0; i < per_arm; ++i) {
+    const int day = i * 3 / per_arm;
+    for (size_t a = 0; a < arms.size(); ++a) {
+      const std::string unit = arms[a] + std::to_string(i % viewers);
+      const bool click = (i + static_cast<int>(a)) % 7 == 0;
+      f.add({.arm = arms[a], .unit = unit, .variant = a == 0 ? "t1-v1" : "t1-v2",
+             .ts = testing::kDay0 + day * 86'400'000LL + i * 1000LL,
+             .reward = click ? std::optional<double>(1.0) : std::nullopt});
+      ++day_exposures[{day, arms[a]}];
+      if (click) {
+        ++rewards[arms[a]];
+        ++day_rewards[{day, arms[a]}];
+        units_with_reward[arms[a]].insert(unit);
+      }
+    }
+  }
+  ExperimentReport r = report(f, {});
+  EXPECT_EQ(r.exposures, 3 * per_arm);
+  ASSERT_EQ(r.overall.arms.size(), 3u);
+  for (size_t a = 0; a < arms.size(); ++a) {
+    const ArmResult& arm = r.overall.arms[a];
+    EXPECT_EQ(arm.exposures, per_arm) << arms[a];
+    EXPECT_EQ(arm.units, viewers) << arms[a];
+    EXPECT_DOUBLE_EQ(arm.rewards, rewards[arms[a]]) << arms[a];
+    EXPECT_EQ(arm.units_with_reward, static_cast<int64_t>(units_with_reward[arms[a]].size()))
+        << arms[a];
+  }
+  ASSERT_EQ(r.trend.size(), 3u);
+  for (int day = 0; day < 3; ++day) {
+    EXPECT_EQ(r.trend[day].day_start_ms, testing::kDay0 + day * 86'400'000LL);
+    for (size_t a = 0; a < arms.size(); ++a) {
+      EXPECT_EQ(r.trend[day].arms[a].exposures, (day_exposures[{day, arms[a]}])) << day;
+      EXPECT_DOUBLE_EQ(r.trend[day].arms[a].rewards, (day_rewards[{day, arms[a]}])) << day;
+    }
+  }
+  ASSERT_EQ(r.variants.size(), 2u);
+  EXPECT_EQ(r.variants[0].exposures + r.variants[1].exposures, 3 * per_arm);
 }
 
 TEST(ReportStatistics, NonBinaryRewardsUseNormalMethods) {
