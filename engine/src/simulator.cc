@@ -6,7 +6,10 @@
 #include <cmath>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <unordered_map>
+
+#include "batch_pipe.h"
 
 namespace keyart::engine {
 
@@ -71,39 +74,56 @@ SimResult run_simulation(const std::string& workload_path, const SimOptions& opt
 
   SimResult result;
   result.workload = workload_path;
-  Request request;
-  char unit[24];
   uint64_t index = 0;
   const auto start = Clock::now();
 
-  auto on_impression = [&](const Impression& imp) {
-    const int64_t now = options.start_ms + static_cast<int64_t>(index) * options.step_ms;
+  // What the learners need of one impression, owned (an Impression's views
+  // die with its callback): the request built from its named features, the
+  // candidates, the click probabilities and the draw.
+  struct Prepared {
+    Request request;
+    std::vector<const PreparedVariant*> candidates;
+    std::vector<double> p_click;
+    double u = 0;
+    FeatureKey title = 0;
+  };
+  auto prepare = [](const Impression& imp, Prepared& out) {
+    char unit[24];
     auto [ptr, ec] = std::to_chars(unit, unit + sizeof unit, imp.user);
     (void)ec;
-    request.reset(std::string_view(unit, ptr - unit), imp.title);
-    for (const auto& [name, value] : imp.user_features) request.add_user(name, value);
+    out.request.reset(std::string_view(unit, ptr - unit), imp.title);
+    for (const auto& [name, value] : imp.user_features) out.request.add_user(name, value);
     for (const auto& c : imp.context) {
       if (c.is_text) {
-        request.add_context(c.name, c.text);
+        out.request.add_context(c.name, c.text);
       } else {
-        request.add_context(c.name, c.number);
+        out.request.add_context(c.name, c.number);
       }
     }
-    for (const auto& [name, value] : imp.title_features) request.add_title(name, value);
+    for (const auto& [name, value] : imp.title_features) out.request.add_title(name, value);
+    out.candidates.assign(imp.candidates.begin(), imp.candidates.end());
+    out.p_click.assign(imp.p_click.begin(), imp.p_click.end());
+    out.u = imp.u;
+    out.title = feature_key(imp.title);
+  };
 
+  // Runs the learners on one impression; `imp` is null when the impression
+  // was prepared on the reader thread (no router or sink then).
+  auto process = [&](Prepared& pr, const Impression* imp) {
+    const int64_t now = options.start_ms + static_cast<int64_t>(index) * options.step_ms;
     double sum = 0, best = 0;
-    for (double p : imp.p_click) {
+    for (double p : pr.p_click) {
       sum += p;
       best = std::max(best, p);
     }
-    const double random = sum / imp.p_click.size();
-    uint32_t& seen = seen_per_title[feature_key(imp.title)];
+    const double random = sum / pr.p_click.size();
+    uint32_t& seen = seen_per_title[pr.title];
     const bool cold = seen < options.cold;
     ++seen;
     const uint64_t slot = last ? index % last : 0;
     ring[slot] = {random, best};
 
-    const size_t routed = options.route ? options.route(imp) : runs.size();
+    const size_t routed = options.route ? options.route(*imp) : runs.size();
     if (options.route && routed >= runs.size()) {
       throw std::out_of_range("route() chose policy " + std::to_string(routed) + " of " +
                               std::to_string(runs.size()));
@@ -120,18 +140,18 @@ SimResult run_simulation(const std::string& workload_path, const SimOptions& opt
       d.now_ms = now;
       d.seed = mix_key(options.seed * 0x9e3779b97f4a7c15ULL + index * 31 + r);
       const auto t1 = Clock::now();
-      run.learner->decide(request, imp.candidates, -1, d, run.decision);
+      run.learner->decide(pr.request, pr.candidates, -1, d, run.decision);
       const auto t2 = Clock::now();
       const int c = run.decision.chosen;
-      const double p = imp.p_click[c];
-      const double click = imp.u < p ? 1.0 : 0.0;
+      const double p = pr.p_click[c];
+      const double click = pr.u < p ? 1.0 : 0.0;
       if (click > 0) run.learner->reward(run.decision.event_id, "click", 1.0, now);
       const auto t3 = Clock::now();
       run.result.policy_seconds += std::chrono::duration<double>(t3 - t0).count();
       run.latency_us.push_back(
           static_cast<float>(std::chrono::duration<double, std::micro>(t2 - t1).count()));
       if (options.sink) {
-        options.sink->on_decision(r, imp, request, run.decision, now);
+        options.sink->on_decision(r, *imp, pr.request, run.decision, now);
         if (click > 0) options.sink->on_reward(r, run.decision.event_id, "click", 1.0, now);
       }
       add(run.result.all, click, p, random, best);
@@ -149,7 +169,51 @@ SimResult run_simulation(const std::string& workload_path, const SimOptions& opt
   };
 
   VariantCache variants;
-  ReadStats rs = read_workload(workload_path, variants, on_impression, options.limit);
+  ReadStats rs;
+  if (options.sink || options.route) {
+    // The router and the sink see the Impression itself: one thread.
+    Prepared pr;
+    rs = read_workload(
+        workload_path, variants,
+        [&](const Impression& imp) {
+          prepare(imp, pr);
+          process(pr, &imp);
+        },
+        options.limit);
+  } else {
+    // Two threads: this one parses and prepares, the learners run on the
+    // other, batches handed over through a bounded queue (the same order,
+    // hence the same decisions, as one thread).
+    BatchPipe<Prepared> pipe(256, 4);
+    std::exception_ptr learner_error;
+    std::thread learner_thread([&] {
+      try {
+        // The policies' scratch stays with this thread (warm in its cache):
+        // swapped into each request for its decision and back out.
+        Workspace hot;
+        pipe.consume([&](Prepared& pr) {
+          std::swap(pr.request.workspace(), hot);
+          process(pr, nullptr);
+          std::swap(pr.request.workspace(), hot);
+        });
+      } catch (...) {
+        learner_error = std::current_exception();
+        pipe.abandon();
+      }
+    });
+    try {
+      rs = read_workload(
+          workload_path, variants, [&](const Impression& imp) { prepare(imp, pipe.next()); },
+          options.limit);
+      pipe.close();
+    } catch (...) {
+      pipe.close();
+      learner_thread.join();
+      throw;
+    }
+    learner_thread.join();
+    if (learner_error) std::rethrow_exception(learner_error);
+  }
   result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   result.parse_seconds = rs.parse_seconds;
   result.impressions = rs.impressions;

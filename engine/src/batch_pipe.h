@@ -1,0 +1,96 @@
+// Internal: hands items from one producer thread to one consumer thread in
+// batches through a bounded queue, in order. Items are objects reused from
+// batch to batch (the producer overwrites a slot returned by next(), so
+// their buffers keep their capacity). The producer blocks while `queued`
+// batches wait; the consumer blocks while there is nothing to take.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <utility>
+#include <vector>
+
+namespace keyart::engine {
+
+template <typename T>
+class BatchPipe {
+ public:
+  BatchPipe(size_t batch, size_t queued) : batch_(batch), queued_(queued) {
+    filling_.resize(batch_);
+  }
+
+  // Producer: the next slot to fill. The batch it belongs to is handed over
+  // on the call after it is full, or by close().
+  T& next() {
+    if (count_ == batch_) hand_over();
+    return filling_[count_++];
+  }
+  // Producer: hands over what is filled and ends the consumer's loop once
+  // everything is consumed.
+  void close() {
+    if (count_ > 0) hand_over();
+    std::lock_guard lock(mu_);
+    closed_ = true;
+    ready_.notify_one();
+  }
+  // Consumer: calls fn on every item, in order, until close() and drained.
+  template <typename Fn>
+  void consume(Fn&& fn) {
+    for (;;) {
+      Full full;
+      {
+        std::unique_lock lock(mu_);
+        ready_.wait(lock, [&] { return !queue_.empty() || closed_; });
+        if (queue_.empty()) return;
+        full = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      space_.notify_one();
+      for (size_t i = 0; i < full.count; ++i) fn(full.items[i]);
+      std::lock_guard lock(mu_);
+      spare_.push_back(std::move(full.items));
+    }
+  }
+  // Consumer, when it stops early (an exception): the producer no longer
+  // blocks, and what it fills is dropped.
+  void abandon() {
+    std::lock_guard lock(mu_);
+    abandoned_ = true;
+    space_.notify_all();
+  }
+
+ private:
+  struct Full {
+    std::vector<T> items;
+    size_t count = 0;
+  };
+  void hand_over() {
+    std::unique_lock lock(mu_);
+    space_.wait(lock, [&] { return queue_.size() < queued_ || abandoned_; });
+    if (abandoned_) {
+      count_ = 0;
+      return;
+    }
+    queue_.push_back({std::move(filling_), count_});
+    if (!spare_.empty()) {
+      filling_ = std::move(spare_.back());
+      spare_.pop_back();
+    } else {
+      filling_ = std::vector<T>(batch_);
+    }
+    count_ = 0;
+    ready_.notify_one();
+  }
+
+  const size_t batch_, queued_;
+  std::vector<T> filling_;  // producer only
+  size_t count_ = 0;        // producer only
+  std::mutex mu_;
+  std::condition_variable ready_, space_;
+  std::deque<Full> queue_;
+  std::vector<std::vector<T>> spare_;
+  bool closed_ = false, abandoned_ = false;
+};
+
+}  // namespace keyart::engine
