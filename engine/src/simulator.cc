@@ -9,7 +9,7 @@
 #include <thread>
 #include <unordered_map>
 
-#include "batch_pipe.h"
+#include "keyart/engine/batch_pipe.h"
 
 namespace keyart::engine {
 

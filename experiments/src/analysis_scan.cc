@@ -1,18 +1,16 @@
 #include "analysis_scan.h"
 
 #include <algorithm>
-#include <condition_variable>
 #include <cstdio>
-#include <deque>
 #include <exception>
 #include <functional>
-#include <mutex>
 #include <string_view>
 #include <thread>
 
 #include "analysis_flat_map.h"
 #include "analysis_labels.h"
 #include "analysis_rewards.h"
+#include "keyart/engine/batch_pipe.h"
 
 namespace keyart::experiments::analysis {
 
@@ -60,7 +58,6 @@ class Scanner {
     out_.arms.assign(k_, {});
     today_.exposures.assign(k_, 0);
     today_.rewards.assign(k_, 0);
-    filling_.reserve(kBatch);
     applier_ = std::thread([this] { run_applier(); });
   }
   ~Scanner() { stop_applier(); }
@@ -68,11 +65,12 @@ class Scanner {
   Scanner& operator=(const Scanner&) = delete;
 
   void read(const Statement& st) {
-    Row row;
     const std::string_view arm_id = st.column_text_view(kArm);
-    row.arm = 0;
-    while (row.arm < k_ && request_.arm_ids[row.arm] != arm_id) ++row.arm;
-    if (row.arm == k_) return;  // the schema's foreign key makes this impossible
+    size_t arm = 0;
+    while (arm < k_ && request_.arm_ids[arm] != arm_id) ++arm;
+    if (arm == k_) return;  // the schema's foreign key makes this impossible
+    Row& row = pipe_.next();
+    row.arm = arm;
     row.ts = st.column_int(kTs);
     row.event = event_key(st.column_blob_view(kEvent));
     const uint64_t unit = std::hash<std::string_view>()(st.column_text_view(kUnit));
@@ -84,12 +82,9 @@ class Scanner {
       row.group = static_cast<size_t>(row.segment) * k_ + row.arm;
       row.segment_key = mix64(unit ^ (0x9e3779b97f4a7c15ULL * (row.group + 1)) ^ 0x5bd1e995ULL);
     }
-    filling_.push_back(row);
-    if (filling_.size() == kBatch) hand_over();
   }
 
   void finish() {
-    if (!filling_.empty()) hand_over();
     stop_applier();
     if (applier_error_) std::rethrow_exception(applier_error_);
     if (have_day_) close_day();
@@ -129,60 +124,20 @@ class Scanner {
     size_t group = 0;
     uint64_t segment_key = 0;
   };
-  using Batch = std::vector<Row>;
-
-  // Reader side: queues the full batch (waiting while kQueued are pending)
-  // and takes a recycled one to fill next.
-  void hand_over() {
-    std::unique_lock lock(mu_);
-    space_.wait(lock, [&] { return queue_.size() < kQueued || applier_done_; });
-    if (applier_done_) {  // it failed; finish() reports why
-      filling_.clear();
-      return;
-    }
-    queue_.push_back(std::move(filling_));
-    if (!spare_.empty()) {
-      filling_ = std::move(spare_.back());
-      spare_.pop_back();
-    } else {
-      filling_ = Batch();
-      filling_.reserve(kBatch);
-    }
-    filling_.clear();
-    ready_.notify_one();
-  }
 
   void stop_applier() {
-    {
-      std::lock_guard lock(mu_);
-      reading_done_ = true;
-    }
-    ready_.notify_one();
-    if (applier_.joinable()) applier_.join();
+    if (!applier_.joinable()) return;
+    pipe_.close();
+    applier_.join();
   }
 
   void run_applier() {
     try {
-      for (;;) {
-        Batch batch;
-        {
-          std::unique_lock lock(mu_);
-          ready_.wait(lock, [&] { return !queue_.empty() || reading_done_; });
-          if (queue_.empty()) break;
-          batch = std::move(queue_.front());
-          queue_.pop_front();
-        }
-        space_.notify_one();
-        apply_batch(batch);
-        std::lock_guard lock(mu_);
-        spare_.push_back(std::move(batch));
-      }
+      pipe_.consume_batches([this](const Row* rows, size_t n) { apply_batch(rows, n); });
     } catch (...) {
       applier_error_ = std::current_exception();
+      pipe_.abandon();
     }
-    std::lock_guard lock(mu_);
-    applier_done_ = true;
-    space_.notify_all();
   }
 
   void prefetch(const Row& row) const {
@@ -191,12 +146,11 @@ class Scanner {
     if (request_.by != SegmentBy::kNone) segment_units_.prefetch(row.segment_key);
   }
 
-  void apply_batch(const Batch& batch) {
-    const size_t n = batch.size();
-    for (size_t i = 0; i < std::min(n, kLookahead); ++i) prefetch(batch[i]);
+  void apply_batch(const Row* rows, size_t n) {
+    for (size_t i = 0; i < std::min(n, kLookahead); ++i) prefetch(rows[i]);
     for (size_t i = 0; i < n; ++i) {
-      if (i + kLookahead < n) prefetch(batch[i + kLookahead]);
-      apply(batch[i]);
+      if (i + kLookahead < n) prefetch(rows[i + kLookahead]);
+      apply(rows[i]);
     }
   }
 
@@ -278,14 +232,9 @@ class Scanner {
   DaySnapshot today_;
   bool have_day_ = false;
 
-  // Reader thread: segments_, variants_ and filling_. Applier thread:
-  // everything apply() touches, until finish() has joined it.
-  Batch filling_;
-  std::mutex mu_;
-  std::condition_variable ready_, space_;
-  std::deque<Batch> queue_;
-  std::vector<Batch> spare_;
-  bool reading_done_ = false, applier_done_ = false;
+  // Reader thread: segments_, variants_ and the pipe's filling side.
+  // Applier thread: everything apply() touches, until finish() has joined it.
+  engine::BatchPipe<Row> pipe_{kBatch, kQueued};
   std::exception_ptr applier_error_;
   std::thread applier_;  // last: started once everything above exists
 };

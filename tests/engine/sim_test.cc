@@ -17,16 +17,25 @@ namespace {
 using keyart::testing::run_keyart;
 using keyart::testing::TempDir;
 
-TEST(Workload, GeneratedStreamReadsBack) {
+// Writes a generated stream of n impressions to dir/wl.jsonl; returns the path.
+std::string write_generated(const TempDir& dir, uint64_t n, int users, int titles,
+                            GeneratorStats* stats = nullptr) {
   std::ostringstream out;
   GeneratorOptions g;
-  g.n = 3000;
-  g.users = 2000;
-  g.titles = 40;
-  GeneratorStats stats = generate_workload(g, out);
-  TempDir dir;
+  g.n = n;
+  g.users = users;
+  g.titles = titles;
+  GeneratorStats s = generate_workload(g, out);
+  if (stats) *stats = s;
   const std::string path = (dir / "wl.jsonl").string();
   std::ofstream(path) << out.str();
+  return path;
+}
+
+TEST(Workload, GeneratedStreamReadsBack) {
+  TempDir dir;
+  GeneratorStats stats;
+  const std::string path = write_generated(dir, 3000, 2000, 40, &stats);
   VariantCache variants;
   double random = 0, oracle = 0, k = 0;
   uint64_t n = 0;
@@ -100,15 +109,8 @@ TEST(Simulator, TwoThreadsDecideExactlyAsOne) {
   // from on another; with a sink everything runs on one thread. Same seed,
   // same stream: every decision, click and curve point must be identical
   // (the generated stream has 3,000 impressions: many batches of 256).
-  std::ostringstream out;
-  GeneratorOptions g;
-  g.n = 3000;
-  g.users = 500;
-  g.titles = 30;
-  generate_workload(g, out);
   TempDir dir;
-  const std::string path = (dir / "wl.jsonl").string();
-  std::ofstream(path) << out.str();
+  const std::string path = write_generated(dir, 3000, 500, 30);
   struct Recording : SimSink {
     std::vector<std::string> chosen;
     void on_decision(size_t, const Impression&, const Request&, const Decision& d,

@@ -1,5 +1,6 @@
-// Internal: hands items from one producer thread to one consumer thread in
-// batches through a bounded queue, in order. Items are objects reused from
+// Hands items from one producer thread to one consumer thread in batches
+// through a bounded queue, in order (the simulator's parser and learners,
+// the report pass's SQLite reader and its tables). Items are objects reused from
 // batch to batch (the producer overwrites a slot returned by next(), so
 // their buffers keep their capacity). The producer blocks while `queued`
 // batches wait; the consumer blocks while there is nothing to take.
@@ -37,6 +38,13 @@ class BatchPipe {
   // Consumer: calls fn on every item, in order, until close() and drained.
   template <typename Fn>
   void consume(Fn&& fn) {
+    consume_batches([&](T* items, size_t n) {
+      for (size_t i = 0; i < n; ++i) fn(items[i]);
+    });
+  }
+  // Consumer: the same, a batch at a time: fn(items, count).
+  template <typename Fn>
+  void consume_batches(Fn&& fn) {
     for (;;) {
       Full full;
       {
@@ -47,7 +55,7 @@ class BatchPipe {
         queue_.pop_front();
       }
       space_.notify_one();
-      for (size_t i = 0; i < full.count; ++i) fn(full.items[i]);
+      fn(full.items.data(), full.count);
       std::lock_guard lock(mu_);
       spare_.push_back(std::move(full.items));
     }
