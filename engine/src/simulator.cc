@@ -6,7 +6,6 @@
 #include <cmath>
 #include <stdexcept>
 #include <string>
-#include <thread>
 #include <unordered_map>
 
 #include "keyart/engine/batch_pipe.h"
@@ -184,35 +183,23 @@ SimResult run_simulation(const std::string& workload_path, const SimOptions& opt
     // Two threads: this one parses and prepares, the learners run on the
     // other, batches handed over through a bounded queue (the same order,
     // hence the same decisions, as one thread).
-    BatchPipe<Prepared> pipe(256, 4);
-    std::exception_ptr learner_error;
-    std::thread learner_thread([&] {
-      try {
-        // The policies' scratch stays with this thread (warm in its cache):
-        // swapped into each request for its decision and back out.
-        Workspace hot;
-        pipe.consume([&](Prepared& pr) {
-          std::swap(pr.request.workspace(), hot);
-          process(pr, nullptr);
-          std::swap(pr.request.workspace(), hot);
+    // The policies' scratch stays with the learner thread (warm in its
+    // cache): swapped into each request for its decision and back out.
+    Workspace hot;
+    run_pipelined<Prepared>(
+        256, 4,
+        [&](BatchPipe<Prepared>& pipe) {
+          rs = read_workload(
+              workload_path, variants, [&](const Impression& imp) { prepare(imp, pipe.next()); },
+              options.limit);
+        },
+        [&](Prepared* items, size_t n) {
+          for (size_t i = 0; i < n; ++i) {
+            std::swap(items[i].request.workspace(), hot);
+            process(items[i], nullptr);
+            std::swap(items[i].request.workspace(), hot);
+          }
         });
-      } catch (...) {
-        learner_error = std::current_exception();
-        pipe.abandon();
-      }
-    });
-    try {
-      rs = read_workload(
-          workload_path, variants, [&](const Impression& imp) { prepare(imp, pipe.next()); },
-          options.limit);
-      pipe.close();
-    } catch (...) {
-      pipe.close();
-      learner_thread.join();
-      throw;
-    }
-    learner_thread.join();
-    if (learner_error) std::rethrow_exception(learner_error);
   }
   result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   result.parse_seconds = rs.parse_seconds;

@@ -2,10 +2,8 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <exception>
 #include <functional>
 #include <string_view>
-#include <thread>
 
 #include "analysis_flat_map.h"
 #include "analysis_labels.h"
@@ -58,44 +56,14 @@ class Scanner {
     out_.arms.assign(k_, {});
     today_.exposures.assign(k_, 0);
     today_.rewards.assign(k_, 0);
-    applier_ = std::thread([this] { run_applier(); });
-  }
-  ~Scanner() { stop_applier(); }
-  Scanner(const Scanner&) = delete;
-  Scanner& operator=(const Scanner&) = delete;
-
-  void read(const Statement& st) {
-    const std::string_view arm_id = st.column_text_view(kArm);
-    size_t arm = 0;
-    while (arm < k_ && request_.arm_ids[arm] != arm_id) ++arm;
-    if (arm == k_) return;  // the schema's foreign key makes this impossible
-    Row& row = pipe_.next();
-    row.arm = arm;
-    row.ts = st.column_int(kTs);
-    row.event = event_key(st.column_blob_view(kEvent));
-    const uint64_t unit = std::hash<std::string_view>()(st.column_text_view(kUnit));
-    row.unit_key = mix64(unit ^ (0x9e3779b97f4a7c15ULL * (row.arm + 1)));
-    const std::string_view variant_id = st.column_text_view(kVariant);
-    row.variant = variants_.index(variant_id);
-    if (request_.by != SegmentBy::kNone) {
-      row.segment = segment_of(st, variant_id);
-      row.group = static_cast<size_t>(row.segment) * k_ + row.arm;
-      row.segment_key = mix64(unit ^ (0x9e3779b97f4a7c15ULL * (row.group + 1)) ^ 0x5bd1e995ULL);
-    }
   }
 
-  void finish() {
-    stop_applier();
-    if (applier_error_) std::rethrow_exception(applier_error_);
-    if (have_day_) close_day();
-    out_.segment_labels = segments_.names();
-    out_.segments.resize(out_.segment_labels.size() * k_);
-    for (size_t v = 0; v < variants_.size(); ++v) {
-      out_.variants.push_back({variants_.names()[v], variant_tallies_[v].exposures,
-                               variant_tallies_[v].rewards, variant_tallies_[v].sum_r2});
-    }
-    out_.peak_table_bytes = rewards_.by_event.memory_bytes() + units_.memory_bytes() +
-                            segment_units_.memory_bytes();
+  // Steps `st` to the end on this thread, applying the rows on a second one.
+  void run(Statement& st) {
+    engine::run_pipelined<Row>(
+        kBatch, kQueued, [&](engine::BatchPipe<Row>& pipe) { while (st.step()) read(st, pipe); },
+        [this](const Row* rows, size_t n) { apply_batch(rows, n); });
+    finish();
   }
 
   // The columns to select, in Column order; the segment column only when
@@ -125,19 +93,36 @@ class Scanner {
     uint64_t segment_key = 0;
   };
 
-  void stop_applier() {
-    if (!applier_.joinable()) return;
-    pipe_.close();
-    applier_.join();
+  void read(const Statement& st, engine::BatchPipe<Row>& pipe) {
+    const std::string_view arm_id = st.column_text_view(kArm);
+    size_t arm = 0;
+    while (arm < k_ && request_.arm_ids[arm] != arm_id) ++arm;
+    if (arm == k_) return;  // the schema's foreign key makes this impossible
+    Row& row = pipe.next();
+    row.arm = arm;
+    row.ts = st.column_int(kTs);
+    row.event = event_key(st.column_blob_view(kEvent));
+    const uint64_t unit = std::hash<std::string_view>()(st.column_text_view(kUnit));
+    row.unit_key = mix64(unit ^ (0x9e3779b97f4a7c15ULL * (row.arm + 1)));
+    const std::string_view variant_id = st.column_text_view(kVariant);
+    row.variant = variants_.index(variant_id);
+    if (request_.by != SegmentBy::kNone) {
+      row.segment = segment_of(st, variant_id);
+      row.group = static_cast<size_t>(row.segment) * k_ + row.arm;
+      row.segment_key = mix64(unit ^ (0x9e3779b97f4a7c15ULL * (row.group + 1)) ^ 0x5bd1e995ULL);
+    }
   }
 
-  void run_applier() {
-    try {
-      pipe_.consume_batches([this](const Row* rows, size_t n) { apply_batch(rows, n); });
-    } catch (...) {
-      applier_error_ = std::current_exception();
-      pipe_.abandon();
+  void finish() {
+    if (have_day_) close_day();
+    out_.segment_labels = segments_.names();
+    out_.segments.resize(out_.segment_labels.size() * k_);
+    for (size_t v = 0; v < variants_.size(); ++v) {
+      out_.variants.push_back({variants_.names()[v], variant_tallies_[v].exposures,
+                               variant_tallies_[v].rewards, variant_tallies_[v].sum_r2});
     }
+    out_.peak_table_bytes = rewards_.by_event.memory_bytes() + units_.memory_bytes() +
+                            segment_units_.memory_bytes();
   }
 
   void prefetch(const Row& row) const {
@@ -232,11 +217,8 @@ class Scanner {
   DaySnapshot today_;
   bool have_day_ = false;
 
-  // Reader thread: segments_, variants_ and the pipe's filling side.
-  // Applier thread: everything apply() touches, until finish() has joined it.
-  engine::BatchPipe<Row> pipe_{kBatch, kQueued};
-  std::exception_ptr applier_error_;
-  std::thread applier_;  // last: started once everything above exists
+  // Reader thread: segments_, variants_. Applier thread: everything
+  // apply() touches, until run() has joined it.
 };
 
 }  // namespace
@@ -249,8 +231,7 @@ ScanResult scan_experiment(Ledger& ledger, const ScanRequest& request) {
                                      "AND ts < ?3 ORDER BY ts");
   st.bind_all(request.experiment_id, request.since_ms, request.until_ms);
   Scanner scanner(request, rewards, out);
-  while (st.step()) scanner.read(st);
-  scanner.finish();
+  scanner.run(st);
   return out;
 }
 

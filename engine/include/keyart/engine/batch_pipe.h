@@ -1,6 +1,7 @@
 // Hands items from one producer thread to one consumer thread in batches
 // through a bounded queue, in order (the simulator's parser and learners,
-// the report pass's SQLite reader and its tables). Items are objects reused from
+// the report pass's SQLite reader and its tables); run_pipelined() runs
+// both sides. Items are objects reused from
 // batch to batch (the producer overwrites a slot returned by next(), so
 // their buffers keep their capacity). The producer blocks while `queued`
 // batches wait; the consumer blocks while there is nothing to take.
@@ -8,7 +9,9 @@
 
 #include <condition_variable>
 #include <deque>
+#include <exception>
 #include <mutex>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -35,14 +38,8 @@ class BatchPipe {
     closed_ = true;
     ready_.notify_one();
   }
-  // Consumer: calls fn on every item, in order, until close() and drained.
-  template <typename Fn>
-  void consume(Fn&& fn) {
-    consume_batches([&](T* items, size_t n) {
-      for (size_t i = 0; i < n; ++i) fn(items[i]);
-    });
-  }
-  // Consumer: the same, a batch at a time: fn(items, count).
+  // Consumer: calls fn(items, count) on every batch, in order, until
+  // close() and drained.
   template <typename Fn>
   void consume_batches(Fn&& fn) {
     for (;;) {
@@ -100,5 +97,33 @@ class BatchPipe {
   std::vector<std::vector<T>> spare_;
   bool closed_ = false, abandoned_ = false;
 };
+
+// Runs produce(pipe) on the calling thread and consume(items, count) on a
+// second thread for every batch, in order; returns when both are done. An
+// exception from either side is rethrown here (the producer's first), after
+// the other side has stopped.
+template <typename T, typename Produce, typename Consume>
+void run_pipelined(size_t batch, size_t queued, Produce&& produce, Consume&& consume) {
+  BatchPipe<T> pipe(batch, queued);
+  std::exception_ptr consumer_error;
+  std::thread consumer([&] {
+    try {
+      pipe.consume_batches(consume);
+    } catch (...) {
+      consumer_error = std::current_exception();
+      pipe.abandon();
+    }
+  });
+  try {
+    produce(pipe);
+  } catch (...) {
+    pipe.close();
+    consumer.join();
+    throw;
+  }
+  pipe.close();
+  consumer.join();
+  if (consumer_error) std::rethrow_exception(consumer_error);
+}
 
 }  // namespace keyart::engine
