@@ -1,5 +1,6 @@
 #include "keyart/experiments/events.h"
 
+#include <algorithm>
 #include <array>
 
 #include "keyart/engine/event_id.h"
@@ -30,10 +31,53 @@ LedgerError bad_event_id(std::string_view hex) {
                      "event id '" + std::string(hex.substr(0, 64)) + "' is not 32 hex digits");
 }
 
-constexpr const char* kInsertExposure =
-    "INSERT INTO exposures (event_id, ts, experiment_id, arm_id, unit_id, title_id, variant_id, "
-    "position, policy, model_version, propensity, device, country, hour, context, candidates) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+// Exposures go in as multi-row INSERTs of kRowsPerStatement rows: one
+// statement per chunk opens the table, index and foreign-key cursors once
+// instead of once per row (about a third more rows per second). A chunk that
+// breaks a rule fails as a whole (SQLite undoes the statement) and is then
+// written row by row to find and reject just the bad rows; the tail of a
+// batch shorter than a chunk is written row by row too.
+constexpr size_t kRowsPerStatement = 32;
+constexpr int kExposureParams = 16;
+
+std::string insert_exposures_sql(size_t rows) {
+  std::string sql =
+      "INSERT INTO exposures (event_id, ts, experiment_id, arm_id, unit_id, title_id, "
+      "variant_id, position, policy, model_version, propensity, device, country, hour, context, "
+      "candidates) VALUES ";
+  const std::string_view row = "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+  for (size_t r = 0; r < rows; ++r) {
+    if (r > 0) sql.push_back(',');
+    sql.append(row);
+  }
+  return sql;
+}
+
+// Binds e's 16 values from parameter first + 1 on (strings by reference).
+void bind_exposure(Statement& st, int first, const Exposure& e, const engine::EventId& id) {
+  st.bind_blob(first + 1, as_span(id))
+      .bind(first + 2, e.ts)
+      .bind_static(first + 3, e.experiment_id)
+      .bind_static(first + 4, e.arm_id)
+      .bind_static(first + 5, e.unit_id)
+      .bind_static(first + 6, e.title_id)
+      .bind_static(first + 7, e.variant_id)
+      .bind(first + 8, e.position)
+      .bind_static(first + 9, e.policy)
+      .bind(first + 10, e.model_version)
+      .bind(first + 11, e.propensity)
+      .bind_static(first + 12, e.device)
+      .bind_static(first + 13, e.country)
+      .bind(first + 14, e.hour)
+      .bind_static(first + 15, e.context_json)
+      .bind_static(first + 16, e.candidates_json);
+}
+
+// Errors that mean the ledger itself failed: the whole batch must go.
+bool ledger_failed(const LedgerError& error) {
+  return error.kind() == ErrorKind::kIo || error.kind() == ErrorKind::kReadOnly ||
+         error.kind() == ErrorKind::kBusy;
+}
 
 constexpr const char* kInsertReward =
     "INSERT INTO rewards (event_id, kind, value, ts) VALUES (?, ?, ?, ?) "
@@ -80,51 +124,66 @@ StoredReward reward_from_row(const Statement& st) {
 
 EventWriter::EventWriter(Ledger& ledger)
     : ledger_(ledger),
-      insert_exposure_(ledger.db().prepare(kInsertExposure)),
+      insert_exposure_(ledger.db().prepare(insert_exposures_sql(1))),
+      insert_exposures_(ledger.db().prepare(insert_exposures_sql(kRowsPerStatement))),
       insert_reward_(ledger.db().prepare(kInsertReward)) {
   ledger.require_writable();
+}
+
+bool EventWriter::insert_chunk(std::span<const Exposure> chunk) {
+  Statement& st = insert_exposures_;
+  for (size_t r = 0; r < chunk.size(); ++r) {
+    auto id = event_id_bytes(chunk[r].event_id);
+    if (!id) {
+      st.reset();
+      return false;
+    }
+    bind_exposure(st, static_cast<int>(r) * kExposureParams, chunk[r], *id);
+  }
+  try {
+    st.run();
+    return true;
+  } catch (const LedgerError& error) {
+    st.reset();
+    if (ledger_failed(error)) throw;
+    return false;
+  }
+}
+
+void EventWriter::insert_one(const Exposure& e, size_t index, BatchResult& result) {
+  Statement& st = insert_exposure_;
+  try {
+    auto id = event_id_bytes(e.event_id);
+    if (!id) throw bad_event_id(e.event_id);
+    bind_exposure(st, 0, e, *id);
+    st.run();
+    ++result.exposures_written;
+  } catch (const LedgerError& error) {
+    st.reset();
+    if (ledger_failed(error)) throw;  // keep nothing of this batch
+    std::string reason =
+        error.kind() == ErrorKind::kNotFound
+            ? "exposure names an unknown title, variant or arm (title '" + e.title_id +
+                  "', variant '" + e.variant_id + "', arm '" + e.arm_id.value_or("") + "')"
+            : std::string(error.what());
+    result.rejected.push_back({false, index, error.kind(), reason});
+  }
 }
 
 BatchResult EventWriter::write(std::span<const Exposure> exposures,
                                std::span<const Reward> rewards) {
   BatchResult result;
   Transaction tx(ledger_.db());
-  for (size_t i = 0; i < exposures.size(); ++i) {
-    const Exposure& e = exposures[i];
-    Statement& st = insert_exposure_;
-    try {
-      auto id = event_id_bytes(e.event_id);
-      if (!id) throw bad_event_id(e.event_id);
-      st.bind_blob(1, as_span(*id))
-          .bind(2, e.ts)
-          .bind_static(3, e.experiment_id)
-          .bind_static(4, e.arm_id)
-          .bind_static(5, e.unit_id)
-          .bind_static(6, e.title_id)
-          .bind_static(7, e.variant_id)
-          .bind(8, e.position)
-          .bind_static(9, e.policy)
-          .bind(10, e.model_version)
-          .bind(11, e.propensity)
-          .bind_static(12, e.device)
-          .bind_static(13, e.country)
-          .bind(14, e.hour)
-          .bind_static(15, e.context_json)
-          .bind_static(16, e.candidates_json);
-      st.run();
-      ++result.exposures_written;
-    } catch (const LedgerError& error) {
-      st.reset();
-      if (error.kind() == ErrorKind::kIo || error.kind() == ErrorKind::kReadOnly ||
-          error.kind() == ErrorKind::kBusy) {
-        throw;  // the ledger itself failed: keep nothing of this batch
-      }
-      std::string reason =
-          error.kind() == ErrorKind::kNotFound
-              ? "exposure names an unknown title, variant or arm (title '" + e.title_id +
-                    "', variant '" + e.variant_id + "', arm '" + e.arm_id.value_or("") + "')"
-              : std::string(error.what());
-      result.rejected.push_back({false, i, error.kind(), reason});
+  for (size_t i = 0; i < exposures.size();) {
+    if (exposures.size() - i >= kRowsPerStatement &&
+        insert_chunk(exposures.subspan(i, kRowsPerStatement))) {
+      result.exposures_written += kRowsPerStatement;
+      i += kRowsPerStatement;
+      continue;
+    }
+    // A chunk with a bad row, or the short tail: row by row.
+    for (size_t end = std::min(exposures.size(), i + kRowsPerStatement); i < end; ++i) {
+      insert_one(exposures[i], i, result);
     }
   }
   for (size_t i = 0; i < rewards.size(); ++i) {
@@ -143,10 +202,7 @@ BatchResult EventWriter::write(std::span<const Exposure> exposures,
       }
     } catch (const LedgerError& error) {
       st.reset();
-      if (error.kind() == ErrorKind::kIo || error.kind() == ErrorKind::kReadOnly ||
-          error.kind() == ErrorKind::kBusy) {
-        throw;
-      }
+      if (ledger_failed(error)) throw;
       std::string reason = error.kind() == ErrorKind::kNotFound
                                ? "no exposure with event id '" + r.event_id + "'"
                                : std::string(error.what());

@@ -3,6 +3,8 @@
 // CHECKs on exposures, and reading the events back.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "experiments/ledger_fixture.h"
 #include "support/ledger_dump.h"
 
@@ -120,6 +122,48 @@ TEST(Events, BadRowsRejectedRestCommits) {
   EXPECT_NE(r.rejected[8].reason.find("no exposure"), std::string::npos);
   EXPECT_EQ(count_exposures(f.ledger), 2);
   EXPECT_EQ(count_rewards(f.ledger), 2);
+}
+
+// Large batches go in as multi-row statements of 32 rows; a bad row inside a
+// chunk, on a chunk's first or last row, or in the short tail must reject
+// that row alone and keep every other row, in order.
+TEST(Events, BadRowsInsideLargeBatchesRejectedAlone) {
+  LedgerFixture f;
+  f.add_title("t1", 2);
+  const std::set<int> bad = {0, 31, 32, 45, 63, 64, 65, 100, 101, 130};  // 131 rows
+  std::vector<Exposure> batch;
+  for (int i = 0; i < 131; ++i) {
+    Exposure e = LedgerFixture::exposure(hex_id(1000 + i), "t1", "t1-v" + std::to_string(1 + i % 2));
+    e.ts += i;
+    e.position = i;
+    if (bad.count(i)) {
+      switch (i % 3) {
+        case 0: e.propensity = 0; break;           // CHECK
+        case 1: e.variant_id = "nope"; break;      // foreign key
+        default: e.event_id = "xyz"; break;        // not an event id
+      }
+    }
+    batch.push_back(e);
+  }
+  batch[90].event_id = batch[20].event_id;  // duplicate of an earlier good row
+  EventWriter writer(f.ledger);
+  BatchResult r = writer.write(batch, {});
+  EXPECT_EQ(r.exposures_written, 131u - bad.size() - 1);
+  std::vector<size_t> rejected;
+  for (const auto& x : r.rejected) rejected.push_back(x.index);
+  EXPECT_EQ(rejected,
+            (std::vector<size_t>{0, 31, 32, 45, 63, 64, 65, 90, 100, 101, 130}));
+  std::vector<int64_t> positions;
+  for_each_exposure(f.ledger, {}, [&](const StoredExposure& e) { positions.push_back(*e.position); });
+  std::vector<int64_t> expected;
+  for (int i = 0; i < 131; ++i) {
+    if (!bad.count(i) && i != 90) expected.push_back(i);
+  }
+  EXPECT_EQ(positions, expected);  // every good row once, in batch order
+  auto row = find_exposure(f.ledger, hex_id(1000 + 33));
+  ASSERT_TRUE(row);
+  EXPECT_EQ(row->variant_id, "t1-v2");
+  EXPECT_EQ(row->ts, batch[33].ts);
 }
 
 TEST(Events, FailedCommitKeepsNothing) {

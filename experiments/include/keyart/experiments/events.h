@@ -65,8 +65,15 @@ class EventWriter {
   BatchResult write(std::span<const Exposure> exposures, std::span<const Reward> rewards);
 
  private:
+  // One multi-row INSERT of the whole chunk; false (nothing kept) when a
+  // row breaks a rule.
+  bool insert_chunk(std::span<const Exposure> chunk);
+  // One row; a rule it breaks becomes a rejection in result.
+  void insert_one(const Exposure& e, size_t index, BatchResult& result);
+
   Ledger& ledger_;
-  Statement insert_exposure_;
+  Statement insert_exposure_;   // one row
+  Statement insert_exposures_;  // a chunk of rows
   Statement insert_reward_;
 };
 
