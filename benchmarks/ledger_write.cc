@@ -43,9 +43,7 @@ Ledger make_ledger(const fs::path& path) {
   Ledger ledger = Ledger::open(path.string());
   Transaction tx(ledger.db());
   for (int t = 0; t < kTitles; ++t) {
-    // Appended, not "t" + ...: GCC 12 gives a -Wrestrict false positive there.
-    std::string title = "t";
-    title += std::to_string(t);
+    std::string title = "t" + std::to_string(t);
     add_title(ledger, {.title_id = title, .name = "Title " + title});
     for (int v = 1; v <= kVariantsPerTitle; ++v) {
       add_variant(ledger, {.variant_id = title + "-v" + std::to_string(v), .title_id = title,

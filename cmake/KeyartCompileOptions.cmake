@@ -10,6 +10,14 @@ target_compile_options(keyart_options INTERFACE
   # _FORTIFY_SOURCE needs optimisation; glibc warns at -O0.
   $<$<NOT:$<CONFIG:Debug>>:-D_FORTIFY_SOURCE=2>)
 
+# GCC 12 at -O2/-O3 warns -Wrestrict inside libstdc++ for "literal" +
+# std::string (GCC bug 105329, fixed in GCC 13): a false positive in
+# third-party code that made the Release build print 14 warnings.
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_GREATER_EQUAL 12
+   AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
+  target_compile_options(keyart_options INTERFACE -Wno-restrict)
+endif()
+
 if(KEYART_SANITIZE)
   target_compile_options(keyart_options INTERFACE
     -fsanitize=${KEYART_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=all)
