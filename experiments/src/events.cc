@@ -33,22 +33,22 @@ LedgerError bad_event_id(std::string_view hex) {
 
 // Exposures go in as multi-row INSERTs of kRowsPerStatement rows: one
 // statement per chunk opens the table, index and foreign-key cursors once
-// instead of once per row (about a third more rows per second). A chunk that
+// instead of once per row (+19-25 % rows per second, docs/BENCHMARKS.md). A chunk that
 // breaks a rule fails as a whole (SQLite undoes the statement) and is then
 // written row by row to find and reject just the bad rows; the tail of a
 // batch shorter than a chunk is written row by row too.
 constexpr size_t kRowsPerStatement = 32;
-constexpr int kExposureParams = 16;
+constexpr int kExposureParams = 16;  // the columns bind_exposure() binds
 
 std::string insert_exposures_sql(size_t rows) {
   std::string sql =
       "INSERT INTO exposures (event_id, ts, experiment_id, arm_id, unit_id, title_id, "
       "variant_id, position, policy, model_version, propensity, device, country, hour, context, "
       "candidates) VALUES ";
-  const std::string_view row = "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
   for (size_t r = 0; r < rows; ++r) {
-    if (r > 0) sql.push_back(',');
-    sql.append(row);
+    sql.append(r > 0 ? ",(?" : "(?");
+    for (int p = 1; p < kExposureParams; ++p) sql.append(",?");
+    sql.push_back(')');
   }
   return sql;
 }
