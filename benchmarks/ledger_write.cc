@@ -13,17 +13,18 @@
 #include <string>
 #include <vector>
 
+#include "sqlite.h"
 #include "keyart/engine/event_id.h"
-#include "keyart/experiments/catalog.h"
-#include "keyart/experiments/events.h"
-#include "keyart/experiments/experiment_store.h"
-#include "keyart/experiments/ledger.h"
-#include "keyart/experiments/variants.h"
+#include "keyart/ledger/catalog.h"
+#include "keyart/ledger/events.h"
+#include "keyart/ledger/experiment_store.h"
+#include "keyart/ledger/ledger.h"
+#include "keyart/ledger/variants.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-using namespace keyart::experiments;
+using namespace keyart::ledger;
 
 fs::path bench_dir() {
   const char* env = std::getenv("KEYART_BENCH_DIR");
@@ -41,7 +42,7 @@ Ledger make_ledger(const fs::path& path) {
   fs::remove(path.string() + "-wal");
   fs::remove(path.string() + "-shm");
   Ledger ledger = Ledger::open(path.string());
-  Transaction tx(ledger.db());
+  Transaction tx(ledger);
   for (int t = 0; t < kTitles; ++t) {
     std::string title = "t" + std::to_string(t);
     add_title(ledger, {.title_id = title, .name = "Title " + title});

@@ -25,18 +25,20 @@
 #include <string_view>
 #include <vector>
 
+#include "sqlite.h"
 #include "keyart/engine/event_id.h"
-#include "keyart/experiments/analysis/experiment_report.h"
-#include "keyart/experiments/catalog.h"
-#include "keyart/experiments/events.h"
-#include "keyart/experiments/experiment_store.h"
-#include "keyart/experiments/ledger.h"
-#include "keyart/experiments/variants.h"
+#include "keyart/analysis/experiment_report.h"
+#include "keyart/ledger/catalog.h"
+#include "keyart/ledger/events.h"
+#include "keyart/ledger/experiment_store.h"
+#include "keyart/ledger/ledger.h"
+#include "keyart/ledger/variants.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-using namespace keyart::experiments;
+using namespace keyart::ledger;
+namespace analysis = keyart::analysis;
 
 constexpr int kTitles = 50, kVariants = 6, kDays = 30;
 constexpr int64_t kUnits = 1'000'000;
@@ -68,7 +70,7 @@ fs::path ledger_path(int64_t n) {
 }
 
 void make_catalogue(Ledger& ledger) {
-  Transaction tx(ledger.db());
+  Transaction tx(ledger);
   for (int t = 0; t < kTitles; ++t) {
     const std::string title = cat("t", std::to_string(t));
     add_title(ledger, {.title_id = title, .name = cat("Title ", title)});

@@ -8,14 +8,14 @@
 
 #include <vector>
 
-#include "keyart/experiments/stats/bayes.h"
-#include "keyart/experiments/stats/lift.h"
-#include "keyart/experiments/stats/proportion.h"
-#include "keyart/experiments/stats/sequential.h"
+#include "keyart/analysis/stats/bayes.h"
+#include "keyart/analysis/stats/lift.h"
+#include "keyart/analysis/stats/proportion.h"
+#include "keyart/analysis/stats/sequential.h"
 
 namespace {
 
-using namespace keyart::experiments::stats;
+using namespace keyart::analysis::stats;
 
 std::vector<Posterior> arms(int k) {
   std::vector<Posterior> out;

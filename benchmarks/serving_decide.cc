@@ -12,9 +12,10 @@
 #include <filesystem>
 #include <random>
 
-#include "keyart/experiments/catalog.h"
-#include "keyart/experiments/experiment_store.h"
-#include "keyart/experiments/variants.h"
+#include "sqlite.h"
+#include "keyart/ledger/catalog.h"
+#include "keyart/ledger/experiment_store.h"
+#include "keyart/ledger/variants.h"
 #include "keyart/serving/service.h"
 
 namespace {
@@ -32,29 +33,29 @@ std::string make_ledger(const std::string& policy) {
   fs::remove_all(dir);
   fs::create_directories(dir);
   std::string path = (dir / "ledger.db").string();
-  auto ledger = experiments::Ledger::open(path);
-  experiments::Transaction tx(ledger.db());
+  auto ledger = ledger::Ledger::open(path);
+  ledger::Transaction tx(ledger);
   std::mt19937 rng(1);
   for (int t = 0; t < kTitles; ++t) {
     std::string title = "t" + std::to_string(t);
-    experiments::add_title(ledger, {.title_id = title, .name = title, .genres = {"drama"}});
+    ledger::add_title(ledger, {.title_id = title, .name = title, .genres = {"drama"}});
     for (int v = 1; v <= kVariants; ++v) {
       std::string record = R"({"arm_features":{"featured_actor":"a)" +
                            std::to_string(rng() % 200) + R"(","style":")" +
                            kStyles[rng() % 6] + R"(","color":")" + kColors[rng() % 6] +
                            R"(","brightness":0.6,"n_faces":1,"face_area":0.3,)"
                            R"("text_area":0.05,"colorfulness":0.5}})";
-      experiments::add_variant(ledger,
+      ledger::add_variant(ledger,
                                {.variant_id = title + "-v" + std::to_string(v), .title_id = title,
                                 .kind = "external"},
-                               experiments::VariantFeatures{.extractor_version = "bench",
+                               ledger::VariantFeatures{.extractor_version = "bench",
                                                             .features_json = record});
     }
   }
-  experiments::create_experiment(
+  ledger::create_experiment(
       ledger, {.experiment_id = "e1", .name = "bench",
                .arms = {{.arm_id = "bandit", .policy_spec = policy, .traffic_share = 1.0}}});
-  experiments::start_experiment(ledger, "e1");
+  ledger::start_experiment(ledger, "e1");
   tx.commit();
   return path;
 }

@@ -18,16 +18,17 @@
 #include <string>
 #include <string_view>
 
-#include "keyart/experiments/analysis/log_import.h"
-#include "keyart/experiments/errors.h"
-#include "keyart/experiments/experiment_store.h"
-#include "keyart/experiments/ledger.h"
+#include "keyart/analysis/log_import.h"
+#include "keyart/ledger/errors.h"
+#include "keyart/ledger/experiment_store.h"
+#include "keyart/ledger/ledger.h"
 #include "scratch_dir.h"
 
 namespace {
 
-using namespace keyart::experiments;
-using namespace keyart::experiments::analysis;
+using namespace keyart::ledger;
+namespace analysis = keyart::analysis;
+using namespace keyart::analysis;
 
 [[noreturn]] void finding(const std::string& what) {
   std::fprintf(stderr, "log import: %s\n", what.c_str());

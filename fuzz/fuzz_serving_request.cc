@@ -20,10 +20,10 @@
 #include <string>
 #include <string_view>
 
-#include "keyart/experiments/catalog.h"
-#include "keyart/experiments/experiment_store.h"
-#include "keyart/experiments/ledger.h"
-#include "keyart/experiments/variants.h"
+#include "keyart/ledger/catalog.h"
+#include "keyart/ledger/experiment_store.h"
+#include "keyart/ledger/ledger.h"
+#include "keyart/ledger/variants.h"
 #include "keyart/serving/http_api.h"
 #include "keyart/serving/metrics.h"
 #include "keyart/serving/service.h"
@@ -39,12 +39,12 @@ using namespace keyart;
   std::abort();
 }
 
-void add_title(experiments::Ledger& ledger, const std::string& id,
+void add_title(ledger::Ledger& ledger, const std::string& id,
                const std::vector<std::string>& styles) {
-  experiments::add_title(ledger, {.title_id = id, .name = "Title " + id, .genres = {"drama"}});
+  ledger::add_title(ledger, {.title_id = id, .name = "Title " + id, .genres = {"drama"}});
   int n = 0;
   for (const auto& style : styles) {
-    experiments::Variant v;
+    ledger::Variant v;
     v.variant_id = id + "-v" + std::to_string(++n);
     v.title_id = id;
     v.kind = "external";
@@ -53,8 +53,8 @@ void add_title(experiments::Ledger& ledger, const std::string& id,
                                {"featured_actor", "a" + std::to_string(n)},
                                {"brightness", 0.5},
                                {"n_faces", 1}}}};
-    experiments::add_variant(
-        ledger, v, experiments::VariantFeatures{.extractor_version = "fuzz", .features_json = record.dump()});
+    ledger::add_variant(
+        ledger, v, ledger::VariantFeatures{.extractor_version = "fuzz", .features_json = record.dump()});
   }
 }
 
@@ -68,16 +68,16 @@ struct Harness {
 
   Harness() {
     {
-      auto ledger = experiments::Ledger::open(path);
+      auto ledger = ledger::Ledger::open(path);
       add_title(ledger, "t1", {"closeup", "group", "landscape"});
       add_title(ledger, "t2", {"dark", "bright"});
-      experiments::create_experiment(
+      ledger::create_experiment(
           ledger, {.experiment_id = "e1",
                    .name = "artwork test",
                    .title_ids = {"t1"},
                    .arms = {{.arm_id = "control", .policy_spec = "fixed:t1-v1", .traffic_share = 0.5},
                             {.arm_id = "bandit", .policy_spec = "linucb:alpha=1", .traffic_share = 0.5}}});
-      experiments::start_experiment(ledger, "e1");
+      ledger::start_experiment(ledger, "e1");
     }
     serving::ServiceOptions o;
     o.ledger_path = path;

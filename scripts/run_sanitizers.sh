@@ -22,7 +22,7 @@ supp="$here/scripts/sanitizers"
 # The tests that exercise threads: every serving test (label "serving") and
 # the engine's Learner threading tests.
 learner_threads='^LearnerThreads\.'
-# The report's two-thread pass (experiments/src/analysis_scan.cc).
+# The report's two-thread pass (analysis/src/scan.cc).
 report_threads='^ReportStatistics\.'
 
 case "$what" in asan|tsan|all) ;; *)
@@ -61,7 +61,7 @@ run_tsan() {
   local t0; t0=$(seconds)
   cmake -S "$here" -B "$tsan_dir" "${sanitizer_flags[@]}" \
     -DKEYART_SANITIZE=thread -DKEYART_BUILD_BENCHMARKS=OFF >/dev/null
-  cmake --build "$tsan_dir" -j "$jobs" --target test_engine test_serving test_experiments keyart
+  cmake --build "$tsan_dir" -j "$jobs" --target test_engine test_serving test_analysis keyart
   local t1; t1=$(seconds)
   echo "run_sanitizers: tsan build took $((t1 - t0)) s"
   (

@@ -3,19 +3,19 @@
 #include <cstring>
 
 #include "keyart/artwork/models.h"
-#include "keyart/experiments/catalog.h"
+#include "keyart/ledger/catalog.h"
 
 namespace keyart::cli {
 
-artwork::CastGallery load_cast_gallery(experiments::Ledger& ledger, const std::string& title_id) {
+artwork::CastGallery load_cast_gallery(ledger::Ledger& ledger, const std::string& title_id) {
   artwork::CastGallery gallery;
-  for (const auto& m : experiments::list_cast(ledger, title_id)) {
+  for (const auto& m : ledger::list_cast(ledger, title_id)) {
     artwork::CastReference ref;
     ref.actor_id = m.actor_id;
     ref.actor_name = m.actor_name;
     ref.billing_order = m.billing_order;
     ref.role = m.role;
-    for (const auto& h : experiments::list_headshots(ledger, m.actor_id)) {
+    for (const auto& h : ledger::list_headshots(ledger, m.actor_id)) {
       if (h.descriptor_model == artwork::kFaceDescriptorModel && !h.descriptor.empty()) {
         ref.descriptors.push_back(h.descriptor);
       }
@@ -25,15 +25,15 @@ artwork::CastGallery load_cast_gallery(experiments::Ledger& ledger, const std::s
   return gallery;
 }
 
-std::map<std::string, std::string> actor_names(experiments::Ledger& ledger, const std::string& title_id) {
+std::map<std::string, std::string> actor_names(ledger::Ledger& ledger, const std::string& title_id) {
   std::map<std::string, std::string> names;
-  for (const auto& m : experiments::list_cast(ledger, title_id)) names[m.actor_id] = m.actor_name;
+  for (const auto& m : ledger::list_cast(ledger, title_id)) names[m.actor_id] = m.actor_name;
   return names;
 }
 
-std::optional<artwork::FeatureRecord> stored_record(experiments::Ledger& ledger,
+std::optional<artwork::FeatureRecord> stored_record(ledger::Ledger& ledger,
                                                     const std::string& variant_id) {
-  auto features = experiments::latest_variant_features(ledger, variant_id);
+  auto features = ledger::latest_variant_features(ledger, variant_id);
   if (!features || features->extractor_version != artwork::kExtractorVersion) return std::nullopt;
   return artwork::record_from_json(nlohmann::json::parse(features->features_json));
 }

@@ -13,17 +13,17 @@
 #include "keyart/artwork/cast_gallery.h"
 #include "keyart/artwork/extractor.h"
 #include "keyart/artwork/feature_record.h"
-#include "keyart/experiments/ledger.h"
-#include "keyart/experiments/variants.h"
+#include "keyart/ledger/ledger.h"
+#include "keyart/ledger/variants.h"
 
 namespace keyart::cli {
 
-artwork::CastGallery load_cast_gallery(experiments::Ledger& ledger, const std::string& title_id);
-std::map<std::string, std::string> actor_names(experiments::Ledger& ledger, const std::string& title_id);
+artwork::CastGallery load_cast_gallery(ledger::Ledger& ledger, const std::string& title_id);
+std::map<std::string, std::string> actor_names(ledger::Ledger& ledger, const std::string& title_id);
 
 // The variant's stored record (current extractor version); nullopt when it
 // has none or one from another extractor version.
-std::optional<artwork::FeatureRecord> stored_record(experiments::Ledger& ledger,
+std::optional<artwork::FeatureRecord> stored_record(ledger::Ledger& ledger,
                                                     const std::string& variant_id);
 
 // Adds --max-pixels to cmd; extractor_options() reads it back.

@@ -7,7 +7,7 @@
 #include <sstream>
 
 #include "keyart/engine/policy.h"
-#include "keyart/experiments/errors.h"
+#include "keyart/ledger/errors.h"
 
 namespace keyart::cli {
 
@@ -71,10 +71,10 @@ std::string Subcommand::db_path() const {
   return "keyart.db";
 }
 
-experiments::Ledger Subcommand::open_ledger(bool read_only) const {
-  experiments::LedgerOptions options;
+ledger::Ledger Subcommand::open_ledger(bool read_only) const {
+  ledger::LedgerOptions options;
   options.read_only = read_only;
-  return experiments::Ledger::open(db_path(), options);
+  return ledger::Ledger::open(db_path(), options);
 }
 
 int dispatch(const std::string& group, const std::vector<Action>& actions, Args args) {
@@ -102,7 +102,7 @@ int run_guarded(const std::function<int()>& fn) {
   } catch (const UsageError& e) {
     std::cerr << "keyart: usage error: " << e.what() << "\n";
     return kExitUsage;
-  } catch (const experiments::LedgerError& e) {
+  } catch (const ledger::LedgerError& e) {
     std::cerr << "keyart: error: " << e.what() << "\n";
     return kExitRuntime;
   } catch (const std::exception& e) {

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "keyart/experiments/ledger.h"
+#include "keyart/ledger/ledger.h"
 
 namespace keyart::cli {
 
@@ -63,7 +63,7 @@ class Subcommand {
   bool json() const { return json_ && vm_.count("json") > 0; }
   std::string db_path() const;
   // Opens the ledger at db_path(); read_only for commands that only read.
-  experiments::Ledger open_ledger(bool read_only) const;
+  ledger::Ledger open_ledger(bool read_only) const;
 
   std::string usage() const;
 

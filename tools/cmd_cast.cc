@@ -10,8 +10,8 @@
 #include "keyart/artwork/extractor.h"
 #include "keyart/artwork/image_probe.h"
 #include "keyart/artwork/models.h"
-#include "keyart/experiments/catalog.h"
-#include "keyart/experiments/file_store.h"
+#include "keyart/ledger/catalog.h"
+#include "keyart/ledger/file_store.h"
 
 namespace keyart::cli {
 
@@ -33,7 +33,7 @@ int cast_add(Args args) {
       "character", po::value<std::string>()->default_value(""), "character name")(
       "headshot", po::value<std::vector<std::string>>(), "reference photo of the actor");
   if (!cmd.parse(args)) return kExitOk;
-  experiments::CastMember m;
+  ledger::CastMember m;
   m.title_id = cmd.get<std::string>("title");
   m.actor_id = cmd.get<std::string>("actor");
   m.actor_name = cmd.has("name") ? cmd.get<std::string>("name") : "";
@@ -51,7 +51,7 @@ int cast_add(Args args) {
   std::vector<Photo> photos;
   std::optional<artwork::Extractor> extractor;
   for (const auto& path : cmd.list("headshot")) {
-    Photo p{path, experiments::read_file_bytes(path, 64ull << 20), "", {}};
+    Photo p{path, ledger::read_file_bytes(path, 64ull << 20), "", {}};
     if (!extractor) extractor.emplace();
     try {
       p.format = artwork::probe_image(p.bytes).format;
@@ -62,17 +62,17 @@ int cast_add(Args args) {
     photos.push_back(std::move(p));
   }
   auto ledger = cmd.open_ledger(false);
-  experiments::Transaction tx(ledger.db());
-  experiments::add_cast_member(ledger, m);
+  ledger::Transaction tx(ledger);
+  ledger::add_cast_member(ledger, m);
   for (const auto& photo : photos) {
-    auto stored = experiments::store_file(ledger.files_dir(), photo.bytes, file_extension_for(photo.format));
-    experiments::Headshot h;
+    auto stored = ledger::store_file(ledger.files_dir(), photo.bytes, file_extension_for(photo.format));
+    ledger::Headshot h;
     h.actor_id = m.actor_id;
     h.sha256 = stored.sha256;
     h.storage_path = stored.relative_path;
     h.descriptor = photo.descriptor;
     h.descriptor_model = artwork::kFaceDescriptorModel;
-    experiments::add_headshot(ledger, h);
+    ledger::add_headshot(ledger, h);
   }
   tx.commit();
   std::cout << "added " << m.actor_id << " to the cast of " << m.title_id << " with "
@@ -86,12 +86,12 @@ int cast_list(Args args) {
   cmd.add_options()("title", po::value<std::string>()->required(), "title id");
   if (!cmd.parse(args)) return kExitOk;
   auto ledger = cmd.open_ledger(true);
-  auto cast = experiments::list_cast(ledger, cmd.get<std::string>("title"));
+  auto cast = ledger::list_cast(ledger, cmd.get<std::string>("title"));
   if (cmd.json()) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& m : cast) {
       nlohmann::json j = to_json(m);
-      j["headshots"] = experiments::list_headshots(ledger, m.actor_id).size();
+      j["headshots"] = ledger::list_headshots(ledger, m.actor_id).size();
       out.push_back(j);
     }
     std::cout << out.dump(2) << "\n";
@@ -102,7 +102,7 @@ int cast_list(Args args) {
   for (const auto& m : cast) {
     std::cout << std::setw(6) << m.billing_order << std::setw(16) << m.actor_id << std::setw(28)
               << m.actor_name << std::setw(12) << m.role
-              << experiments::list_headshots(ledger, m.actor_id).size() << "\n";
+              << ledger::list_headshots(ledger, m.actor_id).size() << "\n";
   }
   return kExitOk;
 }

@@ -4,7 +4,7 @@
 
 #include "commands.h"
 #include "json_views.h"
-#include "keyart/experiments/experiment_store.h"
+#include "keyart/ledger/experiment_store.h"
 
 namespace keyart::cli {
 
@@ -13,13 +13,13 @@ namespace {
 // "NAME=SPEC@SHARE", e.g. "control=fixed:t1-v1@0.5". The spec may itself
 // contain '=' and ':', so the name ends at the first '=' and the share starts
 // after the last '@'.
-experiments::Arm parse_arm(const std::string& text) {
+ledger::Arm parse_arm(const std::string& text) {
   size_t eq = text.find('=');
   size_t at = text.rfind('@');
   if (eq == std::string::npos || at == std::string::npos || at < eq) {
     throw UsageError("--arm '" + text + "' is not NAME=POLICY@SHARE (e.g. control=uniform@0.5)");
   }
-  experiments::Arm arm;
+  ledger::Arm arm;
   arm.arm_id = text.substr(0, eq);
   arm.policy_spec = validated_policy_spec(text.substr(eq + 1, at - eq - 1));
   std::string share = text.substr(at + 1);
@@ -53,7 +53,7 @@ int experiment_create(Args args) {
       "metric", po::value<std::string>()->default_value("click"), "primary reward kind")(
       "start", "start it at once");
   if (!cmd.parse(args)) return kExitOk;
-  experiments::Experiment e;
+  ledger::Experiment e;
   e.experiment_id = cmd.get<std::string>("id");
   e.name = cmd.get<std::string>("name");
   e.description = cmd.get<std::string>("description");
@@ -71,9 +71,9 @@ int experiment_create(Args args) {
     if (!found) throw UsageError("--control '" + control + "' is not one of the arms");
   }
   auto ledger = cmd.open_ledger(false);
-  experiments::Transaction tx(ledger.db());
-  experiments::create_experiment(ledger, e);
-  if (cmd.has("start")) experiments::start_experiment(ledger, e.experiment_id);
+  ledger::Transaction tx(ledger);
+  ledger::create_experiment(ledger, e);
+  if (cmd.has("start")) ledger::start_experiment(ledger, e.experiment_id);
   tx.commit();
   std::cout << "created experiment " << e.experiment_id
             << (cmd.has("start") ? " (running)" : " (draft; start it with 'keyart experiment start "
@@ -87,7 +87,7 @@ int experiment_list(Args args) {
   cmd.with_db().with_json();
   if (!cmd.parse(args)) return kExitOk;
   auto ledger = cmd.open_ledger(true);
-  auto all = experiments::list_experiments(ledger);
+  auto all = ledger::list_experiments(ledger);
   if (cmd.json()) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& e : all) out.push_back(to_json(e));
@@ -114,7 +114,7 @@ int experiment_show(Args args) {
   cmd.add_options()("id", po::value<std::string>()->required(), "experiment id");
   if (!cmd.parse(args)) return kExitOk;
   auto ledger = cmd.open_ledger(true);
-  auto e = experiments::get_experiment(ledger, cmd.get<std::string>("id"));
+  auto e = ledger::get_experiment(ledger, cmd.get<std::string>("id"));
   if (cmd.json()) {
     std::cout << to_json(e).dump(2) << "\n";
     return kExitOk;
@@ -146,9 +146,9 @@ int experiment_transition(Args args, bool start) {
   auto ledger = cmd.open_ledger(false);
   std::string id = cmd.get<std::string>("id");
   if (start) {
-    experiments::start_experiment(ledger, id);
+    ledger::start_experiment(ledger, id);
   } else {
-    experiments::stop_experiment(ledger, id);
+    ledger::stop_experiment(ledger, id);
   }
   std::cout << (start ? "started " : "stopped ") << id << "\n";
   return kExitOk;

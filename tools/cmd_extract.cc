@@ -7,8 +7,8 @@
 #include "keyart/artwork/errors.h"
 #include "keyart/artwork/extractor.h"
 #include "keyart/artwork/feature_record.h"
-#include "keyart/experiments/catalog.h"
-#include "keyart/experiments/file_store.h"
+#include "keyart/ledger/catalog.h"
+#include "keyart/ledger/file_store.h"
 
 namespace keyart::cli {
 
@@ -25,11 +25,11 @@ int cmd_extract(Args args) {
   if (!cmd.parse(args)) return kExitOk;
   std::string path = cmd.get<std::string>("file");
   artwork::ExtractorOptions options = extractor_options(cmd);
-  auto bytes = experiments::read_file_bytes(path, options.limits.max_bytes);
+  auto bytes = ledger::read_file_bytes(path, options.limits.max_bytes);
   std::optional<artwork::CastGallery> gallery;
   if (cmd.has("title")) {
     auto ledger = cmd.open_ledger(true);
-    experiments::get_title(ledger, cmd.get<std::string>("title"));  // kNotFound if missing
+    ledger::get_title(ledger, cmd.get<std::string>("title"));  // kNotFound if missing
     gallery = load_cast_gallery(ledger, cmd.get<std::string>("title"));
     if (!gallery->has_descriptors()) {
       std::cerr << "keyart: note: title '" << cmd.get<std::string>("title")

@@ -3,13 +3,12 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
-#include "keyart/experiments/analysis/log_import.h"
+#include "keyart/analysis/log_import.h"
 
 namespace keyart::cli {
 
 namespace {
 
-namespace analysis = experiments::analysis;
 
 int import_logs(Args args) {
   Subcommand cmd(
@@ -62,7 +61,7 @@ int import_logs(Args args) {
   }
   try {
     for (const auto& m : cmd.list("map")) options.mappings.push_back(analysis::parse_column_mapping(m));
-  } catch (const experiments::LedgerError& e) {
+  } catch (const ledger::LedgerError& e) {
     throw UsageError(e.what());
   }
 

@@ -11,7 +11,7 @@ int cmd_init(Args args) {
                  "an older ledger is migrated to the current schema version.");
   cmd.with_db();
   if (!cmd.parse(args)) return kExitOk;
-  experiments::Ledger ledger = cmd.open_ledger(false);
+  ledger::Ledger ledger = cmd.open_ledger(false);
   std::cout << "ledger " << ledger.path() << " ready (schema version " << ledger.schema_version()
             << ")\n";
   return kExitOk;

@@ -6,17 +6,16 @@
 #include <sstream>
 
 #include "commands.h"
-#include "keyart/experiments/analysis/experiment_report.h"
-#include "keyart/experiments/analysis/off_policy_report.h"
-#include "keyart/experiments/analysis/report_format.h"
-#include "keyart/experiments/stats/power.h"
+#include "keyart/analysis/experiment_report.h"
+#include "keyart/analysis/off_policy_report.h"
+#include "keyart/analysis/report_format.h"
+#include "keyart/analysis/stats/power.h"
 
 namespace keyart::cli {
 
 namespace {
 
-namespace analysis = experiments::analysis;
-namespace stats = experiments::stats;
+namespace stats = analysis::stats;
 
 template <typename T>
 T parse_choice(const Subcommand& cmd, const char* option, std::optional<T> (*parse)(std::string_view),
@@ -299,7 +298,7 @@ int report_ope(Args args) {
   try {
     policy = analysis::make_target_policy(ledger, cmd.get<std::string>("policy"),
                                           cmd.get<uint64_t>("seed"));
-  } catch (const experiments::LedgerError& e) {
+  } catch (const ledger::LedgerError& e) {
     throw UsageError(e.what());
   }
   analysis::OffPolicyReport report = analysis::evaluate_off_policy(ledger, options, *policy);

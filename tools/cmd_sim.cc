@@ -9,9 +9,9 @@
 
 #include "commands.h"
 #include "keyart/engine/policy.h"
-#include "keyart/engine/simulator.h"
-#include "keyart/engine/workload.h"
-#include "keyart/serving/sim_ledger.h"
+#include "keyart/sim/simulator.h"
+#include "keyart/sim/workload.h"
+#include "keyart/sim/sim_ledger.h"
 
 namespace keyart::cli {
 
@@ -36,7 +36,7 @@ int sim_run(Args args) {
       "cold", po::value<uint64_t>()->default_value(50), "cold-start impressions per title")(
       "plot", po::value<std::string>(), "write cumulative lift per policy to FILE.svg or FILE.html");
   if (!cmd.parse(args)) return kExitOk;
-  engine::SimOptions o;
+  sim::SimOptions o;
   o.specs = cmd.list("policy");
   for (const auto& s : o.specs) {
     try {
@@ -63,14 +63,14 @@ int sim_run(Args args) {
       throw UsageError("--plot '" + plot + "' must end in .svg or .html");
     }
   }
-  engine::SimResult r = engine::run_simulation(cmd.get<std::string>("workload"), o);
+  sim::SimResult r = sim::run_simulation(cmd.get<std::string>("workload"), o);
   if (r.impressions == 0) throw CommandError("workload has no impressions");
   if (!plot.empty()) {
     std::ofstream f(plot);
-    f << engine::format_sim_plot(r, html);
+    f << sim::format_sim_plot(r, html);
     if (!f) throw CommandError("cannot write plot '" + plot + "'");
   }
-  std::cout << (cmd.json() ? engine::format_sim_json(r) : engine::format_sim_text(r));
+  std::cout << (cmd.json() ? sim::format_sim_json(r) : sim::format_sim_text(r));
   return kExitOk;
 }
 
@@ -128,13 +128,13 @@ int sim_ab(Args args) {
       "feedback delay in impressions (0 = learn before the next impression)")(
       "seed", po::value<uint64_t>()->default_value(1), "decision randomness");
   if (!cmd.parse(args)) return kExitOk;
-  std::vector<serving::SimArm> arms;
+  std::vector<sim::SimArm> arms;
   for (const std::string& a : cmd.list("arm")) {
     const size_t eq = a.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == a.size()) {
       throw UsageError("--arm '" + a + "' must be ID=SPEC, e.g. control=fixed:default");
     }
-    serving::SimArm arm{.arm_id = a.substr(0, eq)};
+    sim::SimArm arm{.arm_id = a.substr(0, eq)};
     try {
       arm.policy_spec = engine::make_policy(a.substr(eq + 1))->spec();
     } catch (const engine::SpecError& e) {
@@ -150,7 +150,7 @@ int sim_ab(Args args) {
   const uint64_t per_day = cmd.get<uint64_t>("per-day");
   if (per_day < 1 || per_day > 86'400'000) throw UsageError("--per-day must be 1..86400000");
 
-  engine::SimOptions o;
+  sim::SimOptions o;
   for (const auto& a : arms) o.specs.push_back(a.policy_spec);
   o.limit = cmd.get<uint64_t>("limit");
   o.wait = cmd.get<uint64_t>("wait");
@@ -158,21 +158,21 @@ int sim_ab(Args args) {
   o.start_ms = parse_time_ms(cmd.get<std::string>("start"), "--start");
   o.step_ms = static_cast<int64_t>(86'400'000 / per_day);
 
-  experiments::Ledger ledger = cmd.open_ledger(false);
-  serving::SimLedger sink(ledger, {.experiment_id = cmd.get<std::string>("experiment"),
+  ledger::Ledger ledger = cmd.open_ledger(false);
+  sim::SimLedger sink(ledger, {.experiment_id = cmd.get<std::string>("experiment"),
                                    .name = cmd.get<std::string>("name"),
                                    .arms = arms,
                                    .start_ms = o.start_ms});
   o.sink = &sink;
   const std::string experiment = cmd.get<std::string>("experiment");
   uint64_t seen = 0;
-  o.route = [&sink, &seen](const engine::Impression& imp) {
+  o.route = [&sink, &seen](const sim::Impression& imp) {
     ++seen;
     return sink.route(imp);
   };
-  engine::SimResult r;
+  sim::SimResult r;
   try {
-    r = engine::run_simulation(cmd.get<std::string>("workload"), o);
+    r = sim::run_simulation(cmd.get<std::string>("workload"), o);
   } catch (const std::exception& e) {
     // What was decided so far stays consistent (exposures with their clicks);
     // the experiment is closed where the input ended.
@@ -187,16 +187,16 @@ int sim_ab(Args args) {
     throw CommandError(std::string(e.what()) + " (" + note + ")");
   }
   const int64_t end_ms = o.start_ms + static_cast<int64_t>(r.impressions) * o.step_ms;
-  const serving::SimLedgerStats st = sink.finish(end_ms);
+  const sim::SimLedgerStats st = sink.finish(end_ms);
   if (r.impressions == 0) throw CommandError("workload has no impressions");
   if (cmd.json()) {
-    nlohmann::json j = nlohmann::json::parse(engine::format_sim_json(r));
+    nlohmann::json j = nlohmann::json::parse(sim::format_sim_json(r));
     j["ledger"] = {{"experiment", experiment},
                    {"exposures", st.exposures}, {"rewards", st.rewards},
                    {"titles", st.titles}, {"variants", st.variants}};
     std::cout << j.dump(2) << "\n";
   } else {
-    std::cout << engine::format_sim_text(r) << "ledger: experiment " << experiment << ": " << st.exposures << " exposures, "
+    std::cout << sim::format_sim_text(r) << "ledger: experiment " << experiment << ": " << st.exposures << " exposures, "
               << st.rewards << " rewards, " << st.titles << " new titles, " << st.variants
               << " new variants (" << format_time_ms(o.start_ms) << " to "
               << format_time_ms(end_ms) << ")\n";
@@ -209,7 +209,7 @@ int sim_generate(Args args) {
                  "Writes a synthetic workload (the model of shared/bench/WORKLOAD.md: users\n"
                  "with sparse actor and genre tastes, titles with 3-8 artwork variants, true\n"
                  "click probabilities and a uniform draw per impression) as JSONL.");
-  engine::GeneratorOptions g;
+  sim::GeneratorOptions g;
   cmd.add_options()("n", po::value<uint64_t>()->default_value(100000), "impressions")(
       "seed", po::value<uint64_t>()->default_value(1), "impression-stream seed")(
       "world-seed", po::value<uint64_t>()->default_value(0),
@@ -234,13 +234,13 @@ int sim_generate(Args args) {
     throw UsageError("need --users >= 1, --titles >= 1, 5 <= --actors <= 999, 3 <= --genres <= 99");
   }
   const std::string out = cmd.get<std::string>("out");
-  engine::GeneratorStats s;
+  sim::GeneratorStats s;
   if (out == "-") {
-    s = engine::generate_workload(g, std::cout);
+    s = sim::generate_workload(g, std::cout);
   } else {
     std::ofstream f(out);
     if (!f) throw CommandError("cannot write '" + out + "'");
-    s = engine::generate_workload(g, f);
+    s = sim::generate_workload(g, f);
     f.close();
     if (!f) throw CommandError("cannot write '" + out + "'");
   }

@@ -4,9 +4,9 @@
 
 #include "commands.h"
 #include "json_views.h"
-#include "keyart/experiments/catalog.h"
-#include "keyart/experiments/experiment_store.h"
-#include "keyart/experiments/variants.h"
+#include "keyart/ledger/catalog.h"
+#include "keyart/ledger/experiment_store.h"
+#include "keyart/ledger/variants.h"
 
 namespace keyart::cli {
 
@@ -22,13 +22,13 @@ int title_add(Args args) {
       "default-policy", po::value<std::string>()->default_value("uniform"),
       "policy used when no experiment covers the title");
   if (!cmd.parse(args)) return kExitOk;
-  experiments::Title t;
+  ledger::Title t;
   t.title_id = cmd.get<std::string>("id");
   t.name = cmd.get<std::string>("name");
   t.genres = cmd.list("genre");
   t.default_policy = validated_policy_spec(cmd.get<std::string>("default-policy"));
   auto ledger = cmd.open_ledger(false);
-  experiments::add_title(ledger, t);
+  ledger::add_title(ledger, t);
   std::cout << "added title " << t.title_id << "\n";
   return kExitOk;
 }
@@ -38,7 +38,7 @@ int title_list(Args args) {
   cmd.with_db().with_json();
   if (!cmd.parse(args)) return kExitOk;
   auto ledger = cmd.open_ledger(true);
-  auto titles = experiments::list_titles(ledger);
+  auto titles = ledger::list_titles(ledger);
   if (cmd.json()) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& t : titles) out.push_back(to_json(t));
@@ -65,10 +65,10 @@ int title_show(Args args) {
   cmd.add_options()("id", po::value<std::string>()->required(), "title id");
   if (!cmd.parse(args)) return kExitOk;
   auto ledger = cmd.open_ledger(true);
-  auto t = experiments::get_title(ledger, cmd.get<std::string>("id"));
-  auto cast = experiments::list_cast(ledger, t.title_id);
-  auto variants = experiments::list_variants(ledger, t.title_id, true);
-  auto running = experiments::running_experiment_for_title(ledger, t.title_id);
+  auto t = ledger::get_title(ledger, cmd.get<std::string>("id"));
+  auto cast = ledger::list_cast(ledger, t.title_id);
+  auto variants = ledger::list_variants(ledger, t.title_id, true);
+  auto running = ledger::running_experiment_for_title(ledger, t.title_id);
   if (cmd.json()) {
     nlohmann::json out = to_json(t);
     out["cast"] = nlohmann::json::array();
@@ -111,13 +111,13 @@ int title_set_default(Args args) {
     throw UsageError("give --policy and/or --variant (see 'keyart title set-default --help')");
   }
   auto ledger = cmd.open_ledger(false);
-  experiments::Transaction tx(ledger.db());
+  ledger::Transaction tx(ledger);
   std::string id = cmd.get<std::string>("id");
   if (cmd.has("policy")) {
-    experiments::set_title_default_policy(ledger, id, validated_policy_spec(cmd.get<std::string>("policy")));
+    ledger::set_title_default_policy(ledger, id, validated_policy_spec(cmd.get<std::string>("policy")));
   }
   if (cmd.has("variant")) {
-    experiments::set_title_default_variant(ledger, id, cmd.get<std::string>("variant"));
+    ledger::set_title_default_variant(ledger, id, cmd.get<std::string>("variant"));
   }
   tx.commit();
   std::cout << "updated title " << id << "\n";

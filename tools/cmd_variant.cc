@@ -18,10 +18,10 @@
 #include "keyart/artwork/errors.h"
 #include "keyart/artwork/near_duplicate.h"
 #include "keyart/artwork/render.h"
-#include "keyart/experiments/catalog.h"
-#include "keyart/experiments/errors.h"
-#include "keyart/experiments/file_store.h"
-#include "keyart/experiments/variant_stats.h"
+#include "keyart/ledger/catalog.h"
+#include "keyart/ledger/errors.h"
+#include "keyart/ledger/file_store.h"
+#include "keyart/ledger/variant_stats.h"
 #include "upload_progress.h"
 
 namespace keyart::cli {
@@ -127,10 +127,10 @@ int variant_upload(Args args) {
   artwork::ExtractorOptions options = extractor_options(cmd);
 
   auto ledger = cmd.open_ledger(dry_run);
-  experiments::get_title(ledger, title);
+  ledger::get_title(ledger, title);
   artwork::CastGallery gallery = load_cast_gallery(ledger, title);
   std::vector<KnownImage> known;
-  for (const auto& v : experiments::list_variants(ledger, title, true)) {
+  for (const auto& v : ledger::list_variants(ledger, title, true)) {
     if (auto r = stored_record(ledger, v.variant_id)) known.push_back({v.variant_id, r->fingerprint});
   }
   artwork::Extractor extractor(options);
@@ -148,10 +148,10 @@ int variant_upload(Args args) {
     Outcome o;
     o.file = files[i].string();
     try {
-      auto bytes = experiments::read_file_bytes(files[i], options.limits.max_bytes);
+      auto bytes = ledger::read_file_bytes(files[i], options.limits.max_bytes);
       auto record = extractor.extract(bytes, &gallery);
-      std::string sha = experiments::sha256_hex(bytes);
-      if (auto dup = experiments::find_variant_by_sha256(ledger, title, sha)) {
+      std::string sha = ledger::sha256_hex(bytes);
+      if (auto dup = ledger::find_variant_by_sha256(ledger, title, sha)) {
         o.status = "duplicate";
         o.variant_id = dup->variant_id;
       } else if (batch_hashes.count(sha)) {
@@ -169,10 +169,10 @@ int variant_upload(Args args) {
           batch_hashes.insert(sha);
           known.push_back({files[i].filename().string(), record.fingerprint});
         } else {
-          auto stored = experiments::store_file(ledger.files_dir(), bytes,
+          auto stored = ledger::store_file(ledger.files_dir(), bytes,
                                                 file_extension_for(record.image.format));
-          experiments::Variant v;
-          v.variant_id = experiments::next_variant_id(ledger, title);
+          ledger::Variant v;
+          v.variant_id = ledger::next_variant_id(ledger, title);
           v.title_id = title;
           v.sha256 = stored.sha256;
           v.format = record.image.format;
@@ -183,12 +183,12 @@ int variant_upload(Args args) {
           v.uri = stored.relative_path;
           v.original_name = files[i].filename().string();
           v.uploaded_by = cmd.get<std::string>("by");
-          experiments::VariantFeatures f;
+          ledger::VariantFeatures f;
           f.variant_id = v.variant_id;
           f.extractor_version = artwork::kExtractorVersion;
           f.features_json = artwork::to_json(record).dump();
           f.vector = artwork::feature_vector(record);
-          experiments::add_variant(ledger, v, f);
+          ledger::add_variant(ledger, v, f);
           o.status = "added";
           o.variant_id = v.variant_id;
           batch_hashes.insert(sha);
@@ -200,10 +200,10 @@ int variant_upload(Args args) {
       o.status = "refused";
       o.reason = artwork::refusal_name(e.reason());
       o.detail = o.file + ": " + e.what();
-    } catch (const experiments::LedgerError& e) {
-      if (e.kind() == experiments::ErrorKind::kBusy || e.kind() == experiments::ErrorKind::kReadOnly) throw;
+    } catch (const ledger::LedgerError& e) {
+      if (e.kind() == ledger::ErrorKind::kBusy || e.kind() == ledger::ErrorKind::kReadOnly) throw;
       o.status = "refused";
-      o.reason = experiments::error_kind_name(e.kind());
+      o.reason = ledger::error_kind_name(e.kind());
       o.detail = o.file + ": " + e.what();
     }
     progress.step(static_cast<int>(i + 1), files[i].filename().string(), outcome_text(o));
@@ -254,8 +254,8 @@ int variant_list(Args args) {
   if (!cmd.parse(args)) return kExitOk;
   auto ledger = cmd.open_ledger(true);
   std::string title = cmd.get<std::string>("title");
-  experiments::get_title(ledger, title);
-  auto variants = experiments::list_variants(ledger, title, cmd.has("all"));
+  ledger::get_title(ledger, title);
+  auto variants = ledger::list_variants(ledger, title, cmd.has("all"));
   if (cmd.json()) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& v : variants) {
@@ -287,8 +287,8 @@ int variant_show(Args args) {
   cmd.add_options()("id", po::value<std::string>()->required(), "variant id");
   if (!cmd.parse(args)) return kExitOk;
   auto ledger = cmd.open_ledger(true);
-  auto v = experiments::get_variant(ledger, cmd.get<std::string>("id"));
-  auto features = experiments::latest_variant_features(ledger, v.variant_id);
+  auto v = ledger::get_variant(ledger, cmd.get<std::string>("id"));
+  auto features = ledger::latest_variant_features(ledger, v.variant_id);
   if (cmd.json()) {
     nlohmann::json out = {{"variant", to_json(v)}};
     out["features"] = features ? nlohmann::json::parse(features->features_json) : nlohmann::json(nullptr);
@@ -344,16 +344,16 @@ int set_status(Args args, const char* action, const char* status) {
   if (!cmd.parse(args)) return kExitOk;
   auto ledger = cmd.open_ledger(false);
   auto ids = cmd.list("id");
-  experiments::Transaction tx(ledger.db());
-  for (const auto& id : ids) experiments::set_variant_status(ledger, id, status);
+  ledger::Transaction tx(ledger);
+  for (const auto& id : ids) ledger::set_variant_status(ledger, id, status);
   tx.commit();
   for (const auto& id : ids) std::cout << status << " " << id << "\n";
   return kExitOk;
 }
 
-std::vector<uint8_t> stored_image(experiments::Ledger& ledger, const experiments::Variant& v) {
+std::vector<uint8_t> stored_image(ledger::Ledger& ledger, const ledger::Variant& v) {
   if (!v.storage_path) throw CommandError("variant '" + v.variant_id + "' has no stored image");
-  return experiments::read_file_bytes(ledger.files_dir() / *v.storage_path);
+  return ledger::read_file_bytes(ledger.files_dir() / *v.storage_path);
 }
 
 int variant_inspect(Args args) {
@@ -366,7 +366,7 @@ int variant_inspect(Args args) {
       "out", po::value<std::string>()->required(), "PNG file to write");
   if (!cmd.parse(args)) return kExitOk;
   auto ledger = cmd.open_ledger(true);
-  auto v = experiments::get_variant(ledger, cmd.get<std::string>("id"));
+  auto v = ledger::get_variant(ledger, cmd.get<std::string>("id"));
   auto r = stored_record(ledger, v.variant_id);
   if (!r) throw CommandError("variant '" + v.variant_id + "' has no features from " + artwork::kExtractorVersion);
   write_file(cmd.get<std::string>("out"),
@@ -386,11 +386,11 @@ int variant_sheet(Args args) {
   if (!cmd.parse(args)) return kExitOk;
   auto ledger = cmd.open_ledger(true);
   std::string title = cmd.get<std::string>("title");
-  auto t = experiments::get_title(ledger, title);
-  auto variants = experiments::list_variants(ledger, title, cmd.has("all"));
+  auto t = ledger::get_title(ledger, title);
+  auto variants = ledger::list_variants(ledger, title, cmd.has("all"));
   if (variants.empty()) throw CommandError("title '" + title + "' has no variants to show: upload some first");
-  std::map<std::string, experiments::VariantClicks> clicks;
-  for (auto& c : experiments::variant_click_counts(ledger, title)) clicks[c.variant_id] = c;
+  std::map<std::string, ledger::VariantClicks> clicks;
+  for (auto& c : ledger::variant_click_counts(ledger, title)) clicks[c.variant_id] = c;
   std::vector<artwork::SheetTile> tiles;
   for (const auto& v : variants) {
     artwork::SheetTile tile;

@@ -14,7 +14,7 @@ nlohmann::json optional_time(const std::optional<int64_t>& v) {
 }
 }  // namespace
 
-nlohmann::json to_json(const experiments::Title& t) {
+nlohmann::json to_json(const ledger::Title& t) {
   return {{"title_id", t.title_id},
           {"name", t.name},
           {"genres", t.genres},
@@ -23,13 +23,13 @@ nlohmann::json to_json(const experiments::Title& t) {
           {"created_at", format_time_ms(t.created_at)}};
 }
 
-nlohmann::json to_json(const experiments::CastMember& m) {
+nlohmann::json to_json(const ledger::CastMember& m) {
   return {{"actor_id", m.actor_id},       {"name", m.actor_name},
           {"billing_order", m.billing_order}, {"role", m.role},
           {"character", m.character_name}};
 }
 
-nlohmann::json to_json(const experiments::Variant& v) {
+nlohmann::json to_json(const ledger::Variant& v) {
   return {{"variant_id", v.variant_id},
           {"title_id", v.title_id},
           {"kind", v.kind},
@@ -47,7 +47,7 @@ nlohmann::json to_json(const experiments::Variant& v) {
           {"retired_at", optional_time(v.retired_at)}};
 }
 
-nlohmann::json to_json(const experiments::Experiment& e) {
+nlohmann::json to_json(const ledger::Experiment& e) {
   nlohmann::json arms = nlohmann::json::array();
   for (const auto& a : e.arms) {
     arms.push_back({{"arm_id", a.arm_id},

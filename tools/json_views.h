@@ -4,15 +4,15 @@
 
 #include <nlohmann/json.hpp>
 
-#include "keyart/experiments/catalog.h"
-#include "keyart/experiments/experiment_store.h"
-#include "keyart/experiments/variants.h"
+#include "keyart/ledger/catalog.h"
+#include "keyart/ledger/experiment_store.h"
+#include "keyart/ledger/variants.h"
 
 namespace keyart::cli {
 
-nlohmann::json to_json(const experiments::Title& title);
-nlohmann::json to_json(const experiments::CastMember& member);
-nlohmann::json to_json(const experiments::Variant& variant);
-nlohmann::json to_json(const experiments::Experiment& experiment);
+nlohmann::json to_json(const ledger::Title& title);
+nlohmann::json to_json(const ledger::CastMember& member);
+nlohmann::json to_json(const ledger::Variant& variant);
+nlohmann::json to_json(const ledger::Experiment& experiment);
 
 }  // namespace keyart::cli

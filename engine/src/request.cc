@@ -1,4 +1,5 @@
 #include "keyart/engine/request.h"
+#include "keyart/engine/context_fields.h"
 
 #include <cmath>
 #include <stdexcept>
@@ -47,7 +48,7 @@ void Request::reset(std::string_view unit, std::string_view title) {
 
 void Request::add_user(std::string_view name, double value) {
   check_finite(name, value);
-  if (starts_with(name, "actor_")) {
+  if (starts_with(name, kActorPrefix)) {
     affinities_.push_back({feature_key(name), value});
   } else if (value != 0) {
     user_.push_back({feature_key("user:", name), value});
@@ -56,7 +57,7 @@ void Request::add_user(std::string_view name, double value) {
 
 void Request::add_context(std::string_view name, double value) {
   check_finite(name, value);
-  if (name == "hour") {
+  if (name == kHourField) {
     add_context("daypart", kDayparts[daypart(static_cast<int>(std::floor(value)))]);
     return;
   }
@@ -72,7 +73,7 @@ void Request::add_context(std::string_view name, std::string_view value) {
 
 void Request::add_title(std::string_view name, double value) {
   check_finite(name, value);
-  if (starts_with(name, "cast_") || value == 0) return;
+  if (starts_with(name, kCastPrefix) || value == 0) return;
   title_.push_back({feature_key("title:", name), value});
 }
 

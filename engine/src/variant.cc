@@ -1,4 +1,5 @@
 #include "keyart/engine/variant.h"
+#include "keyart/engine/context_fields.h"
 
 #include <stdexcept>
 
@@ -18,7 +19,7 @@ PreparedVariant prepare_variant(std::string id, const NamedFeatures& features) {
     }
     if (f.name == "featured_actor") {
       if (f.is_text && !f.text.empty() && f.text != "none") {
-        v.affinity_key = feature_key("actor_", f.text);
+        v.affinity_key = feature_key(kActorPrefix, f.text);
       }
       continue;
     }

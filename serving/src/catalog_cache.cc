@@ -1,10 +1,8 @@
 #include "catalog_cache.h"
 
-#include <nlohmann/json.hpp>
-
-#include "keyart/experiments/catalog.h"
-#include "keyart/experiments/experiment_store.h"
-#include "keyart/experiments/variants.h"
+#include "keyart/ledger/catalog.h"
+#include "keyart/ledger/experiment_store.h"
+#include "keyart/ledger/variants.h"
 
 namespace keyart::serving {
 
@@ -16,12 +14,20 @@ std::string default_scope(const std::string& canonical_spec) {
   return "default:" + canonical_spec;
 }
 
-engine::NamedFeatures arm_features_from_record(const std::string& features_json) {
-  auto record = nlohmann::json::parse(features_json, nullptr, false);
-  if (record.is_discarded() || !record.is_object()) return {};
-  auto it = record.find("arm_features");
-  if (it == record.end() || !it->is_object()) return {};
-  return engine::NamedFeatures::from_json(*it);
+const engine::NamedFeatures* CachedDecisionCatalog::title_features(std::string_view title_id) {
+  auto title = cache_.titles.find(std::string(title_id));
+  return title == cache_.titles.end() ? nullptr : &title->second.features;
+}
+
+std::string_view CachedDecisionCatalog::default_variant(std::string_view title_id) {
+  auto title = cache_.titles.find(std::string(title_id));
+  if (title == cache_.titles.end() || title->second.default_index < 0) return {};
+  return title->second.active[title->second.default_index]->id;
+}
+
+const engine::PreparedVariant* CachedDecisionCatalog::variant(std::string_view variant_id) {
+  auto v = cache_.variants.find(std::string(variant_id));
+  return v == cache_.variants.end() ? nullptr : &v->second.prepared;
 }
 
 const CachedExperiment* CatalogCache::running_for(const std::string& title_id) const {
@@ -31,27 +37,24 @@ const CachedExperiment* CatalogCache::running_for(const std::string& title_id) c
   return nullptr;
 }
 
-std::shared_ptr<CatalogCache> CatalogCache::load(experiments::Ledger& ledger) {
+std::shared_ptr<CatalogCache> CatalogCache::load(ledger::Ledger& ledger) {
   auto cache = std::make_shared<CatalogCache>();
-  for (const experiments::Title& t : experiments::list_titles(ledger)) {
+  for (const ledger::Title& t : ledger::list_titles(ledger)) {
     CachedTitle title;
     title.id = t.title_id;
     title.default_policy = t.default_policy;
-    for (const auto& g : t.genres) title.features.set("genre_" + g, 1.0);
-    for (const auto& m : experiments::list_cast(ledger, t.title_id)) {
-      title.features.set("cast_" + m.actor_id, 1.0);
-    }
-    for (const experiments::Variant& v : experiments::list_variants(ledger, t.title_id, true)) {
-      engine::NamedFeatures named;
-      if (auto f = experiments::latest_variant_features(ledger, v.variant_id)) {
-        named = arm_features_from_record(f->features_json);
-      }
+    std::vector<std::string> actors;
+    for (const auto& m : ledger::list_cast(ledger, t.title_id)) actors.push_back(m.actor_id);
+    title.features = ledger::title_features(t.genres, actors);
+    for (const ledger::Variant& v : ledger::list_variants(ledger, t.title_id, true)) {
       CachedVariant cached{v.variant_id, v.title_id,
                            v.uri.empty() ? "/v1/artwork/" + v.variant_id : v.uri,
-                           v.status == "active", engine::prepare_variant(v.variant_id, named)};
+                           v.status == "active",
+                           engine::prepare_variant(v.variant_id,
+                                                   ledger::arm_features(ledger, v.variant_id))};
       cache->variants.emplace(v.variant_id, std::move(cached));
     }
-    for (const experiments::Variant& v : experiments::list_variants(ledger, t.title_id, false)) {
+    for (const ledger::Variant& v : ledger::list_variants(ledger, t.title_id, false)) {
       const CachedVariant* cached = &cache->variants.at(v.variant_id);
       if (t.default_variant_id && *t.default_variant_id == v.variant_id) {
         title.default_index = static_cast<int>(title.active.size());
@@ -61,7 +64,7 @@ std::shared_ptr<CatalogCache> CatalogCache::load(experiments::Ledger& ledger) {
     if (title.default_index < 0 && !title.active.empty()) title.default_index = 0;
     cache->titles.emplace(title.id, std::move(title));
   }
-  for (const experiments::Experiment& e : experiments::list_experiments(ledger)) {
+  for (const ledger::Experiment& e : ledger::list_experiments(ledger)) {
     CachedExperiment exp;
     exp.id = e.experiment_id;
     exp.status = e.status;

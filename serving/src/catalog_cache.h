@@ -14,7 +14,8 @@
 
 #include "keyart/engine/named_features.h"
 #include "keyart/engine/variant.h"
-#include "keyart/experiments/ledger.h"
+#include "keyart/ledger/decision_log.h"
+#include "keyart/ledger/ledger.h"
 
 namespace keyart::serving {
 
@@ -59,7 +60,7 @@ struct CatalogCache {
   std::unordered_map<std::string, CachedExperiment> experiments;
 
   const CachedExperiment* running_for(const std::string& title_id) const;
-  static std::shared_ptr<CatalogCache> load(experiments::Ledger& ledger);
+  static std::shared_ptr<CatalogCache> load(ledger::Ledger& ledger);
 };
 
 std::string arm_scope(const std::string& experiment_id, const std::string& arm_id);
@@ -67,8 +68,17 @@ std::string arm_scope(const std::string& experiment_id, const std::string& arm_i
 // naming the same policy differently share one learner).
 std::string default_scope(const std::string& canonical_spec);
 
-// The bandit features of a variant from its stored feature record (the
-// record's "arm_features" object), empty when there is none.
-engine::NamedFeatures arm_features_from_record(const std::string& features_json);
+// The cache as the decision log's replay sees the catalogue: a title's
+// default is the variant the service would fall back to.
+class CachedDecisionCatalog final : public ledger::DecisionCatalog {
+ public:
+  explicit CachedDecisionCatalog(const CatalogCache& cache) : cache_(cache) {}
+  const engine::NamedFeatures* title_features(std::string_view title_id) override;
+  std::string_view default_variant(std::string_view title_id) override;
+  const engine::PreparedVariant* variant(std::string_view variant_id) override;
+
+ private:
+  const CatalogCache& cache_;
+};
 
 }  // namespace keyart::serving

@@ -263,7 +263,7 @@ struct Api {
     // The path only: a query string is not part of the API and may carry a
     // secret a client put there (an admin token), which must not be logged.
     std::string path = req.target.substr(0, std::min<size_t>(req.target.find('?'), 256));
-    json line = {{"ts", experiments::now_ms()}, {"method", req.method},
+    json line = {{"ts", ledger::now_ms()}, {"method", req.method},
                  {"path", path}, {"status", status},
                  {"micros", static_cast<int64_t>(micros)}, {"remote", req.remote},
                  {"bytes_in", req.body.size()}};
@@ -464,8 +464,8 @@ struct Api {
           if (action == "start") service.start_experiment(id);
           else if (action == "stop") service.stop_experiment(id);
           else return std::nullopt;
-        } catch (const experiments::LedgerError& e) {
-          int status = e.kind() == experiments::ErrorKind::kNotFound ? 404 : 409;
+        } catch (const ledger::LedgerError& e) {
+          int status = e.kind() == ledger::ErrorKind::kNotFound ? 404 : 409;
           errors[status == 404 ? "not_found" : "bad_request"]->add();
           return error_response(status, e.what(), "experiment_id");
         }

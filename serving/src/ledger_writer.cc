@@ -5,7 +5,7 @@
 #include <optional>
 #include <vector>
 
-#include "keyart/experiments/ledger.h"
+#include "keyart/ledger/ledger.h"
 
 namespace keyart::serving {
 
@@ -26,11 +26,11 @@ LedgerWriter::LedgerWriter(std::string ledger_path, WriterOptions options)
 
 LedgerWriter::~LedgerWriter() { stop(); }
 
-bool LedgerWriter::submit(experiments::Exposure exposure) {
+bool LedgerWriter::submit(ledger::Exposure exposure) {
   return enqueue({std::move(exposure), {}, Clock::now()}, false);
 }
 
-bool LedgerWriter::submit(experiments::Reward reward, RewardCallback on_done) {
+bool LedgerWriter::submit(ledger::Reward reward, RewardCallback on_done) {
   return enqueue({std::move(reward), std::move(on_done), Clock::now()}, true);
 }
 
@@ -65,13 +65,13 @@ bool LedgerWriter::reserve() {
   return true;
 }
 
-void LedgerWriter::submit_reserved(experiments::Exposure exposure) {
+void LedgerWriter::submit_reserved(ledger::Exposure exposure) {
   std::lock_guard lock(mu_);
   --reserved_;
   push_locked({std::move(exposure), {}, Clock::now()}, false);
 }
 
-void LedgerWriter::submit_reserved(experiments::Reward reward, RewardCallback on_done) {
+void LedgerWriter::submit_reserved(ledger::Reward reward, RewardCallback on_done) {
   std::lock_guard lock(mu_);
   --reserved_;
   push_locked({std::move(reward), std::move(on_done), Clock::now()}, true);
@@ -130,8 +130,8 @@ WriterStats LedgerWriter::stats() const {
 }
 
 void LedgerWriter::run() {
-  std::optional<experiments::Ledger> ledger;
-  std::unique_ptr<experiments::EventWriter> writer;
+  std::optional<ledger::Ledger> ledger;
+  std::unique_ptr<ledger::EventWriter> writer;
   std::deque<Item> batch;
   int backoff_ms = options_.retry_initial_ms;
 
@@ -160,7 +160,7 @@ void LedgerWriter::run() {
       }
       size_t n = std::min(queue_.size(), options_.max_batch);
       for (size_t i = 0; i < n; ++i) {
-        if (std::holds_alternative<experiments::Reward>(queue_.front().event)) --rewards_queued_;
+        if (std::holds_alternative<ledger::Reward>(queue_.front().event)) --rewards_queued_;
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
@@ -168,23 +168,23 @@ void LedgerWriter::run() {
     }
 
     // Try the batch; on a ledger failure keep it and retry after a backoff.
-    std::vector<experiments::Exposure> exposures;
-    std::vector<experiments::Reward> rewards;
+    std::vector<ledger::Exposure> exposures;
+    std::vector<ledger::Reward> rewards;
     std::vector<size_t> reward_items;
     for (size_t i = 0; i < batch.size(); ++i) {
-      if (auto* e = std::get_if<experiments::Exposure>(&batch[i].event)) {
+      if (auto* e = std::get_if<ledger::Exposure>(&batch[i].event)) {
         exposures.push_back(*e);
       } else {
-        rewards.push_back(std::get<experiments::Reward>(batch[i].event));
+        rewards.push_back(std::get<ledger::Reward>(batch[i].event));
         reward_items.push_back(i);
       }
     }
-    std::optional<experiments::BatchResult> result;
+    std::optional<ledger::BatchResult> result;
     try {
       if (!ledger) {
-        ledger.emplace(experiments::Ledger::open(
+        ledger.emplace(ledger::Ledger::open(
             path_, {.create = false, .busy_timeout_ms = options_.busy_timeout_ms}));
-        writer = std::make_unique<experiments::EventWriter>(*ledger);
+        writer = std::make_unique<ledger::EventWriter>(*ledger);
       }
       result = writer->write(exposures, rewards);
     } catch (const std::exception& e) {

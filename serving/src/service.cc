@@ -4,9 +4,9 @@
 #include <cmath>
 #include <unordered_set>
 
-#include "keyart/experiments/assignment.h"
-#include "keyart/experiments/experiment_store.h"
-#include "logged_events.h"
+#include "keyart/ledger/assignment.h"
+#include "keyart/ledger/experiment_store.h"
+#include "keyart/ledger/decision_log.h"
 #include "service_impl.h"
 #include "snapshots.h"
 
@@ -14,7 +14,7 @@ namespace keyart::serving {
 
 namespace {
 
-int64_t clock_ms() { return experiments::now_ms(); }
+int64_t clock_ms() { return ledger::now_ms(); }
 
 [[noreturn]] void bad(const std::string& field, const std::string& message) {
   throw ServiceError(400, field, message);
@@ -155,7 +155,7 @@ Service::~Service() { shutdown(); }
 std::unique_ptr<Service> Service::open(const ServiceOptions& options) {
   auto impl = std::make_unique<Impl>();
   impl->options = options;
-  impl->ledger.emplace(experiments::Ledger::open(options.ledger_path, {.create = false}));
+  impl->ledger.emplace(ledger::Ledger::open(options.ledger_path, {.create = false}));
   impl->load_catalog();
   if (options.restore) restore_learners(*impl);
   impl->writer = std::make_unique<LedgerWriter>(options.ledger_path, options.writer);
@@ -201,7 +201,7 @@ DecideResult Service::decide(const DecideRequest& req) {
   }
   const CachedArm* arm = nullptr;
   if (experiment) {
-    arm = &experiment->arms[experiments::assign_arm(experiment->salt, req.unit_id,
+    arm = &experiment->arms[ledger::assign_arm(experiment->salt, req.unit_id,
                                                      experiment->shares)];
   }
   const std::string& scope = arm ? arm->scope : title.default_scope;
@@ -277,7 +277,7 @@ DecideResult Service::decide(const DecideRequest& req) {
     return fallback(std::string("policy failed: ") + e.what());
   }
 
-  experiments::Exposure exposure;
+  ledger::Exposure exposure;
   exposure.event_id = engine::to_hex(d.event_id);
   exposure.ts = now;
   exposure.experiment_id = out.experiment_id;
@@ -289,7 +289,7 @@ DecideResult Service::decide(const DecideRequest& req) {
   exposure.policy = learner->spec();
   exposure.model_version = static_cast<int64_t>(d.model_version);
   exposure.propensity = d.propensity;
-  describe_request({&req.context, &req.user, tl.candidates, &d}, exposure);
+  ledger::encode_decision({&req.context, &req.user, tl.candidates, &d}, exposure);
 
   out.event_id = exposure.event_id;
   out.variant_id = exposure.variant_id;
@@ -346,7 +346,7 @@ RewardResult Service::reward(std::string_view event_id, std::string_view kind, d
     case engine::RewardStatus::late: ++s.reward_late; break;
     default: ++s.reward_unknown; break;
   }
-  s.writer->submit_reserved(experiments::Reward{std::string(event_id), std::string(kind), value, now},
+  s.writer->submit_reserved(ledger::Reward{std::string(event_id), std::string(kind), value, now},
                             std::move(on_recorded));
   return result;
 }
@@ -359,7 +359,7 @@ void Service::reload() {
 void Service::start_experiment(const std::string& experiment_id) {
   {
     std::lock_guard lock(impl_->ledger_mu);
-    experiments::start_experiment(*impl_->ledger, experiment_id);
+    ledger::start_experiment(*impl_->ledger, experiment_id);
   }
   reload();
 }
@@ -367,7 +367,7 @@ void Service::start_experiment(const std::string& experiment_id) {
 void Service::stop_experiment(const std::string& experiment_id) {
   {
     std::lock_guard lock(impl_->ledger_mu);
-    experiments::stop_experiment(*impl_->ledger, experiment_id);
+    ledger::stop_experiment(*impl_->ledger, experiment_id);
   }
   reload();
 }

@@ -12,7 +12,7 @@
 
 #include "catalog_cache.h"
 #include "keyart/engine/learner.h"
-#include "keyart/experiments/ledger.h"
+#include "keyart/ledger/ledger.h"
 #include "keyart/serving/service.h"
 
 namespace keyart::serving {
@@ -24,7 +24,7 @@ struct Service::Impl {
   // The service's own connection for reloads, admin and snapshot marks (not
   // used on the decide/reward path).
   std::mutex ledger_mu;
-  std::optional<experiments::Ledger> ledger;
+  std::optional<ledger::Ledger> ledger;
 
   // The catalogue in use; replaced whole by reload().
   mutable std::mutex catalog_mu;

@@ -5,9 +5,11 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "keyart/experiments/events.h"
-#include "keyart/experiments/file_store.h"
-#include "logged_events.h"
+#include "keyart/ledger/event_scan.h"
+#include "keyart/ledger/events.h"
+#include "keyart/ledger/model_snapshots.h"
+#include "keyart/ledger/file_store.h"
+#include "keyart/ledger/decision_log.h"
 
 namespace keyart::serving {
 
@@ -34,13 +36,11 @@ std::string encode(const std::vector<std::tuple<std::string, std::string, std::s
   return out;
 }
 
-int64_t max_id(experiments::Ledger& ledger, const char* sql) { return ledger.db().query_int(sql); }
-
 }  // namespace
 
 SnapshotInfo take_snapshot(Service::Impl& s) {
   std::vector<std::tuple<std::string, std::string, std::string>> parts;
-  int64_t last_exposure = 0, last_reward = 0;
+  ledger::LedgerMarks marks;
   {
     std::unique_lock gate(s.gate);
     s.writer->flush();
@@ -49,8 +49,7 @@ SnapshotInfo take_snapshot(Service::Impl& s) {
     }
     {
       std::lock_guard lock(s.ledger_mu);
-      last_exposure = max_id(*s.ledger, "SELECT coalesce(max(exposure_id), 0) FROM exposures");
-      last_reward = max_id(*s.ledger, "SELECT coalesce(max(reward_id), 0) FROM rewards");
+      marks = ledger::ledger_marks(*s.ledger);
     }
     std::shared_lock lock(s.learners_mu);
     for (const auto& [scope, learner] : s.learners) {
@@ -59,26 +58,22 @@ SnapshotInfo take_snapshot(Service::Impl& s) {
   }
   std::string bytes = encode(parts);
   std::lock_guard lock(s.ledger_mu);
-  auto stored = experiments::store_file(
+  auto stored = ledger::store_file(
       s.ledger->files_dir() / "models",
       {reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}, "snap");
   nlohmann::json learners = nlohmann::json::array();
   for (const auto& part : parts) learners.push_back(std::get<0>(part));
   SnapshotInfo info;
-  {
-    experiments::Transaction tx(s.ledger->db());
-    s.ledger->db()
-        .cached("INSERT INTO model_snapshots (created_at, storage_path, sha256, bytes, "
-                "last_exposure_id, last_reward_id, learners) VALUES (?, ?, ?, ?, ?, ?, ?)")
-        .bind_all(experiments::now_ms(), "models/" + stored.relative_path, stored.sha256,
-                  static_cast<int64_t>(bytes.size()), last_exposure, last_reward, learners.dump())
-        .run();
-    info.snapshot_id = s.ledger->db().last_insert_rowid();
-    tx.commit();
-  }
+  info.snapshot_id = ledger::record_model_snapshot(
+      *s.ledger, {.created_at = ledger::now_ms(),
+                  .storage_path = "models/" + stored.relative_path,
+                  .sha256 = stored.sha256,
+                  .bytes = static_cast<int64_t>(bytes.size()),
+                  .marks = marks,
+                  .learners_json = learners.dump()});
   info.path = (s.ledger->files_dir() / "models" / stored.relative_path).string();
-  info.last_exposure_id = last_exposure;
-  info.last_reward_id = last_reward;
+  info.last_exposure_id = marks.last_exposure_id;
+  info.last_reward_id = marks.last_reward_id;
   info.bytes = bytes.size();
   s.last_snapshot = info;
   return info;
@@ -91,11 +86,11 @@ namespace {
 bool load_snapshot(Service::Impl& s, const fs::path& path, const std::string& sha256) {
   std::vector<uint8_t> raw;
   try {
-    raw = experiments::read_file_bytes(path, 8ull << 30);
+    raw = ledger::read_file_bytes(path, 8ull << 30);
   } catch (const std::exception&) {
     return false;
   }
-  if (experiments::sha256_hex(raw) != sha256) return false;
+  if (ledger::sha256_hex(raw) != sha256) return false;
   std::string_view data(reinterpret_cast<const char*>(raw.data()), raw.size());
   if (data.substr(0, kMagic.size()) != kMagic) return false;
   data.remove_prefix(kMagic.size());
@@ -128,32 +123,30 @@ void restore_learners(Service::Impl& s) {
   int64_t after_exposure = 0, after_reward = 0;
   {
     std::lock_guard lock(s.ledger_mu);
-    experiments::Statement st = s.ledger->db().prepare(
-        "SELECT snapshot_id, storage_path, sha256, last_exposure_id, last_reward_id "
-        "FROM model_snapshots ORDER BY snapshot_id DESC");
-    while (st.step()) {
-      fs::path path = s.ledger->files_dir() / st.column_text(1);
-      if (load_snapshot(s, path, st.column_text(2))) {
+    for (const ledger::ModelSnapshotRecord& record : ledger::list_model_snapshots(*s.ledger)) {
+      fs::path path = s.ledger->files_dir() / record.storage_path;
+      if (load_snapshot(s, path, record.sha256)) {
         SnapshotInfo info;
-        info.snapshot_id = st.column_int(0);
+        info.snapshot_id = record.snapshot_id;
         info.path = path.string();
-        info.last_exposure_id = after_exposure = st.column_int(3);
-        info.last_reward_id = after_reward = st.column_int(4);
+        info.last_exposure_id = after_exposure = record.marks.last_exposure_id;
+        info.last_reward_id = after_reward = record.marks.last_reward_id;
         s.last_snapshot = info;
         break;
       }
     }
   }
   auto catalog = s.current_catalog();
+  CachedDecisionCatalog decisions(*catalog);
   // Replay: exposures and rewards after the marks, merged by time, an
   // exposure before a reward at the same time. Exposures go in time order,
   // not commit order: two threads can commit decisions slightly out of time
   // order, and a reward (never earlier than its decision) must find its
   // decision already recorded.
-  std::vector<experiments::StoredReward> rewards;
+  std::vector<ledger::StoredReward> rewards;
   std::lock_guard lock(s.ledger_mu);
-  experiments::for_each_reward(*s.ledger, after_reward,
-                               [&](const experiments::StoredReward& r) { rewards.push_back(r); });
+  ledger::for_each_reward(*s.ledger, after_reward,
+                               [&](const ledger::StoredReward& r) { rewards.push_back(r); });
   std::stable_sort(rewards.begin(), rewards.end(),
                    [](const auto& a, const auto& b) { return a.ts < b.ts; });
   size_t next_reward = 0;
@@ -175,9 +168,9 @@ void restore_learners(Service::Impl& s) {
       }
     }
   };
-  experiments::for_each_exposure(
+  ledger::for_each_exposure(
       *s.ledger, {.after_exposure_id = after_exposure, .by_time = true},
-      [&](const experiments::StoredExposure& row) {
+      [&](const ledger::StoredExposure& row) {
         replay_rewards_before(row.ts);
         if (row.policy == "fallback") return;
         std::string scope;
@@ -197,13 +190,13 @@ void restore_learners(Service::Impl& s) {
         engine::Learner* learner = s.learner_for(scope);
         if (!learner) return;
         std::string reason;
-        auto decision = logged_decision(row, *catalog, reason);
+        auto decision = ledger::logged_decision(row, decisions, reason);
         if (!decision) return;
         all_learners([&](engine::Learner& l) { l.expire(row.ts); });
         learner->record(*decision);
       });
   replay_rewards_before(std::numeric_limits<int64_t>::max());
-  int64_t now = experiments::now_ms();
+  int64_t now = ledger::now_ms();
   all_learners([&](engine::Learner& l) { l.expire(now); });
 }
 

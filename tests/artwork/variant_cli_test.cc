@@ -8,8 +8,8 @@
 
 #include "artwork_data.h"
 #include "keyart/artwork/models.h"
-#include "keyart/experiments/catalog.h"
-#include "keyart/experiments/variants.h"
+#include "keyart/ledger/catalog.h"
+#include "keyart/ledger/variants.h"
 #include "support/ledger_dump.h"
 
 namespace keyart::testing {
@@ -58,8 +58,8 @@ class VariantCli : public ::testing::Test {
 
 TEST_F(VariantCli, CastAddStoresDescriptorsAndRefusesBadHeadshots) {
   seed_cast();
-  auto ledger = experiments::Ledger::open(db, {.read_only = true});
-  auto shots = experiments::list_headshots(ledger, "frl_004");
+  auto ledger = ledger::Ledger::open(db, {.read_only = true});
+  auto shots = ledger::list_headshots(ledger, "frl_004");
   ASSERT_EQ(shots.size(), 1u);
   EXPECT_EQ(shots[0].descriptor.size(), 128u);
   EXPECT_EQ(shots[0].descriptor_model, artwork::kFaceDescriptorModel);
@@ -95,10 +95,10 @@ TEST_F(VariantCli, UploadFolderAddsGoodFilesAndReportsRefusals) {
   EXPECT_EQ(reasons["text_named.jpg"], "not_an_image");
   EXPECT_EQ(reasons["p01_two_leads.jpg"], "added");
 
-  auto ledger = experiments::Ledger::open(db, {.read_only = true});
-  auto variants = experiments::list_variants(ledger, "t1", true);
+  auto ledger = ledger::Ledger::open(db, {.read_only = true});
+  auto variants = ledger::list_variants(ledger, "t1", true);
   ASSERT_EQ(variants.size(), 2u);
-  auto features = experiments::latest_variant_features(ledger, variants[0].variant_id);
+  auto features = ledger::latest_variant_features(ledger, variants[0].variant_id);
   ASSERT_TRUE(features.has_value());
   auto record = nlohmann::json::parse(features->features_json);
   EXPECT_EQ(record.at("arm_features").at("featured_actor"), "frl_004");

@@ -5,6 +5,8 @@
 // and the models restored at restart (snapshot + replay of the tail) equal a
 // replay of the whole ledger.
 #include <gtest/gtest.h>
+
+#include "sqlite.h"
 #include <signal.h>
 
 #include <atomic>
@@ -88,18 +90,18 @@ TEST(Crash, SigkillMidLoadLosesOnlyTheLastFlushInterval) {
   ASSERT_GT(decisions.size(), 100u);
   ASSERT_GT(acknowledged_rewards.size(), 10u);
 
-  experiments::Ledger ledger = experiments::Ledger::open(f.path);
+  ledger::Ledger ledger = ledger::Ledger::open(f.path);
   EXPECT_EQ(ledger.db().query_int(
                 "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check = 'ok'"),
             1);
   for (const auto& event : acknowledged_rewards) {
-    EXPECT_EQ(experiments::rewards_for_event(ledger, event).size(), 1u)
+    EXPECT_EQ(ledger::rewards_for_event(ledger, event).size(), 1u)
         << "acknowledged reward for " << event << " is not in the ledger";
   }
   size_t lost = 0;
   auto slack = std::chrono::milliseconds(flush_ms + 300);  // a loaded 2-core machine
   for (const auto& d : decisions) {
-    if (experiments::find_exposure(ledger, d.event_id)) continue;
+    if (ledger::find_exposure(ledger, d.event_id)) continue;
     ++lost;
     EXPECT_GE(d.at, killed_at - slack) << "a decision answered "
                                        << std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "sqlite.h"
 #include "keyart/serving/http_api.h"
 #include "keyart/serving/http_server.h"
 #include "serving/http_client.h"
@@ -89,8 +90,8 @@ TEST(HttpApi, DecideAndRewardOverKeepAlive) {
   EXPECT_EQ(results[1]["recorded"], "stored");
   EXPECT_EQ(results[2]["recorded"], "rejected");
   s.stop();
-  EXPECT_EQ(experiments::count_exposures(s.f.ledger), 50);
-  EXPECT_EQ(experiments::count_rewards(s.f.ledger), 3);
+  EXPECT_EQ(ledger::count_exposures(s.f.ledger), 50);
+  EXPECT_EQ(ledger::count_rewards(s.f.ledger), 3);
 }
 
 TEST(HttpApi, ErrorStatusesAreJsonAndNameTheField) {
@@ -156,8 +157,8 @@ TEST(HttpApi, ErrorStatusesAreJsonAndNameTheField) {
   r = client.post("/v1/decide", decide_body("u1").dump());
   EXPECT_EQ(r.status, 200);
   s.stop();
-  EXPECT_EQ(experiments::count_exposures(s.f.ledger), 1);
-  EXPECT_EQ(experiments::count_rewards(s.f.ledger), 0);
+  EXPECT_EQ(ledger::count_exposures(s.f.ledger), 1);
+  EXPECT_EQ(ledger::count_rewards(s.f.ledger), 0);
 }
 
 TEST(HttpApi, BodyTooLargeIs413) {
@@ -244,7 +245,7 @@ TEST(HttpApi, ManyClientsAtOnce) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(ok.load(), 400);
   s.stop();
-  EXPECT_EQ(experiments::count_exposures(s.f.ledger), 400);
+  EXPECT_EQ(ledger::count_exposures(s.f.ledger), 400);
 }
 
 // The ledger cannot be written (another connection holds its write lock) and
@@ -253,14 +254,14 @@ TEST(HttpApi, ManyClientsAtOnce) {
 // /healthz to degraded, and recovers by itself once the lock is gone.
 TEST(HttpApi, LedgerFailureAnswersWithTheDefaultArtworkMarkedFallback) {
   ServerFixture s(kToken, 4096, [](ServingFixture& f, ServiceOptions& o) {
-    experiments::set_title_default_variant(f.ledger, "t1", "t1-v2");
+    ledger::set_title_default_variant(f.ledger, "t1", "t1-v2");
     o.writer.queue_capacity = 16;
     o.writer.when_full = WriterOptions::WhenFull::kShed;
     o.writer.busy_timeout_ms = 5;
     o.writer.retry_initial_ms = 5;
     o.writer.retry_max_ms = 20;
   });
-  experiments::Ledger blocker = experiments::Ledger::open(s.f.path);
+  ledger::Ledger blocker = ledger::Ledger::open(s.f.path);
   blocker.db().exec("BEGIN IMMEDIATE");
   HttpClient client(s.port());
   int recorded = 0, fallbacks = 0;
@@ -303,7 +304,7 @@ TEST(HttpApi, LedgerFailureAnswersWithTheDefaultArtworkMarkedFallback) {
   s.stop();
   // Every decision answered normally is in the ledger; fallbacks are not
   // exposures of an experiment (they were never randomised).
-  EXPECT_EQ(experiments::count_exposures(s.f.ledger), recorded);
+  EXPECT_EQ(ledger::count_exposures(s.f.ledger), recorded);
 }
 
 }  // namespace

@@ -146,8 +146,8 @@ TEST(InputLimits, RefusedRequestsLeaveNothingInTheLedger) {
   ASSERT_EQ(api.post("/v1/decide", body.dump()).status, 400);
   ASSERT_EQ(api.post("/v1/decide", R"({"unit_id":"u1","title_id":"t1","x":[[[[[[[[[]]]]]]]]]})").status, 400);
   api.service->shutdown();
-  EXPECT_EQ(experiments::count_exposures(api.f.ledger), 0);
-  EXPECT_EQ(experiments::count_rewards(api.f.ledger), 0);
+  EXPECT_EQ(ledger::count_exposures(api.f.ledger), 0);
+  EXPECT_EQ(ledger::count_rewards(api.f.ledger), 0);
 }
 
 }  // namespace

@@ -5,6 +5,8 @@
 // ledger_writer_test.cc; a tmpfs with open files cannot be remounted
 // read-only, so that case is not simulated here.)
 #include <gtest/gtest.h>
+
+#include "sqlite.h"
 #include <sys/mount.h>
 #include <unistd.h>
 
@@ -58,7 +60,7 @@ bool eventually(Pred pred, int timeout_ms = 10000) {
 }
 
 std::string copy_fixture_to(const ServingFixture& f, const fs::path& dir) {
-  experiments::Ledger ledger = experiments::Ledger::open(f.path);
+  ledger::Ledger ledger = ledger::Ledger::open(f.path);
   ledger.db().exec("PRAGMA wal_checkpoint(TRUNCATE)");
   fs::path target = dir / "ledger.db";
   fs::copy_file(f.path, target);
@@ -97,8 +99,8 @@ TEST(LedgerFaults, DiskFullDegradesThenRecovers) {
   ServiceStats end = service->stats();
   EXPECT_EQ(end.writer.exposures_committed + end.writer.dropped, static_cast<uint64_t>(answered));
   EXPECT_EQ(end.writer.dropped, 0u);
-  experiments::Ledger ledger = experiments::Ledger::open(o.ledger_path);
-  EXPECT_EQ(experiments::count_exposures(ledger), answered);
+  ledger::Ledger ledger = ledger::Ledger::open(o.ledger_path);
+  EXPECT_EQ(ledger::count_exposures(ledger), answered);
   EXPECT_EQ(ledger.db().query_int("SELECT count(*) FROM pragma_integrity_check WHERE integrity_check = 'ok'"), 1);
 }
 

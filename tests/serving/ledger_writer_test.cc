@@ -7,7 +7,8 @@
 #include <mutex>
 #include <thread>
 
-#include "experiments/ledger_fixture.h"
+#include "support/ledger_fixture.h"
+#include "sqlite.h"
 #include "keyart/serving/ledger_writer.h"
 
 namespace keyart::serving {
@@ -31,10 +32,10 @@ TEST(LedgerWriter, CommitsBatchesAndReportsRewardOutcomes) {
       outcomes[slot] = o;
     };
   };
-  writer.submit(experiments::Reward{hex_id(1), "click", 1, 10}, remember(0));
-  writer.submit(experiments::Reward{hex_id(1), "click", 1, 11}, remember(1));
-  writer.submit(experiments::Reward{hex_id(5000), "click", 1, 12}, remember(2));
-  writer.submit(experiments::Reward{hex_id(2), "play", 2, 13}, remember(3));
+  writer.submit(ledger::Reward{hex_id(1), "click", 1, 10}, remember(0));
+  writer.submit(ledger::Reward{hex_id(1), "click", 1, 11}, remember(1));
+  writer.submit(ledger::Reward{hex_id(5000), "click", 1, 12}, remember(2));
+  writer.submit(ledger::Reward{hex_id(2), "play", 2, 13}, remember(3));
   writer.flush();
   EXPECT_EQ(outcomes[0], RewardOutcome::kStored);
   EXPECT_EQ(outcomes[1], RewardOutcome::kDuplicate);
@@ -47,8 +48,8 @@ TEST(LedgerWriter, CommitsBatchesAndReportsRewardOutcomes) {
   EXPECT_EQ(s.rejected, 1u);
   EXPECT_EQ(s.queue_depth, 0u);
   EXPECT_FALSE(s.degraded);
-  EXPECT_EQ(experiments::count_exposures(f.ledger), 1000);
-  EXPECT_EQ(experiments::count_rewards(f.ledger), 2);
+  EXPECT_EQ(ledger::count_exposures(f.ledger), 1000);
+  EXPECT_EQ(ledger::count_rewards(f.ledger), 2);
 }
 
 TEST(LedgerWriter, StopDrainsEverything) {
@@ -63,14 +64,14 @@ TEST(LedgerWriter, StopDrainsEverything) {
     EXPECT_EQ(writer.stats().exposures_committed, 20000u);
     EXPECT_FALSE(writer.submit(LedgerFixture::exposure(hex_id(99999), "t1", "t1-v1")));
   }
-  EXPECT_EQ(experiments::count_exposures(f.ledger), 20000);
+  EXPECT_EQ(ledger::count_exposures(f.ledger), 20000);
 }
 
 TEST(LedgerWriter, DegradedWhileLockedThenRecovers) {
   LedgerFixture f;
   f.add_title("t1", 1);
   // Another process-like connection holds the write lock.
-  experiments::Ledger blocker = experiments::Ledger::open(f.path);
+  ledger::Ledger blocker = ledger::Ledger::open(f.path);
   blocker.db().exec("BEGIN IMMEDIATE");
   LedgerWriter writer(f.path, {.queue_capacity = 50, .flush_interval_ms = 1,
                                .when_full = WriterOptions::WhenFull::kShed,
@@ -95,7 +96,7 @@ TEST(LedgerWriter, DegradedWhileLockedThenRecovers) {
   WriterStats after = writer.stats();
   EXPECT_FALSE(after.degraded);
   EXPECT_EQ(after.exposures_committed, static_cast<uint64_t>(accepted));
-  EXPECT_EQ(experiments::count_exposures(f.ledger), accepted);
+  EXPECT_EQ(ledger::count_exposures(f.ledger), accepted);
 }
 
 TEST(LedgerWriter, ManyThreadsSubmitting) {
@@ -109,14 +110,14 @@ TEST(LedgerWriter, ManyThreadsSubmitting) {
       for (int i = 0; i < 2500; ++i) {
         int id = next++;
         EXPECT_TRUE(writer.submit(LedgerFixture::exposure(hex_id(id), "t1", "t1-v1")));
-        if (id % 10 == 0) writer.submit(experiments::Reward{hex_id(id), "click", 1, 1});
+        if (id % 10 == 0) writer.submit(ledger::Reward{hex_id(id), "click", 1, 1});
       }
     });
   }
   for (auto& t : threads) t.join();
   writer.flush();
-  EXPECT_EQ(experiments::count_exposures(f.ledger), 10000);
-  EXPECT_EQ(experiments::count_rewards(f.ledger), 1000);
+  EXPECT_EQ(ledger::count_exposures(f.ledger), 10000);
+  EXPECT_EQ(ledger::count_rewards(f.ledger), 1000);
 }
 
 }  // namespace

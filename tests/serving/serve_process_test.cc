@@ -2,6 +2,8 @@
 // SIGTERM drains the queue (every answered decision is in the ledger), saves
 // a snapshot, exits 0; a restart continues from it.
 #include <gtest/gtest.h>
+
+#include "sqlite.h"
 #include <signal.h>
 
 #include <nlohmann/json.hpp>
@@ -45,7 +47,7 @@ TEST(ServeProcess, SigtermDrainsAndRestartContinues) {
     EXPECT_NE(serve.out().find("SIGTERM"), std::string::npos);
   }
   EXPECT_EQ(answered, 300);
-  EXPECT_EQ(experiments::count_exposures(f.ledger), 300);
+  EXPECT_EQ(ledger::count_exposures(f.ledger), 300);
   EXPECT_EQ(f.ledger.db().query_int("SELECT count(*) FROM model_snapshots"), 1);
 
   BackgroundKeyart again({"serve", "--db", f.path, "--listen", "127.0.0.1:0"});

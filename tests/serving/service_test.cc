@@ -10,7 +10,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "keyart/experiments/events.h"
+#include "sqlite.h"
+#include "keyart/ledger/events.h"
 #include "serving/serving_fixture.h"
 
 namespace keyart::serving {
@@ -51,7 +52,7 @@ TEST(Service, DecisionIsRecordedWithItsPropensity) {
   EXPECT_NEAR(total, 1.0, 1e-12);
   EXPECT_FALSE(d.fallback);
   service->shutdown();
-  auto row = experiments::find_exposure(f.ledger, d.event_id);
+  auto row = ledger::find_exposure(f.ledger, d.event_id);
   ASSERT_TRUE(row);
   EXPECT_EQ(row->variant_id, d.variant_id);
   EXPECT_DOUBLE_EQ(row->propensity, d.propensity);
@@ -71,7 +72,7 @@ TEST(Service, LoggedContextIsExactJson) {
   req.user.set("weight", 0.1 + 0.2);
   DecideResult d = service->decide(req);
   service->shutdown();
-  auto row = experiments::find_exposure(f.ledger, d.event_id);
+  auto row = ledger::find_exposure(f.ledger, d.event_id);
   ASSERT_TRUE(row);
   auto doc = nlohmann::json::parse(row->context_json);
   EXPECT_EQ(doc["context"]["page"], "row \"Top\"\n\t<10>\\ \x01");
@@ -131,8 +132,8 @@ TEST(Service, RewardsAreIdempotentAndJoinedByEventId) {
   EXPECT_EQ(unknown.status, engine::RewardStatus::unknown_event);
   EXPECT_EQ(unknown_recorded.get_future().get(), RewardOutcome::kRejected);
   service->shutdown();
-  EXPECT_EQ(experiments::rewards_for_event(f.ledger, d.event_id).size(), 2u);
-  EXPECT_EQ(experiments::count_rewards(f.ledger), 2);
+  EXPECT_EQ(ledger::rewards_for_event(f.ledger, d.event_id).size(), 2u);
+  EXPECT_EQ(ledger::count_rewards(f.ledger), 2);
 }
 
 TEST(Service, WaitWindowClosesWithDefaultRewardAndLateRewardsAreNotLearned) {
@@ -200,8 +201,8 @@ TEST(Service, BadInputIsRefusedWithTheField) {
   EXPECT_EQ(status_of([&] { service->reward(std::string(32, 'b'), "click", NAN); }, &field), 400);
   EXPECT_EQ(field, "value");
   service->shutdown();
-  EXPECT_EQ(experiments::count_exposures(f.ledger), 0);
-  EXPECT_EQ(experiments::count_rewards(f.ledger), 0);
+  EXPECT_EQ(ledger::count_exposures(f.ledger), 0);
+  EXPECT_EQ(ledger::count_rewards(f.ledger), 0);
 }
 
 TEST(Service, ShutdownDrainsEveryDecisionAndReward) {
@@ -219,8 +220,8 @@ TEST(Service, ShutdownDrainsEveryDecisionAndReward) {
     }
   }
   service->shutdown();
-  EXPECT_EQ(experiments::count_exposures(f.ledger), 3000);
-  EXPECT_EQ(experiments::count_rewards(f.ledger), rewards);
+  EXPECT_EQ(ledger::count_exposures(f.ledger), 3000);
+  EXPECT_EQ(ledger::count_rewards(f.ledger), rewards);
 }
 
 // Runs traffic with rewards and closed windows; returns the requests to
@@ -239,7 +240,7 @@ TEST(Service, RestartFromSnapshotContinuesExactly) {
   ServingFixture f;
   ServiceOptions o = f.options();
   o.learner.wait_ms = 3'600'000;  // the last windows are still open at the restart
-  const int64_t T0 = experiments::now_ms() - 120'000;
+  const int64_t T0 = ledger::now_ms() - 120'000;
   std::map<std::string, std::string> states;
   DecideResult before;
   {
@@ -273,7 +274,7 @@ TEST(Service, RestartWithoutSnapshotReplaysTheLedger) {
   o.learner.wait_ms = 5'000;
   // In the past, so every window has closed by the restart (which closes
   // windows up to the real clock, as the running service would have).
-  const int64_t T0 = experiments::now_ms() - 3'600'000;
+  const int64_t T0 = ledger::now_ms() - 3'600'000;
   std::map<std::string, std::string> states;
   {
     auto service = Service::open(o);

@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "experiments/ledger_fixture.h"
+#include "support/ledger_fixture.h"
 #include "keyart/serving/service.h"
 
 namespace keyart::testing {
@@ -15,7 +15,7 @@ struct ServingFixture : LedgerFixture {
   ServingFixture() {
     add_title_with_features("t1", {"closeup", "group", "landscape"});
     add_title_with_features("t2", {"dark", "bright"});
-    experiments::create_experiment(
+    ledger::create_experiment(
         ledger, {.experiment_id = "e1",
                  .name = "artwork test",
                  .title_ids = {"t1"},
@@ -23,22 +23,22 @@ struct ServingFixture : LedgerFixture {
                            .traffic_share = 0.5},
                           {.arm_id = "bandit", .policy_spec = "linucb:alpha=1",
                            .traffic_share = 0.5}}});
-    experiments::start_experiment(ledger, "e1");
+    ledger::start_experiment(ledger, "e1");
   }
 
   void add_title_with_features(const std::string& id, const std::vector<std::string>& styles) {
-    experiments::add_title(ledger, {.title_id = id, .name = "Title " + id, .genres = {"drama"}});
+    ledger::add_title(ledger, {.title_id = id, .name = "Title " + id, .genres = {"drama"}});
     int n = 0;
     for (const auto& style : styles) {
-      experiments::Variant v;
+      ledger::Variant v;
       v.variant_id = id + "-v" + std::to_string(++n);
       v.title_id = id;
       v.kind = "external";
       std::string record = R"({"arm_features":{"style":")" + style +
                            R"(","featured_actor":"a)" + std::to_string(n) +
                            R"(","brightness":0.5,"n_faces":1}})";
-      experiments::add_variant(ledger, v,
-                               experiments::VariantFeatures{.extractor_version = "test",
+      ledger::add_variant(ledger, v,
+                               ledger::VariantFeatures{.extractor_version = "test",
                                                             .features_json = record});
     }
   }

@@ -1,6 +1,6 @@
 // The asynchronous ledger writer behind the serving hook. Exposures and
 // rewards are submitted to a bounded in-memory queue and committed by one
-// writer thread in batched transactions (experiments::EventWriter), so
+// writer thread in batched transactions (ledger::EventWriter), so
 // decide() and reward() never wait for the disk.
 //
 // Durability (docs/SERVING.md): exposures are committed within
@@ -29,7 +29,7 @@
 #include <thread>
 #include <variant>
 
-#include "keyart/experiments/events.h"
+#include "keyart/ledger/events.h"
 
 namespace keyart::serving {
 
@@ -70,8 +70,8 @@ class LedgerWriter {
   LedgerWriter& operator=(const LedgerWriter&) = delete;
 
   // false: refused (queue full or stopped); counted in stats().shed.
-  bool submit(experiments::Exposure exposure);
-  bool submit(experiments::Reward reward, RewardCallback on_done = {});
+  bool submit(ledger::Exposure exposure);
+  bool submit(ledger::Reward reward, RewardCallback on_done = {});
 
   // Two-step submission for callers that must know there is room before
   // they act (the service reserves, then decides, then submits): reserve()
@@ -79,8 +79,8 @@ class LedgerWriter {
   // counted as shed when there is none); a reservation is then either used
   // by submit_reserved() (which cannot fail) or given back by release().
   bool reserve();
-  void submit_reserved(experiments::Exposure exposure);
-  void submit_reserved(experiments::Reward reward, RewardCallback on_done = {});
+  void submit_reserved(ledger::Exposure exposure);
+  void submit_reserved(ledger::Reward reward, RewardCallback on_done = {});
   void release();
 
   // Blocks until everything submitted before the call has been tried.
@@ -95,7 +95,7 @@ class LedgerWriter {
  private:
   using Clock = std::chrono::steady_clock;
   struct Item {
-    std::variant<experiments::Exposure, experiments::Reward> event;
+    std::variant<ledger::Exposure, ledger::Reward> event;
     RewardCallback on_done;
     Clock::time_point queued_at;
   };

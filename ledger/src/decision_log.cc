@@ -1,0 +1,282 @@
+#include "keyart/ledger/decision_log.h"
+
+#include <simdjson.h>
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+
+#include "keyart/engine/context_fields.h"
+#include "keyart/engine/event_id.h"
+#include "keyart/ledger/catalog.h"
+#include "keyart/ledger/variants.h"
+
+namespace keyart::ledger {
+
+namespace {
+
+// JSON text written directly (this runs once per decision): strings escaped
+// per RFC 8259, numbers with 17 significant digits so they read back exactly.
+void append_string(std::string& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (unsigned char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out += kHex[c >> 4];
+          out += kHex[c & 15];
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  out += '"';
+}
+
+void append_features(std::string& out, const engine::NamedFeatures& features) {
+  out += '{';
+  bool first = true;
+  for (const auto& v : features.values()) {
+    if (!first) out += ',';
+    first = false;
+    append_string(out, v.name);
+    out += ':';
+    if (v.is_text) {
+      append_string(out, v.text);
+    } else {
+      char buf[32];
+      int n = std::snprintf(buf, sizeof buf, "%.17g", v.number);
+      out.append(buf, static_cast<size_t>(n));
+    }
+  }
+  out += '}';
+}
+
+void encode_context(const engine::NamedFeatures& context, const engine::NamedFeatures& user,
+                    const engine::EventId* repeat_of, Exposure& e) {
+  std::string& doc = e.context_json;
+  doc.clear();
+  doc += "{\"context\":";
+  append_features(doc, context);
+  doc += ",\"user\":";
+  append_features(doc, user);
+  if (repeat_of) {
+    doc += ",\"repeat_of\":";
+    append_string(doc, engine::to_hex(*repeat_of));
+  }
+  doc += '}';
+  engine::ContextFields fields = engine::context_fields(context);
+  if (fields.device) e.device = std::move(fields.device);
+  if (fields.country) e.country = std::move(fields.country);
+  if (fields.hour) e.hour = fields.hour;
+}
+
+}  // namespace
+
+void encode_decision(const DecisionRecord& r, Exposure& e) {
+  encode_context(*r.context, *r.user, r.decision->repeat ? &r.decision->repeat_of : nullptr, e);
+  std::string& ids = e.candidates_json;
+  ids = "[";
+  for (const auto* v : r.candidates) {
+    if (ids.size() > 1) ids += ',';
+    append_string(ids, v->id);
+  }
+  ids += ']';
+}
+
+void encode_request(const engine::NamedFeatures& context, const engine::NamedFeatures& user,
+                    Exposure& e) {
+  encode_context(context, user, nullptr, e);
+}
+
+std::string encode_candidates(std::span<const std::string> variant_ids) {
+  std::string ids = "[";
+  for (const auto& id : variant_ids) {
+    if (ids.size() > 1) ids += ',';
+    append_string(ids, id);
+  }
+  ids += ']';
+  return ids;
+}
+
+bool decode_request(std::string_view context_json, DecodedRequest& out, std::string& reason) {
+  out = {};
+  auto doc = nlohmann::json::parse(context_json, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) {
+    reason = "the context is not a JSON object";
+    return false;
+  }
+  try {
+    if (auto c = doc.find("context"); c != doc.end()) {
+      out.context = engine::NamedFeatures::from_json(*c);
+    }
+    if (auto u = doc.find("user"); u != doc.end()) out.user = engine::NamedFeatures::from_json(*u);
+  } catch (const std::exception& e) {
+    reason = e.what();
+    return false;
+  }
+  out.repeat = doc.contains("repeat_of");
+  return true;
+}
+
+struct CandidatesDecoder::Parser {
+  simdjson::ondemand::parser parser;
+  std::string buffer;
+};
+
+CandidatesDecoder::CandidatesDecoder() : parser_(std::make_unique<Parser>()) {}
+CandidatesDecoder::~CandidatesDecoder() = default;
+
+bool CandidatesDecoder::decode(std::string_view json, std::vector<std::string>& out) {
+  out.clear();
+  std::string& buffer = parser_->buffer;
+  buffer.assign(json);
+  buffer.append(simdjson::SIMDJSON_PADDING, ' ');
+  simdjson::ondemand::document doc;
+  if (parser_->parser.iterate(buffer.data(), json.size(), buffer.size()).get(doc)) return false;
+  simdjson::ondemand::array array;
+  if (doc.get_array().get(array)) return false;
+  for (auto element : array) {
+    std::string_view s;
+    if (element.get_string().get(s)) {
+      out.clear();
+      return false;
+    }
+    out.emplace_back(s);
+  }
+  return true;
+}
+
+engine::NamedFeatures title_features(std::span<const std::string> genres,
+                                     std::span<const std::string> actor_ids) {
+  engine::NamedFeatures f;
+  for (const auto& g : genres) f.set(std::string(engine::kGenrePrefix) + g, 1.0);
+  for (const auto& a : actor_ids) f.set(std::string(engine::kCastPrefix) + a, 1.0);
+  return f;
+}
+
+engine::NamedFeatures title_features(Ledger& ledger, std::string_view title_id) {
+  auto title = find_title(ledger, title_id);
+  if (!title) return {};
+  std::vector<std::string> actors;
+  for (const auto& m : list_cast(ledger, title_id)) actors.push_back(m.actor_id);
+  return title_features(title->genres, actors);
+}
+
+engine::NamedFeatures arm_features_from_record(std::string_view features_json) {
+  auto record = nlohmann::json::parse(features_json, nullptr, false);
+  if (record.is_discarded() || !record.is_object()) return {};
+  auto it = record.find("arm_features");
+  if (it == record.end() || !it->is_object()) return {};
+  return engine::NamedFeatures::from_json(*it);
+}
+
+std::string arm_features_record(const engine::NamedFeatures& arm_features,
+                                std::string_view source) {
+  nlohmann::json record = nlohmann::json::object();
+  if (!source.empty()) record["source"] = source;
+  record["arm_features"] = arm_features.to_json();
+  return record.dump();
+}
+
+engine::NamedFeatures arm_features(Ledger& ledger, std::string_view variant_id) {
+  auto f = latest_variant_features(ledger, variant_id);
+  return f ? arm_features_from_record(f->features_json) : engine::NamedFeatures();
+}
+
+struct LedgerDecisionCatalog::Cache {
+  struct Title {
+    engine::NamedFeatures features;
+    std::string default_variant;
+  };
+  std::unordered_map<std::string, Title> titles;
+  std::unordered_map<std::string, engine::PreparedVariant> variants;
+};
+
+LedgerDecisionCatalog::LedgerDecisionCatalog(Ledger& ledger)
+    : ledger_(ledger), cache_(std::make_unique<Cache>()) {}
+LedgerDecisionCatalog::~LedgerDecisionCatalog() = default;
+
+namespace {
+
+template <typename Cache>
+const auto& title_of(Cache& cache, Ledger& ledger, std::string_view id) {
+  auto it = cache.titles.find(std::string(id));
+  if (it != cache.titles.end()) return it->second;
+  typename decltype(cache.titles)::mapped_type info;
+  if (auto t = find_title(ledger, id)) {
+    info.features = title_features(ledger, id);
+    info.default_variant = t->default_variant_id.value_or("");
+  }
+  return cache.titles.emplace(std::string(id), std::move(info)).first->second;
+}
+
+}  // namespace
+
+const engine::NamedFeatures* LedgerDecisionCatalog::title_features(std::string_view title_id) {
+  return &title_of(*cache_, ledger_, title_id).features;
+}
+
+std::string_view LedgerDecisionCatalog::default_variant(std::string_view title_id) {
+  return title_of(*cache_, ledger_, title_id).default_variant;
+}
+
+const engine::PreparedVariant* LedgerDecisionCatalog::variant(std::string_view variant_id) {
+  auto it = cache_->variants.find(std::string(variant_id));
+  if (it != cache_->variants.end()) return &it->second;
+  const std::string id(variant_id);
+  return &cache_->variants.emplace(id, engine::prepare_variant(id, arm_features(ledger_, id)))
+              .first->second;
+}
+
+std::optional<engine::LoggedDecision> logged_decision(const StoredExposure& row,
+                                                      DecisionCatalog& catalog,
+                                                      std::string& reason) {
+  engine::LoggedDecision d;
+  if (!engine::parse_event_id(row.event_id, d.event_id)) {
+    reason = "bad event id";
+    return std::nullopt;
+  }
+  d.time_ms = row.ts;
+  d.unit = row.unit_id;
+  d.title = row.title_id;
+  d.propensity = row.propensity;
+  DecodedRequest request;
+  if (!decode_request(row.context_json, request, reason)) return std::nullopt;
+  d.context = std::move(request.context);
+  d.user = std::move(request.user);
+  d.repeat = request.repeat;
+  std::vector<std::string> ids;
+  thread_local CandidatesDecoder decoder;
+  if (!decoder.decode(row.candidates_json, ids)) {
+    reason = "the candidates are not a JSON array of variant ids";
+    return std::nullopt;
+  }
+  if (const engine::NamedFeatures* title = catalog.title_features(row.title_id)) {
+    d.title_features = *title;
+  }
+  const std::string_view default_variant = catalog.default_variant(row.title_id);
+  for (const std::string& id : ids) {
+    const engine::PreparedVariant* v = catalog.variant(id);
+    if (!v) {
+      reason = "candidate '" + id + "' is not in the catalogue";
+      return std::nullopt;
+    }
+    if (id == row.variant_id) d.chosen = static_cast<int>(d.candidates.size());
+    d.candidates.push_back({id, v->named, !default_variant.empty() && id == default_variant});
+  }
+  if (d.chosen < 0) {
+    reason = "the shown variant is not among the candidates";
+    return std::nullopt;
+  }
+  return d;
+}
+
+}  // namespace keyart::ledger

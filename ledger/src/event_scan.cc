@@ -1,0 +1,119 @@
+#include "keyart/ledger/event_scan.h"
+
+#include "sqlite.h"
+
+namespace keyart::ledger {
+
+namespace {
+
+struct FieldColumn {
+  ExposureField field;
+  const char* column;
+};
+// The columns a scan selects, in this order (only those asked for).
+constexpr FieldColumn kColumns[] = {
+    {kFieldExposureId, "exposure_id"}, {kFieldEventId, "event_id"},
+    {kFieldTs, "ts"},                  {kFieldArm, "arm_id"},
+    {kFieldUnit, "unit_id"},           {kFieldTitle, "title_id"},
+    {kFieldVariant, "variant_id"},     {kFieldDevice, "device"},
+    {kFieldCountry, "country"},        {kFieldHour, "hour"},
+    {kFieldPropensity, "propensity"},  {kFieldContext, "context"},
+    {kFieldCandidates, "candidates"},
+};
+
+std::optional<std::string_view> optional_text(const Statement& st, int column) {
+  if (st.is_null(column)) return std::nullopt;
+  return st.column_text_view(column);
+}
+
+}  // namespace
+
+size_t scan_exposures(Ledger& ledger, const ExposureScan& scan,
+                      const std::function<void(const ExposureView&)>& fn) {
+  std::string sql = "SELECT ";
+  int position[std::size(kColumns)];
+  int selected = 0;
+  for (size_t i = 0; i < std::size(kColumns); ++i) {
+    position[i] = -1;
+    if (!(scan.fields & kColumns[i].field)) continue;
+    if (selected > 0) sql += ", ";
+    sql += kColumns[i].column;
+    position[i] = selected++;
+  }
+  if (selected == 0) sql += "1";
+  // The experiment first: its rows come through the report index.
+  sql += " FROM exposures WHERE ";
+  if (scan.experiment_id) sql += "experiment_id = ?3 AND ";
+  sql += "ts >= ?1 AND ts < ?2";
+  if (scan.arm_id) sql += " AND arm_id = ?4";
+  switch (scan.order) {
+    case ExposureScan::Order::kAny: break;
+    case ExposureScan::Order::kLogged: sql += " ORDER BY exposure_id"; break;
+    case ExposureScan::Order::kTime: sql += " ORDER BY ts"; break;
+    case ExposureScan::Order::kTimeThenLogged: sql += " ORDER BY ts, exposure_id"; break;
+  }
+  Statement st = ledger.db().prepare(sql);
+  st.bind(1, scan.since_ms).bind(2, scan.until_ms);
+  if (scan.experiment_id) st.bind(3, *scan.experiment_id);
+  if (scan.arm_id) st.bind(4, *scan.arm_id);
+
+  enum { kExposureId, kEventId, kTs, kArm, kUnit, kTitle, kVariant, kDevice, kCountry, kHour,
+         kPropensity, kContext, kCandidates };
+  ExposureView row;
+  size_t n = 0;
+  while (st.step()) {
+    if (int c = position[kExposureId]; c >= 0) row.exposure_id = st.column_int(c);
+    if (int c = position[kEventId]; c >= 0) row.event_id = st.column_blob_view(c);
+    if (int c = position[kTs]; c >= 0) row.ts = st.column_int(c);
+    if (int c = position[kArm]; c >= 0) row.arm_id = st.column_text_view(c);
+    if (int c = position[kUnit]; c >= 0) row.unit_id = st.column_text_view(c);
+    if (int c = position[kTitle]; c >= 0) row.title_id = st.column_text_view(c);
+    if (int c = position[kVariant]; c >= 0) row.variant_id = st.column_text_view(c);
+    if (int c = position[kDevice]; c >= 0) row.device = optional_text(st, c);
+    if (int c = position[kCountry]; c >= 0) row.country = optional_text(st, c);
+    if (int c = position[kHour]; c >= 0) row.hour = st.column_optional_int(c);
+    if (int c = position[kPropensity]; c >= 0) row.propensity = st.column_double(c);
+    if (int c = position[kContext]; c >= 0) row.context_json = st.column_text_view(c);
+    if (int c = position[kCandidates]; c >= 0) row.candidates_json = st.column_text_view(c);
+    fn(row);
+    ++n;
+  }
+  return n;
+}
+
+size_t scan_rewards(Ledger& ledger, std::string_view kind,
+                    const std::function<void(std::span<const uint8_t>, double)>& fn) {
+  Statement st = ledger.db().prepare("SELECT event_id, value FROM rewards WHERE kind = ?1");
+  st.bind(1, kind);
+  size_t n = 0;
+  while (st.step()) {
+    fn(st.column_blob_view(0), st.column_double(1));
+    ++n;
+  }
+  return n;
+}
+
+std::vector<std::string> reward_kinds_of_experiment(Ledger& ledger, std::string_view experiment_id,
+                                                    int limit) {
+  Statement st = ledger.db().prepare(
+      "SELECT DISTINCT r.kind FROM rewards AS r CROSS JOIN exposures AS e "
+      "ON e.event_id = r.event_id WHERE e.experiment_id = ?1 ORDER BY r.kind LIMIT ?2");
+  st.bind(1, experiment_id).bind(2, limit);
+  return st.all([](const Statement& s) { return s.column_text(0); });
+}
+
+ExposureRange exposure_range(Ledger& ledger, std::string_view experiment_id) {
+  Statement st = ledger.db().prepare(
+      "SELECT count(*), coalesce(min(ts), 0), coalesce(max(ts), 0) FROM exposures "
+      "WHERE experiment_id = ?1");
+  st.bind(1, experiment_id);
+  st.step();
+  return {st.column_int(0), st.column_int(1), st.column_int(2)};
+}
+
+LedgerMarks ledger_marks(Ledger& ledger) {
+  return {ledger.db().query_int("SELECT coalesce(max(exposure_id), 0) FROM exposures"),
+          ledger.db().query_int("SELECT coalesce(max(reward_id), 0) FROM rewards")};
+}
+
+}  // namespace keyart::ledger

@@ -1,0 +1,280 @@
+// The experiment report's numbers on ledgers written with the real
+// EventWriter, against values computed independently with SciPy / numpy
+// (tests/analysis/reference/stats_references.py, "Report fixture"
+// sections): per-arm rates and Wilson intervals, the z-test, the lift
+// interval, Bayesian figures, Holm across arms, clustered variances, SRM,
+// segments and the trend.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "analysis/report_ledger.h"
+#include "keyart/analysis/experiment_report.h"
+
+namespace keyart::analysis {
+namespace {
+
+using testing::ReportLedger;
+
+ExperimentReport report(ReportLedger& f, ReportOptions options) {
+  f.flush();
+  if (options.experiment_id.empty()) options.experiment_id = "e1";
+  return build_experiment_report(f.ledger, options);
+}
+
+TEST(ReportStatistics, TwoArmsPerExposure) {
+  ReportLedger f;
+  f.add_title("t1", 2);
+  f.experiment("e1", {{"control", 0.5}, {"treatment", 0.5}});
+  f.add_units("control", 1000, 50, "c");
+  f.add_units("treatment", 1000, 70, "t");
+  ExperimentReport r = report(f, {.analysis = Analysis::kExposure});
+  ASSERT_EQ(r.overall.arms.size(), 2u);
+  const ArmResult& c = r.overall.arms[0];
+  const ArmResult& t = r.overall.arms[1];
+  EXPECT_TRUE(c.is_control);
+  EXPECT_EQ(c.exposures, 1000);
+  EXPECT_EQ(c.units, 1000);
+  EXPECT_DOUBLE_EQ(c.rewards, 50);
+  EXPECT_DOUBLE_EQ(c.rate.mean, 0.05);
+  EXPECT_NEAR(c.rate_interval.lo, 0.038130262393, 1e-10);
+  EXPECT_NEAR(c.rate_interval.hi, 0.065313820244, 1e-10);
+  EXPECT_NEAR(t.rate_interval.lo, 0.055776364146, 1e-10);
+  EXPECT_NEAR(t.rate_interval.hi, 0.087514648151, 1e-10);
+  EXPECT_NEAR(t.test.p_value, 5.968560553243e-02, 1e-12);
+  EXPECT_NEAR(t.lift.value, 0.4, 1e-12);
+  EXPECT_NEAR(t.lift.interval.lo, -0.093285764054, 1e-9);
+  EXPECT_NEAR(t.lift.interval.hi, 0.893285764054, 1e-9);
+  EXPECT_NEAR(t.chance_to_beat_control, 0.969853178699, 1e-8);
+  EXPECT_NEAR(t.chance_to_be_best, 0.969853178699, 1e-8);
+  EXPECT_NEAR(c.expected_loss, 2.008509130244e-02, 1e-9);
+  EXPECT_NEAR(t.expected_loss, 1.250114620513e-04, 1e-9);
+  EXPECT_TRUE(std::isnan(c.lift.value));
+  // One exposure per viewer: nothing to cluster, so the default analysis
+  // gives the same rate and the design effect is exactly 1.
+  ExperimentReport clustered = report(f, {});
+  EXPECT_NEAR(clustered.overall.arms[1].design_effect, 1.0, 1e-12);
+  EXPECT_NEAR(clustered.overall.arms[1].rate_interval.lo, 0.055776364146, 1e-9);
+  EXPECT_FALSE(clustered.srm.alarm);
+  EXPECT_NEAR(clustered.srm.p_value, 1.0, 1e-12);
+}
+
+TEST(ReportStatistics, ThreeArmsHolmAndChanceToBeBest) {
+  ReportLedger f;
+  f.add_title("t1", 2);
+  f.experiment("e1", {{"a", 1.0 / 3}, {"b", 1.0 / 3}, {"c", 1.0 / 3}});
+  f.add_units("a", 2000, 100, "a");
+  f.add_units("b", 2000, 120, "b");
+  f.add_units("c", 2000, 110, "c");
+  ExperimentReport r = report(f, {.analysis = Analysis::kExposure});
+  const auto& arms = r.overall.arms;
+  EXPECT_NEAR(arms[1].test.p_value, 1.654161611641e-01, 1e-12);
+  EXPECT_NEAR(arms[2].test.p_value, 4.783705628045e-01, 1e-12);
+  EXPECT_NEAR(arms[1].p_holm, 3.308323223282e-01, 1e-12);
+  EXPECT_NEAR(arms[2].p_holm, 4.783705628045e-01, 1e-12);
+  // As in stats_bayes.cc (SciPy quad; Monte Carlo agrees to 3e-4).
+  EXPECT_NEAR(arms[0].chance_to_be_best, 0.0501184628, 1e-8);
+  EXPECT_NEAR(arms[1].chance_to_be_best, 0.7176016591, 1e-8);
+  EXPECT_NEAR(arms[2].chance_to_be_best, 0.2322798781, 1e-8);
+}
+
+// Viewers seen several times: the clustered variance (Deng et al.) and the
+// Wilson interval on the effective sample size, from numpy.
+TEST(ReportStatistics, ClusteredByViewer) {
+  ReportLedger f;
+  f.add_title("t1", 2);
+  f.experiment("e1", {{"control", 0.5}, {"treatment", 0.5}});
+  const int n_c[] = {1, 3, 2, 5, 1, 4, 2, 7}, y_c[] = {0, 1, 0, 2, 1, 1, 0, 3};
+  for (int u = 0; u < 8; ++u) {
+    for (int i = 0; i < n_c[u]; ++i) {
+      f.add({.arm = "control", .unit = "c" + std::to_string(u), .ts = testing::kDay0 + i * 60'000,
+             .reward = i < y_c[u] ? std::optional<double>(1.0) : std::nullopt});
+    }
+  }
+  const int y_t[] = {1, 0, 0, 1, 0, 0, 0, 1, 0, 0};
+  for (int u = 0; u < 10; ++u) {
+    for (int i = 0; i < 2; ++i) {
+      f.add({.arm = "treatment", .unit = "t" + std::to_string(u),
+             .ts = testing::kDay0 + i * 60'000,
+             .reward = i < y_t[u] ? std::optional<double>(1.0) : std::nullopt});
+    }
+  }
+  ExperimentReport r = report(f, {});
+  const ArmResult& c = r.overall.arms[0];
+  const ArmResult& t = r.overall.arms[1];
+  EXPECT_EQ(c.units, 8);
+  EXPECT_EQ(c.exposures, 25);
+  EXPECT_NEAR(c.rate.mean, 0.32, 1e-12);
+  EXPECT_NEAR(c.rate.variance, 4.025782857143e-03, 1e-14);
+  EXPECT_NEAR(t.rate.variance, 5.833333333333e-03, 1e-14);
+  EXPECT_NEAR(t.test.p_value, 8.687765905137e-02, 1e-11);
+  EXPECT_NEAR(t.lift.value, -0.53125, 1e-12);
+  EXPECT_NEAR(t.lift.interval.lo, -1.033263081334, 1e-9);
+  EXPECT_NEAR(t.lift.interval.hi, -0.029236918666, 1e-9);
+  EXPECT_NEAR(c.rate_interval.lo, 0.213047296960, 1e-9);
+  EXPECT_NEAR(c.rate_interval.hi, 0.449945809729, 1e-9);
+  EXPECT_NEAR(t.rate_interval.lo, 0.056028381692, 1e-9);
+  EXPECT_NEAR(t.rate_interval.hi, 0.344125196324, 1e-9);
+  // The share of viewers who clicked: 5 of 8 and 3 of 10.
+  ExperimentReport share = report(f, {.analysis = Analysis::kUnitShare});
+  EXPECT_NEAR(share.overall.arms[0].rate.mean, 5.0 / 8, 1e-15);
+  EXPECT_NEAR(share.overall.arms[1].rate.mean, 3.0 / 10, 1e-15);
+  // Clicks per viewer: 8 / 8 and 3 / 10.
+  ExperimentReport per_unit = report(f, {.analysis = Analysis::kPerUnit});
+  EXPECT_NEAR(per_unit.overall.arms[0].rate.mean, 1.0, 1e-15);
+  EXPECT_NEAR(per_unit.overall.arms[0].rate.variance, 1.428571428571e-01, 1e-12);
+}
+
+TEST(ReportStatistics, SampleRatioMismatchIsLoud) {
+  ReportLedger f;
+  f.add_title("t1", 2);
+  f.experiment("e1", {{"control", 0.5}, {"treatment", 0.5}});
+  f.add_units("control", 600, 30, "c");
+  f.add_units("treatment", 400, 20, "t");
+  ExperimentReport r = report(f, {});
+  // chi-square = (100^2/500) * 2 = 40 with 1 df: p = 2.54e-10 (scipy.stats.chi2.sf(40, 1)).
+  EXPECT_NEAR(r.srm.chi_square, 40.0, 1e-9);
+  EXPECT_NEAR(r.srm.p_value, 2.539628589e-10, 1e-17);
+  EXPECT_TRUE(r.srm.alarm);
+  ASSERT_FALSE(r.warnings.empty());
+  EXPECT_EQ(r.warnings.front().rfind("SAMPLE RATIO MISMATCH", 0), 0u) << r.warnings.front();
+}
+
+TEST(ReportStatistics, SegmentsTrendAndVariants) {
+  ReportLedger f;
+  f.add_title("t1", 3);
+  f.experiment("e1", {{"control", 0.5}, {"treatment", 0.5}});
+  // Day 0: tv viewers; day 1: mobile viewers. Treatment shows t1-v2.
+  for (int day = 0; day < 2; ++day) {
+    const std::string device = day == 0 ? "tv" : "mobile";
+    for (int u = 0; u < 100; ++u) {
+      const int64_t ts = testing::kDay0 + day * 86'400'000LL + u * 1000;
+      f.add({.arm = "control", .unit = "c" + std::to_string(day) + "_" + std::to_string(u),
+             .ts = ts, .reward = u < 10 + day ? std::optional<double>(1.0) : std::nullopt,
+             .device = device, .hour = u % 24});
+      f.add({.arm = "treatment", .unit = "t" + std::to_string(day) + "_" + std::to_string(u),
+             .variant = "t1-v2", .ts = ts,
+             .reward = u < 15 + 5 * day ? std::optional<double>(1.0) : std::nullopt,
+             .device = device, .hour = u % 24});
+    }
+  }
+  ExperimentReport r = report(f, {.by = SegmentBy::kDevice});
+  ASSERT_EQ(r.segments.size(), 2u);
+  EXPECT_EQ(r.segments[0].segment, "mobile");  // sorted
+  EXPECT_DOUBLE_EQ(r.segments[0].arms[0].rewards, 11);
+  EXPECT_DOUBLE_EQ(r.segments[0].arms[1].rewards, 20);
+  EXPECT_DOUBLE_EQ(r.segments[1].arms[1].rewards, 15);
+  // Holm over the two segment comparisons: the smaller p doubled.
+  const double p_mobile = r.segments[0].arms[1].test.p_value;
+  const double p_tv = r.segments[1].arms[1].test.p_value;
+  const double lo = std::min(p_mobile, p_tv), hi = std::max(p_mobile, p_tv);
+  const double holm_lo = std::min(1.0, 2 * lo), holm_hi = std::max(holm_lo, hi);
+  EXPECT_NEAR(r.segments[0].arms[1].p_holm, p_mobile == lo ? holm_lo : holm_hi, 1e-15);
+  EXPECT_NEAR(r.segments[1].arms[1].p_holm, p_tv == lo ? holm_lo : holm_hi, 1e-15);
+
+  ASSERT_EQ(r.trend.size(), 2u);
+  EXPECT_EQ(r.trend[0].day_start_ms, testing::kDay0);
+  EXPECT_EQ(r.trend[1].arms[1].exposures, 100);
+  EXPECT_NEAR(r.trend[0].arms[0].daily_rate, 0.10, 1e-15);
+  EXPECT_NEAR(r.trend[1].arms[1].daily_rate, 0.20, 1e-15);
+  // Cumulative after day 0: 15/100 against 10/100; after day 1 it is the total.
+  EXPECT_NEAR(r.trend[0].arms[1].cumulative_lift.value, 0.5, 1e-12);
+  EXPECT_NEAR(r.trend[1].arms[1].cumulative_lift.value, r.overall.arms[1].lift.value, 1e-12);
+  ASSERT_EQ(r.sequential.size(), 1u);
+  EXPECT_EQ(r.sequential[0].looks, 2);
+
+  ASSERT_EQ(r.variants.size(), 2u);
+  EXPECT_EQ(r.variants[0].exposures, 200);
+  EXPECT_EQ(r.variants[0].title_id, "t1");
+  EXPECT_EQ(r.variants[0].kind, "external");
+
+  ExperimentReport by_hour = report(f, {.by = SegmentBy::kHour, .hour_bucket = 6});
+  ASSERT_EQ(by_hour.segments.size(), 4u);
+  EXPECT_EQ(by_hour.segments[0].segment, "00-05");
+  EXPECT_EQ(by_hour.segments[3].segment, "18-23");
+  int64_t total = 0;
+  for (const auto& s : by_hour.segments) total += s.arms[0].exposures + s.arms[1].exposures;
+  EXPECT_EQ(total, 400);
+
+  // A time range keeps day 1 only.
+  ExperimentReport day1 = report(f, {.since_ms = testing::kDay0 + 86'400'000LL});
+  EXPECT_EQ(day1.exposures, 200);
+  EXPECT_DOUBLE_EQ(day1.overall.arms[1].rewards, 20);
+}
+
+TEST(ReportStatistics, ManyBatchesKeepEveryRowInOrder) {
+  // The pass hands rows to its applier thread in batches of 4096 through a
+  // queue of four: 36,000 exposures (repeat viewers, rewards, three days)
+  // cross many batches and fill the queue. Every count is tallied here as
+  // the rows are written.
+  ReportLedger f;
+  f.add_title("t1", 2);
+  const std::vector<std::string> arms = {"a", "b", "c"};
+  f.experiment("e1", {{"a", 0.4}, {"b", 0.3}, {"c", 0.3}});
+  const int per_arm = 12'000, viewers = 3'000;
+  std::map<std::string, int> rewards;
+  std::map<std::pair<int, std::string>, int> day_exposures, day_rewards;
+  std::map<std::string, std::set<std::string>> units_with_reward;
+  for (int i = 0; i < per_arm; ++i) {
+    const int day = i * 3 / per_arm;
+    for (size_t a = 0; a < arms.size(); ++a) {
+      const std::string unit = arms[a] + std::to_string(i % viewers);
+      const bool click = (i + static_cast<int>(a)) % 7 == 0;
+      f.add({.arm = arms[a], .unit = unit, .variant = a == 0 ? "t1-v1" : "t1-v2",
+             .ts = testing::kDay0 + day * 86'400'000LL + i * 1000LL,
+             .reward = click ? std::optional<double>(1.0) : std::nullopt});
+      ++day_exposures[{day, arms[a]}];
+      if (click) {
+        ++rewards[arms[a]];
+        ++day_rewards[{day, arms[a]}];
+        units_with_reward[arms[a]].insert(unit);
+      }
+    }
+  }
+  ExperimentReport r = report(f, {});
+  EXPECT_EQ(r.exposures, 3 * per_arm);
+  ASSERT_EQ(r.overall.arms.size(), 3u);
+  for (size_t a = 0; a < arms.size(); ++a) {
+    const ArmResult& arm = r.overall.arms[a];
+    EXPECT_EQ(arm.exposures, per_arm) << arms[a];
+    EXPECT_EQ(arm.units, viewers) << arms[a];
+    EXPECT_DOUBLE_EQ(arm.rewards, rewards[arms[a]]) << arms[a];
+    EXPECT_EQ(arm.units_with_reward, static_cast<int64_t>(units_with_reward[arms[a]].size()))
+        << arms[a];
+  }
+  ASSERT_EQ(r.trend.size(), 3u);
+  for (int day = 0; day < 3; ++day) {
+    EXPECT_EQ(r.trend[day].day_start_ms, testing::kDay0 + day * 86'400'000LL);
+    for (size_t a = 0; a < arms.size(); ++a) {
+      EXPECT_EQ(r.trend[day].arms[a].exposures, (day_exposures[{day, arms[a]}])) << day;
+      EXPECT_DOUBLE_EQ(r.trend[day].arms[a].rewards, (day_rewards[{day, arms[a]}])) << day;
+    }
+  }
+  ASSERT_EQ(r.variants.size(), 2u);
+  EXPECT_EQ(r.variants[0].exposures + r.variants[1].exposures, 3 * per_arm);
+}
+
+TEST(ReportStatistics, NonBinaryRewardsUseNormalMethods) {
+  ReportLedger f;
+  f.add_title("t1", 2);
+  f.experiment("e1", {{"control", 0.5}, {"treatment", 0.5}});
+  for (int u = 0; u < 50; ++u) {
+    f.add({.arm = "control", .unit = "c" + std::to_string(u), .reward = 10.0 + u % 5,
+           .kind = "minutes"});
+    f.add({.arm = "treatment", .unit = "t" + std::to_string(u), .reward = 11.0 + u % 5,
+           .kind = "minutes"});
+  }
+  ExperimentReport r = report(f, {.metric = "minutes", .analysis = Analysis::kExposure});
+  EXPECT_FALSE(r.binary_metric);
+  // Control values 10..14 repeated: mean 12, sample variance 2 * 50/49.
+  EXPECT_NEAR(r.overall.arms[0].rate.mean, 12.0, 1e-12);
+  EXPECT_NEAR(r.overall.arms[0].rate.variance, 2.0 * 50 / 49 / 50, 1e-12);
+  const double z = 1.0 / std::sqrt(2 * 2.0 / 49);
+  EXPECT_NEAR(r.overall.arms[1].test.z, z, 1e-9);
+  EXPECT_NEAR(r.overall.arms[1].chance_to_beat_control, 0.5 * std::erfc(-z / std::sqrt(2.0)), 1e-9);
+}
+
+}  // namespace
+}  // namespace keyart::analysis

@@ -1,0 +1,193 @@
+// The batch EventWriter: rows committed together, bad rows rejected with a
+// reason while the rest commits, duplicate rewards counted not stored, schema
+// CHECKs on exposures, and reading the events back.
+#include <gtest/gtest.h>
+
+#include "sqlite.h"
+
+#include <set>
+
+#include "support/ledger_fixture.h"
+#include "support/ledger_dump.h"
+
+namespace keyart::ledger {
+namespace {
+
+using testing::hex_id;
+using testing::LedgerFixture;
+
+TEST(Events, BatchRoundTrip) {
+  LedgerFixture f;
+  f.add_title("t1", 3);
+  f.add_running_experiment("e1", {"a", "b"});
+  std::vector<Exposure> exposures;
+  for (int i = 0; i < 100; ++i) {
+    Exposure e = LedgerFixture::exposure(hex_id(i), "t1", "t1-v" + std::to_string(1 + i % 3));
+    e.experiment_id = "e1";
+    e.arm_id = i % 2 ? "a" : "b";
+    e.ts += i;
+    e.device = "tv";
+    e.country = "KR";
+    e.hour = i % 24;
+    e.context_json = R"({"device":"tv"})";
+    e.candidates_json = R"(["t1-v1","t1-v2","t1-v3"])";
+    exposures.push_back(e);
+  }
+  std::vector<Reward> rewards = {{hex_id(3), "click", 1, 1}, {hex_id(3), "play", 2, 2},
+                                 {hex_id(7), "click", 1, 3}};
+  EventWriter writer(f.ledger);
+  BatchResult r = writer.write(exposures, rewards);
+  EXPECT_EQ(r.exposures_written, 100u);
+  EXPECT_EQ(r.rewards_written, 3u);
+  EXPECT_TRUE(r.rejected.empty());
+  EXPECT_EQ(count_exposures(f.ledger), 100);
+  EXPECT_EQ(count_rewards(f.ledger), 3);
+
+  auto e3 = find_exposure(f.ledger, hex_id(3));
+  ASSERT_TRUE(e3);
+  EXPECT_EQ(e3->variant_id, "t1-v1");
+  EXPECT_EQ(*e3->arm_id, "a");
+  EXPECT_EQ(*e3->hour, 3);
+  EXPECT_EQ(e3->candidates_json, R"(["t1-v1","t1-v2","t1-v3"])");
+  EXPECT_EQ(rewards_for_event(f.ledger, hex_id(3)).size(), 2u);
+
+  size_t seen = for_each_exposure(f.ledger, {.experiment_id = "e1", .after_exposure_id = 90},
+                                  [](const StoredExposure& e) { EXPECT_GT(e.exposure_id, 90); });
+  EXPECT_EQ(seen, 10u);
+  size_t in_range = for_each_exposure(
+      f.ledger, {.since_ms = exposures[10].ts, .until_ms = exposures[20].ts},
+      [](const StoredExposure&) {});
+  EXPECT_EQ(in_range, 10u);
+  std::vector<std::string> kinds;
+  for_each_reward(f.ledger, 0, [&](const StoredReward& r) { kinds.push_back(r.kind); });
+  EXPECT_EQ(kinds, (std::vector<std::string>{"click", "play", "click"}));
+}
+
+TEST(Events, DuplicateRewardsCountedOnce) {
+  LedgerFixture f;
+  f.add_title("t1", 1);
+  EventWriter writer(f.ledger);
+  writer.write(std::vector<Exposure>{LedgerFixture::exposure(hex_id(1), "t1", "t1-v1")}, {});
+  std::vector<Reward> twice = {{hex_id(1), "click", 1, 5}, {hex_id(1), "click", 1, 6}};
+  BatchResult r = writer.write({}, twice);
+  EXPECT_EQ(r.rewards_written, 1u);
+  EXPECT_EQ(r.rewards_duplicate, 1u);
+  r = writer.write({}, twice);
+  EXPECT_EQ(r.rewards_written, 0u);
+  EXPECT_EQ(r.rewards_duplicate, 2u);
+  auto stored = rewards_for_event(f.ledger, hex_id(1));
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_EQ(stored[0].ts, 5);
+}
+
+TEST(Events, BadRowsRejectedRestCommits) {
+  LedgerFixture f;
+  f.add_title("t1", 2);
+  f.add_title("t2", 1);
+  f.add_running_experiment("e1", {"a"});
+  std::vector<Exposure> batch;
+  batch.push_back(LedgerFixture::exposure(hex_id(1), "t1", "t1-v1"));  // ok
+  Exposure zero = LedgerFixture::exposure(hex_id(2), "t1", "t1-v1");
+  zero.propensity = 0;
+  batch.push_back(zero);
+  Exposure above = LedgerFixture::exposure(hex_id(3), "t1", "t1-v1");
+  above.propensity = 1.5;
+  batch.push_back(above);
+  batch.push_back(LedgerFixture::exposure(hex_id(4), "t1", "t2-v1"));  // other title's variant
+  batch.push_back(LedgerFixture::exposure(hex_id(5), "nope", "t1-v1"));
+  batch.push_back(LedgerFixture::exposure("not-hex", "t1", "t1-v1"));
+  Exposure bad_arm = LedgerFixture::exposure(hex_id(6), "t1", "t1-v1");
+  bad_arm.experiment_id = "e1";
+  bad_arm.arm_id = "zzz";
+  batch.push_back(bad_arm);
+  Exposure half_arm = LedgerFixture::exposure(hex_id(7), "t1", "t1-v1");
+  half_arm.experiment_id = "e1";
+  batch.push_back(half_arm);
+  batch.push_back(LedgerFixture::exposure(hex_id(1), "t1", "t1-v2"));  // duplicate event id
+  batch.push_back(LedgerFixture::exposure(hex_id(8), "t1", "t1-v2"));  // ok
+  std::vector<Reward> rewards = {{hex_id(1), "click", 1, 1},
+                                 {hex_id(2), "click", 1, 1},   // its exposure was rejected
+                                 {hex_id(8), "Click!", 1, 1},  // bad kind
+                                 {hex_id(8), "click", 1, 1}};
+  EventWriter writer(f.ledger);
+  BatchResult r = writer.write(batch, rewards);
+  EXPECT_EQ(r.exposures_written, 2u);
+  EXPECT_EQ(r.rewards_written, 2u);
+  ASSERT_EQ(r.rejected.size(), 10u);
+  EXPECT_EQ(r.rejected[0].index, 1u);
+  EXPECT_FALSE(r.rejected[0].is_reward);
+  EXPECT_EQ(r.rejected[2].kind, ErrorKind::kNotFound);
+  EXPECT_NE(r.rejected[2].reason.find("unknown title, variant or arm"), std::string::npos)
+      << r.rejected[2].reason;
+  EXPECT_EQ(r.rejected[7].kind, ErrorKind::kConflict);  // duplicate event id
+  EXPECT_TRUE(r.rejected[8].is_reward);
+  EXPECT_NE(r.rejected[8].reason.find("no exposure"), std::string::npos);
+  EXPECT_EQ(count_exposures(f.ledger), 2);
+  EXPECT_EQ(count_rewards(f.ledger), 2);
+}
+
+// Large batches go in as multi-row statements of 32 rows; a bad row inside a
+// chunk, on a chunk's first or last row, or in the short tail must reject
+// that row alone and keep every other row, in order.
+TEST(Events, BadRowsInsideLargeBatchesRejectedAlone) {
+  LedgerFixture f;
+  f.add_title("t1", 2);
+  const std::set<int> bad = {0, 31, 32, 45, 63, 64, 65, 100, 101, 130};  // 131 rows
+  std::vector<Exposure> batch;
+  for (int i = 0; i < 131; ++i) {
+    Exposure e = LedgerFixture::exposure(hex_id(1000 + i), "t1", "t1-v" + std::to_string(1 + i % 2));
+    e.ts += i;
+    e.position = i;
+    if (bad.count(i)) {
+      switch (i % 3) {
+        case 0: e.propensity = 0; break;           // CHECK
+        case 1: e.variant_id = "nope"; break;      // foreign key
+        default: e.event_id = "xyz"; break;        // not an event id
+      }
+    }
+    batch.push_back(e);
+  }
+  batch[90].event_id = batch[20].event_id;  // duplicate of an earlier good row
+  EventWriter writer(f.ledger);
+  BatchResult r = writer.write(batch, {});
+  EXPECT_EQ(r.exposures_written, 131u - bad.size() - 1);
+  std::vector<size_t> rejected;
+  for (const auto& x : r.rejected) rejected.push_back(x.index);
+  EXPECT_EQ(rejected,
+            (std::vector<size_t>{0, 31, 32, 45, 63, 64, 65, 90, 100, 101, 130}));
+  std::vector<int64_t> positions;
+  for_each_exposure(f.ledger, {}, [&](const StoredExposure& e) { positions.push_back(*e.position); });
+  std::vector<int64_t> expected;
+  for (int i = 0; i < 131; ++i) {
+    if (!bad.count(i) && i != 90) expected.push_back(i);
+  }
+  EXPECT_EQ(positions, expected);  // every good row once, in batch order
+  auto row = find_exposure(f.ledger, hex_id(1000 + 33));
+  ASSERT_TRUE(row);
+  EXPECT_EQ(row->variant_id, "t1-v2");
+  EXPECT_EQ(row->ts, batch[33].ts);
+}
+
+TEST(Events, FailedCommitKeepsNothing) {
+  LedgerFixture f;
+  f.add_title("t1", 1);
+  EventWriter writer(f.ledger);
+  writer.write(std::vector<Exposure>{LedgerFixture::exposure(hex_id(1), "t1", "t1-v1")}, {});
+  std::string before = testing::dump_ledger(f.path);
+  // Another connection holds the write lock: the batch cannot begin.
+  Ledger other = Ledger::open(f.path, {.busy_timeout_ms = 10});
+  other.db().exec("BEGIN IMMEDIATE");
+  Ledger impatient = Ledger::open(f.path, {.busy_timeout_ms = 10});
+  EventWriter blocked(impatient);
+  try {
+    blocked.write(std::vector<Exposure>{LedgerFixture::exposure(hex_id(2), "t1", "t1-v1")}, {});
+    FAIL() << "wrote while another writer held the lock";
+  } catch (const LedgerError& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kBusy);
+  }
+  other.db().exec("ROLLBACK");
+  EXPECT_EQ(testing::dump_ledger(f.path), before);
+}
+
+}  // namespace
+}  // namespace keyart::ledger
