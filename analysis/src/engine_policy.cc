@@ -40,8 +40,10 @@ class EnginePolicy final : public TargetPolicy {
     candidates_.clear();
     int default_index = -1;
     for (const std::string& id : row.candidates) {
+      const engine::PreparedVariant* variant = catalog_.variant(id);
+      if (!variant) return false;  // a candidate the catalogue does not know
       if (id == default_variant) default_index = static_cast<int>(candidates_.size());
-      candidates_.push_back(catalog_.variant(id));
+      candidates_.push_back(variant);
     }
     input_ = policy_->layout().build(request_, candidates_, default_index);
     out.assign(candidates_.size(), 0.0);

@@ -5,7 +5,7 @@
 // huge pages (fewer TLB misses on random probes), and prefetch() lets a
 // caller start the memory access for a key it will look up shortly. Key{}
 // marks an empty slot, so a real Key{} is stored under a fixed stand-in;
-// keys must be well spread by Hash. Internal to keyart_experiments.
+// keys must be well spread by Hash. Internal to keyart_analysis.
 #pragma once
 
 #include <sys/mman.h>
@@ -17,17 +17,9 @@
 #include <new>
 #include <type_traits>
 
-namespace keyart::analysis {
+#include "keyart/engine/hash.h"
 
-// MurmurHash3's 64-bit finaliser: every output bit depends on every input bit.
-inline uint64_t mix64(uint64_t x) {
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdULL;
-  x ^= x >> 33;
-  x *= 0xc4ceb9fe1a85ec53ULL;
-  x ^= x >> 33;
-  return x;
-}
+namespace keyart::analysis {
 
 // Keys that are already well mixed 64-bit hashes.
 struct PremixedHash {
@@ -40,7 +32,7 @@ struct Id128 {
   bool operator==(const Id128&) const = default;
 };
 struct Id128Hash {
-  uint64_t operator()(const Id128& id) const { return mix64(id.a ^ mix64(id.b)); }
+  uint64_t operator()(const Id128& id) const { return engine::fmix64(id.a ^ engine::fmix64(id.b)); }
 };
 
 template <typename Key, typename Value, typename Hash>

@@ -41,7 +41,7 @@ class Labels {
 
  private:
   static uint64_t key(std::string_view label) {
-    return mix64(std::hash<std::string_view>()(label));
+    return engine::fmix64(std::hash<std::string_view>()(label));
   }
   int colliding_index(std::string_view label) {
     auto [it, added] = colliding_.emplace(std::string(label), static_cast<int>(names_.size()));

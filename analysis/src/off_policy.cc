@@ -52,7 +52,7 @@ class CellMeanModel {
 
  private:
   static uint64_t key(int variant, int device) {
-    return mix64(static_cast<uint64_t>(variant) << 24 ^ static_cast<uint64_t>(device));
+    return engine::fmix64(static_cast<uint64_t>(variant) << 24 ^ static_cast<uint64_t>(device));
   }
   FlatMap64<Sums> cells_{1024};
   std::vector<Sums> variants_;

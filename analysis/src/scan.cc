@@ -107,13 +107,13 @@ class Scanner {
     row.ts = st.ts;
     row.event = event_key(st.event_id);
     const uint64_t unit = std::hash<std::string_view>()(st.unit_id);
-    row.unit_key = mix64(unit ^ (0x9e3779b97f4a7c15ULL * (row.arm + 1)));
+    row.unit_key = engine::fmix64(unit ^ (0x9e3779b97f4a7c15ULL * (row.arm + 1)));
     const std::string_view variant_id = st.variant_id;
     row.variant = variants_.index(variant_id);
     if (request_.by != SegmentBy::kNone) {
       row.segment = segment_of(st, variant_id);
       row.group = static_cast<size_t>(row.segment) * k_ + row.arm;
-      row.segment_key = mix64(unit ^ (0x9e3779b97f4a7c15ULL * (row.group + 1)) ^ 0x5bd1e995ULL);
+      row.segment_key = engine::fmix64(unit ^ (0x9e3779b97f4a7c15ULL * (row.group + 1)) ^ 0x5bd1e995ULL);
     }
   }
 

@@ -1,36 +1,14 @@
 #include "keyart/ledger/assignment.h"
 
+#include "keyart/engine/hash.h"
+
 namespace keyart::ledger {
 
-namespace {
-
-constexpr uint64_t kFnvOffset = 0xcbf29ce484222325ull;
-constexpr uint64_t kFnvPrime = 0x100000001b3ull;
-
-uint64_t fnv1a(uint64_t h, std::string_view bytes) {
-  for (unsigned char c : bytes) {
-    h ^= c;
-    h *= kFnvPrime;
-  }
-  return h;
-}
-
-uint64_t fmix64(uint64_t k) {
-  k ^= k >> 33;
-  k *= 0xff51afd7ed558ccdull;
-  k ^= k >> 33;
-  k *= 0xc4ceb9fe1a85ec53ull;
-  k ^= k >> 33;
-  return k;
-}
-
-}  // namespace
-
 uint64_t assignment_hash(std::string_view salt, std::string_view unit_id) {
-  uint64_t h = fnv1a(kFnvOffset, salt);
-  h = fnv1a(h, std::string_view("\0", 1));
-  h = fnv1a(h, unit_id);
-  return fmix64(h);
+  uint64_t h = engine::fnv1a(engine::kFnvOffset, salt);
+  h = engine::fnv1a(h, std::string_view("\0", 1));
+  h = engine::fnv1a(h, unit_id);
+  return engine::fmix64(h);
 }
 
 double assignment_point(std::string_view salt, std::string_view unit_id) {

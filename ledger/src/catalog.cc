@@ -1,7 +1,8 @@
 #include "keyart/ledger/catalog.h"
-#include "sqlite.h"
 
 #include <cstring>
+
+#include "sqlite.h"
 
 namespace keyart::ledger {
 
@@ -229,9 +230,7 @@ std::vector<Headshot> list_headshots(Ledger& ledger, std::string_view actor_id) 
     h.actor_id = row.column_text(1);
     h.sha256 = row.column_text(2);
     h.storage_path = row.column_text(3);
-    std::vector<uint8_t> blob = row.column_blob(4);
-    h.descriptor.resize(blob.size() / sizeof(float));
-    if (!blob.empty()) std::memcpy(h.descriptor.data(), blob.data(), h.descriptor.size() * 4);
+    h.descriptor = row.column_array<float>(4);
     h.descriptor_model = row.column_optional_text(5).value_or("");
     h.added_at = row.column_int(6);
     return h;

@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
@@ -50,6 +51,8 @@ void append_features(std::string& out, const engine::NamedFeatures& features) {
     out += ':';
     if (v.is_text) {
       append_string(out, v.text);
+    } else if (v.number == 0 && std::signbit(v.number)) {
+      out += "-0.0";  // "-0" would read back as the integer 0
     } else {
       char buf[32];
       int n = std::snprintf(buf, sizeof buf, "%.17g", v.number);
@@ -197,7 +200,7 @@ struct LedgerDecisionCatalog::Cache {
     std::string default_variant;
   };
   std::unordered_map<std::string, Title> titles;
-  std::unordered_map<std::string, engine::PreparedVariant> variants;
+  std::unordered_map<std::string, std::optional<engine::PreparedVariant>> variants;  // none: unknown
 };
 
 LedgerDecisionCatalog::LedgerDecisionCatalog(Ledger& ledger)
@@ -230,10 +233,12 @@ std::string_view LedgerDecisionCatalog::default_variant(std::string_view title_i
 
 const engine::PreparedVariant* LedgerDecisionCatalog::variant(std::string_view variant_id) {
   auto it = cache_->variants.find(std::string(variant_id));
-  if (it != cache_->variants.end()) return &it->second;
+  if (it != cache_->variants.end()) return it->second ? &*it->second : nullptr;
   const std::string id(variant_id);
-  return &cache_->variants.emplace(id, engine::prepare_variant(id, arm_features(ledger_, id)))
-              .first->second;
+  std::optional<engine::PreparedVariant> prepared;
+  if (find_variant(ledger_, id)) prepared = engine::prepare_variant(id, arm_features(ledger_, id));
+  auto& entry = cache_->variants.emplace(id, std::move(prepared)).first->second;
+  return entry ? &*entry : nullptr;
 }
 
 std::optional<engine::LoggedDecision> logged_decision(const StoredExposure& row,

@@ -1,11 +1,12 @@
 #include "keyart/ledger/experiment_store.h"
-#include "sqlite.h"
 
 #include <cmath>
+#include <functional>
 #include <random>
 #include <set>
 
 #include "keyart/ledger/catalog.h"
+#include "sqlite.h"
 
 namespace keyart::ledger {
 
@@ -148,43 +149,63 @@ void create_experiment(Ledger& ledger, const Experiment& input) {
   tx.commit();
 }
 
-void start_experiment(Ledger& ledger, std::string_view experiment_id, int64_t at_ms) {
+namespace {
+
+// One step of an experiment's life: draft -> running -> stopped.
+struct StatusChange {
+  std::string_view from, to;
+  std::string_view time_column;  // set to the step's time
+  std::string_view refusal;      // why another status cannot take the step
+};
+constexpr StatusChange kStart{"draft", "running", "started_at", "only a draft can be started"};
+constexpr StatusChange kStop{"running", "stopped", "stopped_at",
+                             "only a running one can be stopped"};
+
+// Takes the step in one transaction. check() may refuse it (throwing);
+// at() gives the step's time.
+void change_status(Ledger& ledger, std::string_view experiment_id, const StatusChange& step,
+                   const std::function<void(const Experiment&)>& check,
+                   const std::function<int64_t(const Experiment&)>& at) {
   ledger.require_writable();
   Database& db = ledger.db();
   SqlTransaction tx(db);
   Experiment e = get_experiment(ledger, experiment_id);
-  if (e.status != "draft") {
+  if (e.status != step.from) {
     throw LedgerError(ErrorKind::kConflict, "experiment '" + e.experiment_id + "' is " +
-                                                e.status + "; only a draft can be started");
+                                                e.status + "; " + std::string(step.refusal));
   }
-  for (const Experiment& other : list_experiments(ledger)) {
-    if (other.status == "running" && overlaps(e, other)) {
-      throw LedgerError(ErrorKind::kConflict,
-                        "experiment '" + other.experiment_id +
-                            "' is running on some of the same titles; stop it first");
-    }
-  }
-  db.cached("UPDATE experiments SET status = 'running', started_at = ? WHERE experiment_id = ?")
-      .bind_all(at_ms ? at_ms : now_ms(), e.experiment_id)
+  check(e);
+  db.cached("UPDATE experiments SET status = ?, " + std::string(step.time_column) +
+            " = ? WHERE experiment_id = ?")
+      .bind_all(step.to, at(e), e.experiment_id)
       .run();
   tx.commit();
 }
 
+}  // namespace
+
+void start_experiment(Ledger& ledger, std::string_view experiment_id, int64_t at_ms) {
+  change_status(
+      ledger, experiment_id, kStart,
+      [&](const Experiment& e) {
+        for (const Experiment& other : list_experiments(ledger)) {
+          if (other.status == "running" && overlaps(e, other)) {
+            throw LedgerError(ErrorKind::kConflict,
+                              "experiment '" + other.experiment_id +
+                                  "' is running on some of the same titles; stop it first");
+          }
+        }
+      },
+      [&](const Experiment&) { return at_ms ? at_ms : now_ms(); });
+}
+
 void stop_experiment(Ledger& ledger, std::string_view experiment_id, int64_t at_ms) {
-  ledger.require_writable();
-  Database& db = ledger.db();
-  SqlTransaction tx(db);
-  Experiment e = get_experiment(ledger, experiment_id);
-  if (e.status != "running") {
-    throw LedgerError(ErrorKind::kConflict, "experiment '" + e.experiment_id + "' is " +
-                                                e.status + "; only a running one can be stopped");
-  }
-  int64_t at = at_ms ? at_ms : now_ms();
-  if (e.started_at && at < *e.started_at) at = *e.started_at;
-  db.cached("UPDATE experiments SET status = 'stopped', stopped_at = ? WHERE experiment_id = ?")
-      .bind_all(at, e.experiment_id)
-      .run();
-  tx.commit();
+  change_status(
+      ledger, experiment_id, kStop, [](const Experiment&) {},
+      [&](const Experiment& e) {
+        const int64_t at = at_ms ? at_ms : now_ms();
+        return e.started_at && at < *e.started_at ? *e.started_at : at;
+      });
 }
 
 std::optional<Experiment> find_experiment(Ledger& ledger, std::string_view experiment_id) {

@@ -6,11 +6,13 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -78,6 +80,16 @@ class Statement {
   std::optional<std::string> column_optional_text(int column) const;
   std::vector<uint8_t> column_blob(int column) const;
   std::span<const uint8_t> column_blob_view(int column) const;  // valid until next step
+  // A blob of packed values (float or double vectors), read back; bytes past
+  // the last whole value are ignored.
+  template <typename T>
+  std::vector<T> column_array(int column) const {
+    static_assert(std::is_trivially_copyable_v<T>);
+    std::span<const uint8_t> bytes = column_blob_view(column);
+    std::vector<T> out(bytes.size() / sizeof(T));
+    if (!out.empty()) std::memcpy(out.data(), bytes.data(), out.size() * sizeof(T));
+    return out;
+  }
 
   // Steps once and maps the row with from_row (nullopt when there is none);
   // the statement is reset either way.

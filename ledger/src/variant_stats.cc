@@ -1,4 +1,5 @@
 #include "keyart/ledger/variant_stats.h"
+
 #include "sqlite.h"
 
 namespace keyart::ledger {

@@ -1,9 +1,9 @@
 #include "keyart/ledger/variants.h"
-#include "sqlite.h"
 
 #include <cstring>
 
 #include "keyart/ledger/catalog.h"
+#include "sqlite.h"
 
 namespace keyart::ledger {
 
@@ -154,9 +154,7 @@ std::optional<VariantFeatures> latest_variant_features(Ledger& ledger,
     f.variant_id = row.column_text(0);
     f.extractor_version = row.column_text(1);
     f.features_json = row.column_text(2);
-    std::vector<uint8_t> blob = row.column_blob(3);
-    f.vector.resize(blob.size() / sizeof(double));
-    if (!blob.empty()) std::memcpy(f.vector.data(), blob.data(), f.vector.size() * sizeof(double));
+    f.vector = row.column_array<double>(3);
     f.extracted_at = row.column_int(4);
     return f;
   });

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "keyart/ledger/decision_log.h"
 #include "keyart/ledger/events.h"
 #include "keyart/ledger/experiment_store.h"
 #include "keyart/ledger/ledger.h"
@@ -199,6 +200,51 @@ TEST_F(ImportLogs, ActionFeaturesAndCandidates) {
   }());
   ASSERT_TRUE(x);
   EXPECT_EQ(x->candidates_json, R"(["f-a","f-b"])");
+}
+
+// The decision log reads an imported row back as the engine would have seen
+// it: the special context fields, the position, the user features, the
+// candidates with the actions' features.
+TEST_F(ImportLogs, ImportedRowsReplayThroughTheDecisionLog) {
+  const std::string log = write("log.csv",
+                                "time,item,click,pscore,slate,dev,land,hr,pos,age,plan\n"
+                                "1574553602,b,1,0.5,a|b,tv,DE,21,3,0.1,gold\n");
+  const std::string items = write("items.csv", "item_id,price,genre\na,9.5,drama\nb,3,comedy\n");
+  std::vector<std::string> args = {log, "--experiment", "d", "--map", "slate=candidates",
+                                   "--map", "dev=device", "--map", "land=country", "--map",
+                                   "hr=hour", "--map", "pos=position", "--map", "age=user",
+                                   "--map", "plan=user", "--action-features", items,
+                                   "--action-key", "item_id"};
+  auto map = standard_map();
+  args.insert(args.end(), map.begin(), map.end());
+  CommandResult r = import(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto ledger = ledger::Ledger::open(db, {.read_only = true});
+  std::vector<ledger::StoredExposure> rows;
+  ledger::for_each_exposure(ledger, {.experiment_id = "d"},
+                            [&](const ledger::StoredExposure& x) { rows.push_back(x); });
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].device, "tv");
+  EXPECT_EQ(rows[0].country, "DE");
+  EXPECT_EQ(rows[0].hour, 21);
+  ledger::LedgerDecisionCatalog catalog(ledger);
+  std::string reason;
+  auto d = ledger::logged_decision(rows[0], catalog, reason);
+  ASSERT_TRUE(d) << reason;
+  EXPECT_EQ(d->context.find("device")->text, "tv");
+  EXPECT_EQ(d->context.find("country")->text, "DE");
+  EXPECT_EQ(d->context.find("hour")->number, 21);
+  EXPECT_EQ(d->context.find("position")->number, 3);
+  EXPECT_EQ(d->context.size(), 4u);
+  EXPECT_EQ(d->user.find("age")->number, 0.1);  // the same double, not a near one
+  EXPECT_EQ(d->user.find("plan")->text, "gold");
+  EXPECT_DOUBLE_EQ(d->propensity, 0.5);
+  ASSERT_EQ(d->candidates.size(), 2u);
+  EXPECT_EQ(d->chosen, 1);
+  EXPECT_EQ(d->candidates[0].variant_id, "d-a");
+  EXPECT_EQ(d->candidates[0].features.find("genre")->text, "drama");
+  EXPECT_EQ(d->candidates[0].features.find("price")->number, 9.5);
+  EXPECT_EQ(d->candidates[1].features.find("genre")->text, "comedy");
 }
 
 TEST_F(ImportLogs, WholeImportProblems) {

@@ -14,6 +14,7 @@
 #include "keyart/sim/simulator.h"
 #include "keyart/sim/workload.h"
 #include "keyart/ledger/assignment.h"
+#include "keyart/ledger/decision_log.h"
 #include "keyart/ledger/events.h"
 #include "keyart/ledger/experiment_store.h"
 #include "keyart/ledger/variants.h"
@@ -46,14 +47,29 @@ struct Recorder : sim::SimSink {
     double propensity;
     int64_t time_ms;
     std::string unit;
+    engine::NamedFeatures context, user;  // what the policy was given
+    std::vector<engine::LoggedCandidate> candidates;
+    int chosen;
   };
   SimLedger* next = nullptr;
   std::map<std::string, Seen> decisions;  // by event id (hex)
   std::map<std::string, int> clicks;
   void on_decision(size_t arm, const sim::Impression& imp, const engine::Request& request,
                    const engine::Decision& d, int64_t time_ms) override {
-    decisions[engine::to_hex(d.event_id)] = {arm, imp.candidates[d.chosen]->id, d.propensity,
-                                             time_ms, "u" + std::to_string(imp.user)};
+    Seen seen{arm, imp.candidates[d.chosen]->id, d.propensity, time_ms,
+              "u" + std::to_string(imp.user), {}, {}, {}, d.chosen};
+    for (const auto& c : imp.context) {
+      if (c.is_text) {
+        seen.context.set(c.name, c.text);
+      } else {
+        seen.context.set(c.name, c.number);
+      }
+    }
+    for (const auto& [name, value] : imp.user_features) seen.user.set(name, value);
+    for (const engine::PreparedVariant* v : imp.candidates) {
+      seen.candidates.push_back({v->id, v->named, false});
+    }
+    decisions[engine::to_hex(d.event_id)] = std::move(seen);
     next->on_decision(arm, imp, request, d, time_ms);
   }
   void on_reward(size_t arm, const engine::EventId& id, std::string_view kind, double value,
@@ -93,6 +109,7 @@ TEST(SimLedger, TheLedgerHoldsExactlyWhatThePoliciesDecided) {
 
   size_t rows = 0;
   std::map<std::string, std::string> arm_of_unit;
+  ledger::LedgerDecisionCatalog catalog(ledger);
   ledger::for_each_exposure(ledger, {.experiment_id = "ab"}, [&](const auto& e) {
     ++rows;
     auto it = recorder.decisions.find(e.event_id);
@@ -107,6 +124,18 @@ TEST(SimLedger, TheLedgerHoldsExactlyWhatThePoliciesDecided) {
     EXPECT_TRUE(e.device.has_value());
     EXPECT_TRUE(e.country.has_value());
     EXPECT_TRUE(e.hour.has_value());
+    // The decision log gives back what the policy was given.
+    std::string reason;
+    auto logged = ledger::logged_decision(e, catalog, reason);
+    ASSERT_TRUE(logged) << reason;
+    EXPECT_EQ(logged->context.to_json(), seen.context.to_json());
+    EXPECT_EQ(logged->user.to_json(), seen.user.to_json());
+    EXPECT_EQ(logged->chosen, seen.chosen);
+    ASSERT_EQ(logged->candidates.size(), seen.candidates.size());
+    for (size_t i = 0; i < seen.candidates.size(); ++i) {
+      EXPECT_EQ(logged->candidates[i].variant_id, seen.candidates[i].variant_id);
+      EXPECT_EQ(logged->candidates[i].features.to_json(), seen.candidates[i].features.to_json());
+    }
     // Sticky: a unit never changes arm, and its arm is the hash's.
     auto [known, inserted] = arm_of_unit.emplace(e.unit_id, *e.arm_id);
     if (!inserted) {

@@ -7,25 +7,15 @@
 #include <cstdint>
 #include <string_view>
 
+#include "keyart/engine/hash.h"
+
 namespace keyart::engine {
 
 using FeatureKey = uint64_t;
 
-constexpr FeatureKey mix_key(uint64_t x) {
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ULL;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebULL;
-  x ^= x >> 31;
-  return x;
-}
-
 // Key of `name` in namespace `ns` (e.g. "user:", "ctx:"): hash(ns + name).
 constexpr FeatureKey feature_key(std::string_view ns, std::string_view name) {
-  uint64_t h = 0xcbf29ce484222325ULL;
-  for (char c : ns) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;
-  for (char c : name) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;
-  return mix_key(h);
+  return mix_key(fnv1a(fnv1a(kFnvOffset, ns), name));
 }
 constexpr FeatureKey feature_key(std::string_view name) { return feature_key({}, name); }
 

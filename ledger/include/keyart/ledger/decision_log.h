@@ -90,7 +90,8 @@ engine::NamedFeatures arm_features(Ledger& ledger, std::string_view variant_id);
 
 // What replay needs to know of the catalogue (the serving cache or the
 // ledger itself): a title's features and default variant, a variant's
-// prepared features. The pointers stay valid while the lookup lives.
+// prepared features (nullptr when the catalogue has no such variant). The
+// pointers stay valid while the lookup lives.
 class DecisionCatalog {
  public:
   virtual ~DecisionCatalog() = default;
