@@ -1,5 +1,5 @@
 // keyart sim: run bandit policies online over a workload (JSONL, see
-// shared/bench/WORKLOAD.md), simulate an A/B test of them into the ledger,
+// docs/SIM.md), simulate an A/B test of them into the ledger,
 // and generate such workloads.
 #include <cmath>
 #include <fstream>
@@ -206,7 +206,7 @@ int sim_ab(Args args) {
 
 int sim_generate(Args args) {
   Subcommand cmd("sim generate", "--n N --seed S --out FILE",
-                 "Writes a synthetic workload (the model of shared/bench/WORKLOAD.md: users\n"
+                 "Writes a synthetic workload (docs/SIM.md: users\n"
                  "with sparse actor and genre tastes, titles with 3-8 artwork variants, true\n"
                  "click probabilities and a uniform draw per impression) as JSONL.");
   sim::GeneratorOptions g;

@@ -1,13 +1,18 @@
-// keyart's own synthetic workload: the model of shared/bench/WORKLOAD.md
-// (gen_workload.py) re-implemented with keyart's generator, so users without
-// the shared folder can run `keyart sim`. Same structure, distributions and
-// JSON format; different random streams, so files are not byte-identical.
+// keyart's synthetic workload (docs/SIM.md, "The generated workload"):
+// first a world of viewers, interaction weights, titles and their artwork,
+// drawn from the world seed; then the impression stream, drawn from the
+// stream seed, one JSONL line per impression.
+//
+// Every step takes its random numbers in a fixed order, and the order of the
+// steps is the order of the stream: the same options give the same bytes.
+// Changing what a step draws, or the order of the steps, changes every file.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
-#include <numeric>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "keyart/engine/random.h"
@@ -86,259 +91,388 @@ std::string num(double v, int digits) {
   return s;
 }
 
+using FeatureList = std::vector<std::pair<std::string, double>>;
+
+// {"name":value,...} sorted by name, values with three decimals.
+std::string features_json(FeatureList features) {
+  std::sort(features.begin(), features.end());
+  std::string j = "{";
+  for (size_t i = 0; i < features.size(); ++i) {
+    j.append(i ? ",\"" : "\"").append(features[i].first).append("\":").append(num(features[i].second, 3));
+  }
+  return j + "}";
+}
+
+std::string id_name(const char* format, int id) {
+  char name[16];
+  std::snprintf(name, sizeof name, format, id);
+  return name;
+}
+
+// ---- The world ----
+
+// Popularity weights of the actors and genres, in a random order.
+struct Popularity {
+  std::vector<double> actors, genres;
+};
+
+struct User {
+  double bias = 0, activity = 0;
+  int country = 0;
+  std::array<double, kD> device_p{};
+  std::vector<std::pair<int, double>> liked_actors;  // actor, affinity
+  std::vector<double> genre_affinity;                // by genre, 0 = not liked
+  std::vector<int> liked_genres;
+  std::string features_json;                         // what the policies see
+};
+
+struct InteractionWeights {
+  std::vector<std::array<double, kS>> genre_style, user_genre_style;
+  double device_style[kD][kS], hour_style[4][kS], country_color[kN][kC];
+};
+
 struct Variant {
   int actor, style, color, title;
   double static_logit, prominence, stranger;
   std::string json;
 };
 
+struct Title {
+  double popularity = 0;
+  std::string features_json;
+  std::vector<int> variants;  // indices into World::variants
+};
+
+struct World {
+  std::vector<User> users;
+  InteractionWeights weights;
+  std::vector<Title> titles;
+  std::vector<Variant> variants;
+  std::vector<std::vector<int>> titles_by_actor, titles_by_genre;
+};
+
+// The viewer's liked actors, most of them observed (noisily) in its features.
+void draw_liked_actors(engine::Rng& rng, const GeneratorOptions& o, const Popularity& pop,
+                       User& user, FeatureList& observed) {
+  const int n_liked = std::min(2 + poisson(rng, 3), 12);
+  for (int a : sample_without_replacement(rng, pop.actors, n_liked)) {
+    const double aff = (0.8 + 1.2 * rng.uniform()) * o.actor_strength;
+    user.liked_actors.emplace_back(a, aff);
+    if (rng.uniform() < 0.85) {
+      const double obs = aff / o.actor_strength * std::exp(0.3 * rng.normal()) / 2.0;
+      observed.emplace_back(id_name("actor_a%03d", a), obs);
+    }
+  }
+}
+
+// One to three liked genres, nearly always observed (noisily).
+void draw_liked_genres(engine::Rng& rng, const Popularity& pop, User& user, FeatureList& observed) {
+  user.genre_affinity.assign(pop.genres.size(), 0.0);
+  for (int g : sample_without_replacement(rng, pop.genres, 1 + static_cast<int>(rng.uniform() * 3))) {
+    const double v = 0.5 + 0.5 * rng.uniform();
+    user.genre_affinity[g] = v;
+    user.liked_genres.push_back(g);
+    if (rng.uniform() < 0.9) observed.emplace_back(id_name("genre_g%02d", g), v * std::exp(0.2 * rng.normal()));
+  }
+}
+
+// Weak signals of tastes the viewer does not have (skipped when the name is
+// already observed). Each draws its value before its id.
+void draw_spurious_tastes(engine::Rng& rng, const Popularity& pop, FeatureList& observed) {
+  auto add = [&](std::string name, double v) {
+    for (const auto& f : observed) {
+      if (f.first == name) return;
+    }
+    observed.emplace_back(std::move(name), v);
+  };
+  for (int i = poisson(rng, 1.0); i > 0; --i) {
+    const double v = 0.1 + 0.5 * rng.uniform();
+    add(id_name("actor_a%03d", sample_without_replacement(rng, pop.actors, 1)[0]), v);
+  }
+  for (int i = poisson(rng, 0.7); i > 0; --i) {
+    const double v = 0.1 + 0.4 * rng.uniform();
+    add(id_name("genre_g%02d", sample_without_replacement(rng, pop.genres, 1)[0]), v);
+  }
+}
+
+User draw_user(engine::Rng& rng, const GeneratorOptions& o, const Popularity& pop) {
+  User user;
+  user.bias = 0.3 * rng.normal();
+  user.country = pick(rng, kCountryP, kN);
+  double sum = 0;
+  for (int d = 0; d < kD; ++d) sum += user.device_p[d] = rng.gamma(kDeviceP[d] * 2.0) + 1e-12;
+  for (int d = 0; d < kD; ++d) user.device_p[d] /= sum;
+  user.activity = std::exp(rng.normal());
+  FeatureList observed;
+  draw_liked_actors(rng, o, pop, user, observed);
+  draw_liked_genres(rng, pop, user, observed);
+  draw_spurious_tastes(rng, pop, observed);
+  observed.emplace_back("activity", std::log1p(user.activity));
+  user.features_json = features_json(std::move(observed));
+  return user;
+}
+
+InteractionWeights draw_interaction_weights(engine::Rng& rng, int genres, double k) {
+  InteractionWeights w;
+  w.genre_style.resize(genres);
+  w.user_genre_style.resize(genres);
+  for (int g = 0; g < genres; ++g) {
+    for (int s = 0; s < kS; ++s) {
+      w.genre_style[g][s] = 0.2 * k * rng.normal();
+      w.user_genre_style[g][s] = 0.6 * k * rng.normal();
+    }
+  }
+  for (int d = 0; d < kD; ++d) {
+    for (int s = 0; s < kS; ++s) w.device_style[d][s] = kDeviceStyle[d][s] * k + 0.12 * k * rng.normal();
+  }
+  for (auto& row : w.hour_style) {
+    for (double& x : row) x = 0.12 * k * rng.normal();
+  }
+  w.hour_style[0][4] += 0.2 * k;  // dark artwork at night
+  for (auto& row : w.country_color) {
+    for (double& x : row) x = 0.12 * k * rng.normal();
+  }
+  return w;
+}
+
+std::string title_features_json(const std::vector<int>& cast, const std::vector<int>& genres) {
+  std::vector<std::string> tf;
+  for (int g : genres) tf.push_back("\"" + id_name("genre_g%02d", g) + "\":1");
+  for (int a : cast) tf.push_back("\"" + id_name("cast_a%03d", a) + "\":1");
+  std::sort(tf.begin(), tf.end());
+  std::string j = "{";
+  for (size_t i = 0; i < tf.size(); ++i) j.append(i ? "," : "").append(tf[i]);
+  return j + "}";
+}
+
+// Who the variant features (a cast member, leads more often, or nobody),
+// its style and its colour.
+void draw_look(engine::Rng& rng, const std::vector<int>& cast, const std::vector<double>& lead,
+               Variant& var) {
+  if (rng.uniform() < 0.7) {
+    var.actor = cast[pick(rng, lead.data(), static_cast<int>(lead.size()))];
+    var.style = pick(rng, kStyleFeat, kS);
+  } else {
+    var.actor = -1;
+    var.style = pick(rng, kStyleNone, kS);
+  }
+  var.color = static_cast<int>(rng.uniform() * kC);
+  const std::string_view style = kStyles[var.style];
+  if (style == "dark") {
+    const int c[] = {6, 4, 5, var.color};
+    var.color = c[static_cast<int>(rng.uniform() * 4)];
+  } else if (style == "bright") {
+    const int c[] = {7, 2, 1, var.color};
+    var.color = c[static_cast<int>(rng.uniform() * 4)];
+  }
+}
+
+// The candidate's JSON: its id and descriptors that go with its look.
+std::string describe_variant(engine::Rng& rng, int title, int index, const Variant& var) {
+  const std::string style = kStyles[var.style];
+  double bright = (style == "dark" ? 0.15 : style == "bright" ? 0.85 : 0.5) + 0.08 * rng.normal();
+  int faces = style == "closeup" ? 1 : style == "group" ? 2 + static_cast<int>(rng.uniform() * 4) : var.actor >= 0;
+  double face_area = (style == "closeup" ? 0.45 : style == "group" ? 0.25 : 0.12 * faces) + 0.04 * rng.normal();
+  double text_area = (style == "text_heavy" ? 0.35 : 0.06) + 0.03 * rng.normal();
+  double colorful = (var.color <= 2 || var.color == 5 ? 0.8 : 0.45) + 0.1 * rng.normal();
+  auto clip = [](double x) { return std::clamp(x, 0.0, 1.0); };
+  const std::string actor = var.actor >= 0 ? id_name("a%03d", var.actor) : "none";
+  char head[64];
+  std::snprintf(head, sizeof head, "{\"variant\":\"t%03d_v%d\",\"features\":", title, index);
+  return std::string(head) + "{\"featured_actor\":\"" + actor + "\",\"style\":\"" + style +
+         "\",\"color\":\"" + kColors[var.color] + "\",\"brightness\":" + num(clip(bright), 3) +
+         ",\"n_faces\":" + std::to_string(faces) + ",\"face_area\":" + num(clip(face_area), 3) +
+         ",\"text_area\":" + num(clip(text_area), 3) +
+         ",\"colorfulness\":" + num(clip(colorful), 3) + "}}";
+}
+
+void draw_title(engine::Rng& rng, const GeneratorOptions& o, const Popularity& pop, int t, World& w) {
+  Title title;
+  const double title_bias = 0.3 * rng.normal();
+  title.popularity = std::exp(rng.normal());
+  const std::vector<int> cast = sample_without_replacement(rng, pop.actors, 3 + static_cast<int>(rng.uniform() * 3));
+  const std::vector<int> genres = sample_without_replacement(rng, pop.genres, 1 + static_cast<int>(rng.uniform() * 3));
+  for (int a : cast) w.titles_by_actor[a].push_back(t);
+  for (int g : genres) w.titles_by_genre[g].push_back(t);
+  title.features_json = title_features_json(cast, genres);
+  std::vector<double> lead(cast.size());  // the first-billed are featured more often
+  for (size_t i = 0; i < cast.size(); ++i) lead[i] = 2.0 - (cast.size() > 1 ? static_cast<double>(i) / (cast.size() - 1) : 0.0);
+  const double k = o.interaction_scale;
+  const int n_var = 3 + static_cast<int>(rng.uniform() * 6);
+  for (int v = 0; v < n_var; ++v) {
+    Variant var;
+    var.title = t;
+    draw_look(rng, cast, lead, var);
+    var.json = describe_variant(rng, t, v, var);
+    double gs = 0;
+    for (int g : genres) gs += w.weights.genre_style[g][var.style];
+    var.static_logit = o.base + title_bias + gs / genres.size() + 0.10 * k * rng.normal();
+    var.prominence = kProminence[var.style];
+    var.stranger = var.actor >= 0 ? -0.3 * o.actor_strength * var.prominence : 0.0;
+    title.variants.push_back(static_cast<int>(w.variants.size()));
+    w.variants.push_back(std::move(var));
+  }
+  w.titles.push_back(std::move(title));
+}
+
+World draw_world(const GeneratorOptions& o) {
+  engine::Rng rng(engine::mix_key((o.world_seed ? o.world_seed : o.seed) ^ 0xA27));
+  Popularity pop;
+  pop.actors = zipf(rng, o.actors, 0.8);
+  pop.genres = zipf(rng, o.genres, 0.7);
+  World w;
+  w.users.reserve(o.users);
+  for (int u = 0; u < o.users; ++u) w.users.push_back(draw_user(rng, o, pop));
+  w.weights = draw_interaction_weights(rng, o.genres, o.interaction_scale);
+  w.titles_by_actor.resize(o.actors);
+  w.titles_by_genre.resize(o.genres);
+  w.titles.reserve(o.titles);
+  for (int t = 0; t < o.titles; ++t) draw_title(rng, o, pop, t, w);
+  return w;
+}
+
+// ---- The impression stream ----
+
+// Running sums of weights, for pick_cdf().
+template <class Weight>
+std::vector<double> cumulative(size_t n, Weight weight) {
+  std::vector<double> cdf(n);
+  double total = 0;
+  for (size_t i = 0; i < n; ++i) cdf[i] = total += weight(i);
+  return cdf;
+}
+
+// Who sees which title, when and where.
+struct Showing {
+  int user, device, hour, country, title;
+};
+
+// Draws showings: viewers by activity, hours by the daily curve, the title
+// as an upstream recommender would (through a liked actor, a liked genre, or
+// popularity).
+class Audience {
+ public:
+  explicit Audience(const World& w) : world_(w) {
+    const auto& users = w.users;
+    const auto& titles = w.titles;
+    activity_cdf_ = cumulative(users.size(), [&](size_t u) { return users[u].activity; });
+    hour_cdf_ = cumulative(24, [](size_t h) { return kHourW[h]; });
+    popularity_cdf_ = cumulative(titles.size(), [&](size_t t) { return titles[t].popularity; });
+    for (const auto& in_genre : w.titles_by_genre) {
+      genre_cdf_.push_back(cumulative(in_genre.size(), [&](size_t i) { return titles[in_genre[i]].popularity; }));
+    }
+  }
+
+  Showing next(engine::Rng& rng) const {
+    Showing s;
+    s.user = pick_cdf(activity_cdf_, rng.uniform());
+    const User& user = world_.users[s.user];
+    s.device = pick(rng, user.device_p.data(), kD);
+    s.hour = pick_cdf(hour_cdf_, rng.uniform());
+    s.country = user.country;
+    if (rng.uniform() < 0.03) s.country = static_cast<int>(rng.uniform() * kN);  // travelling
+    s.title = pick_cdf(popularity_cdf_, rng.uniform());
+    const double src = rng.uniform(), r1 = rng.uniform(), r2 = rng.uniform();
+    if (src < 0.25) {
+      const auto& ts = world_.titles_by_actor[user.liked_actors[static_cast<int>(r1 * user.liked_actors.size())].first];
+      if (!ts.empty()) s.title = ts[static_cast<int>(r2 * ts.size())];
+    } else if (src < 0.70) {
+      const int g = user.liked_genres[static_cast<int>(r1 * user.liked_genres.size())];
+      const auto& ts = world_.titles_by_genre[g];
+      if (!ts.empty()) s.title = ts[pick_cdf(genre_cdf_[g], r2)];
+    }
+    return s;
+  }
+
+ private:
+  const World& world_;
+  std::vector<double> activity_cdf_, hour_cdf_, popularity_cdf_;
+  std::vector<std::vector<double>> genre_cdf_;  // by genre, over titles_by_genre
+};
+
+// The title's variants in a random order.
+void shuffle_candidates(engine::Rng& rng, const std::vector<int>& variants, std::vector<int>& out) {
+  out = variants;
+  for (size_t j = out.size() - 1; j > 0; --j) std::swap(out[j], out[static_cast<size_t>(rng.uniform() * (j + 1))]);
+}
+
+// The true click probability of each candidate for this showing.
+void click_probabilities(const World& w, const Showing& s, const std::vector<int>& candidates,
+                         std::vector<double>& p) {
+  const User& user = w.users[s.user];
+  const InteractionWeights& iw = w.weights;
+  double genre_taste[kS] = {0};  // the viewer's genre tastes, by style
+  for (int g : user.liked_genres) {
+    for (int st = 0; st < kS; ++st) genre_taste[st] += user.genre_affinity[g] * iw.user_genre_style[g][st];
+  }
+  p.clear();
+  for (int vi : candidates) {
+    const Variant& v = w.variants[vi];
+    double aff = 0;
+    for (const auto& [a, val] : user.liked_actors) {
+      if (a == v.actor) aff = val;
+    }
+    double logit = v.static_logit + user.bias + (aff > 0 ? aff * v.prominence : v.stranger) +
+                   genre_taste[v.style] + iw.device_style[s.device][v.style] +
+                   iw.hour_style[engine::daypart(s.hour)][v.style] + iw.country_color[s.country][v.color];
+    p.push_back(1 / (1 + std::exp(-logit)));
+  }
+}
+
+void add_to_stats(const std::vector<double>& p, GeneratorStats& stats) {
+  double sum = 0, best = 0;
+  for (double x : p) {
+    sum += x;
+    best = std::max(best, x);
+  }
+  stats.random_ctr += sum / p.size();
+  stats.oracle_ctr += best;
+  stats.mean_candidates += static_cast<double>(p.size());
+}
+
+// One JSONL line, newline included.
+void write_impression(uint64_t index, const World& w, const Showing& s, const std::vector<int>& candidates,
+                      const std::vector<double>& p, double u, std::string& line) {
+  char head[128];
+  std::snprintf(head, sizeof head,
+                "{\"t\":%llu,\"user\":%d,\"context\":{\"device\":\"%s\",\"hour\":%d,\"country\":\"%s\"},"
+                "\"user_features\":",
+                static_cast<unsigned long long>(index), s.user, kDevices[s.device], s.hour, kCountries[s.country]);
+  line = head;
+  line += w.users[s.user].features_json;
+  char title[64];
+  std::snprintf(title, sizeof title, ",\"title\":\"t%03d\",\"title_features\":", s.title);
+  line += title;
+  line += w.titles[s.title].features_json;
+  line += ",\"candidates\":[";
+  for (size_t j = 0; j < candidates.size(); ++j) line.append(j ? "," : "").append(w.variants[candidates[j]].json);
+  line += "],\"p_click\":[";
+  for (size_t j = 0; j < p.size(); ++j) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%s%.6f", j ? "," : "", p[j]);
+    line += buf;
+  }
+  char tail[48];
+  std::snprintf(tail, sizeof tail, "],\"u\":%.6f}\n", u);
+  line += tail;
+}
+
 }  // namespace
 
 GeneratorStats generate_workload(const GeneratorOptions& o, std::ostream& out) {
-  engine::Rng rng(engine::mix_key((o.world_seed ? o.world_seed : o.seed) ^ 0xA27));
-  const int nU = o.users, nT = o.titles, nA = o.actors, nG = o.genres;
-  std::vector<double> actor_pop = zipf(rng, nA, 0.8), genre_pop = zipf(rng, nG, 0.7);
-
-  // Users: sparse tastes and their noisy observable signals.
-  std::vector<double> user_bias(nU), activity(nU);
-  std::vector<int> country(nU);
-  std::vector<std::array<double, kD>> dev_p(nU);
-  std::vector<std::vector<std::pair<int, double>>> liked(nU);  // actor, affinity
-  std::vector<std::vector<double>> gaff(nU, std::vector<double>(nG, 0.0));
-  std::vector<std::vector<int>> liked_genres(nU);
-  std::vector<std::string> user_json(nU);
-  for (int u = 0; u < nU; ++u) {
-    user_bias[u] = 0.3 * rng.normal();
-    country[u] = pick(rng, kCountryP, kN);
-    double sum = 0;
-    for (int d = 0; d < kD; ++d) sum += dev_p[u][d] = rng.gamma(kDeviceP[d] * 2.0) + 1e-12;
-    for (int d = 0; d < kD; ++d) dev_p[u][d] /= sum;
-    activity[u] = std::exp(rng.normal());
-    int n_liked = std::min(2 + poisson(rng, 3), 12);
-    std::vector<std::pair<std::string, double>> feats;
-    for (int a : sample_without_replacement(rng, actor_pop, n_liked)) {
-      double aff = (0.8 + 1.2 * rng.uniform()) * o.actor_strength;
-      liked[u].emplace_back(a, aff);
-      if (rng.uniform() < 0.85) {
-        double obs = aff / o.actor_strength * std::exp(0.3 * rng.normal()) / 2.0;
-        char name[16];
-        std::snprintf(name, sizeof name, "actor_a%03d", a);
-        feats.emplace_back(name, obs);
-      }
-    }
-    for (int g : sample_without_replacement(rng, genre_pop, 1 + static_cast<int>(rng.uniform() * 3))) {
-      double v = 0.5 + 0.5 * rng.uniform();
-      gaff[u][g] = v;
-      liked_genres[u].push_back(g);
-      if (rng.uniform() < 0.9) {
-        char name[16];
-        std::snprintf(name, sizeof name, "genre_g%02d", g);
-        feats.emplace_back(name, v * std::exp(0.2 * rng.normal()));
-      }
-    }
-    auto add_spurious = [&](const char* fmt_, int id, double v) {
-      char name[16];
-      std::snprintf(name, sizeof name, fmt_, id);
-      for (const auto& f : feats) {
-        if (f.first == name) return;
-      }
-      feats.emplace_back(name, v);
-    };
-    for (int i = poisson(rng, 1.0); i > 0; --i) {
-      add_spurious("actor_a%03d", sample_without_replacement(rng, actor_pop, 1)[0],
-                   0.1 + 0.5 * rng.uniform());
-    }
-    for (int i = poisson(rng, 0.7); i > 0; --i) {
-      add_spurious("genre_g%02d", sample_without_replacement(rng, genre_pop, 1)[0],
-                   0.1 + 0.4 * rng.uniform());
-    }
-    feats.emplace_back("activity", std::log1p(activity[u]));
-    std::sort(feats.begin(), feats.end());
-    std::string j = "{";
-    for (size_t i = 0; i < feats.size(); ++i) {
-      j.append(i ? ",\"" : "\"").append(feats[i].first).append("\":").append(num(feats[i].second, 3));
-    }
-    user_json[u] = j + "}";
-  }
-
-  // Interaction weights.
-  const double k = o.interaction_scale;
-  std::vector<std::array<double, kS>> w_genre_style(nG), w_ugenre_style(nG);
-  for (int g = 0; g < nG; ++g) {
-    for (int s = 0; s < kS; ++s) {
-      w_genre_style[g][s] = 0.2 * k * rng.normal();
-      w_ugenre_style[g][s] = 0.6 * k * rng.normal();
-    }
-  }
-  double w_device_style[kD][kS], w_hour_style[4][kS], w_country_color[kN][kC];
-  for (int d = 0; d < kD; ++d) {
-    for (int s = 0; s < kS; ++s) w_device_style[d][s] = kDeviceStyle[d][s] * k + 0.12 * k * rng.normal();
-  }
-  for (auto& row : w_hour_style) {
-    for (double& x : row) x = 0.12 * k * rng.normal();
-  }
-  w_hour_style[0][4] += 0.2 * k;
-  for (auto& row : w_country_color) {
-    for (double& x : row) x = 0.12 * k * rng.normal();
-  }
-
-  // Titles and their artwork variants.
-  std::vector<double> title_pop(nT);
-  std::vector<std::vector<int>> titles_by_actor(nA), titles_by_genre(nG), title_variants(nT);
-  std::vector<std::string> title_json(nT);
-  std::vector<Variant> variants;
-  for (int t = 0; t < nT; ++t) {
-    double title_bias = 0.3 * rng.normal();
-    title_pop[t] = std::exp(rng.normal());
-    std::vector<int> cast = sample_without_replacement(rng, actor_pop, 3 + static_cast<int>(rng.uniform() * 3));
-    std::vector<int> genres = sample_without_replacement(rng, genre_pop, 1 + static_cast<int>(rng.uniform() * 3));
-    for (int a : cast) titles_by_actor[a].push_back(t);
-    for (int g : genres) titles_by_genre[g].push_back(t);
-    std::vector<std::string> tf;
-    for (int g : genres) {
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "\"genre_g%02d\":1", g);
-      tf.emplace_back(buf);
-    }
-    for (int a : cast) {
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "\"cast_a%03d\":1", a);
-      tf.emplace_back(buf);
-    }
-    std::sort(tf.begin(), tf.end());
-    std::string j = "{";
-    for (size_t i = 0; i < tf.size(); ++i) j.append(i ? "," : "").append(tf[i]);
-    title_json[t] = j + "}";
-    std::vector<double> lead(cast.size());
-    for (size_t i = 0; i < cast.size(); ++i) lead[i] = 2.0 - (cast.size() > 1 ? static_cast<double>(i) / (cast.size() - 1) : 0.0);
-    const int n_var = 3 + static_cast<int>(rng.uniform() * 6);
-    for (int v = 0; v < n_var; ++v) {
-      Variant var;
-      var.title = t;
-      if (rng.uniform() < 0.7) {
-        var.actor = cast[pick(rng, lead.data(), static_cast<int>(lead.size()))];
-        var.style = pick(rng, kStyleFeat, kS);
-      } else {
-        var.actor = -1;
-        var.style = pick(rng, kStyleNone, kS);
-      }
-      var.color = static_cast<int>(rng.uniform() * kC);
-      const std::string style = kStyles[var.style];
-      if (style == "dark") {
-        const int c[] = {6, 4, 5, var.color};
-        var.color = c[static_cast<int>(rng.uniform() * 4)];
-      } else if (style == "bright") {
-        const int c[] = {7, 2, 1, var.color};
-        var.color = c[static_cast<int>(rng.uniform() * 4)];
-      }
-      double bright = (style == "dark" ? 0.15 : style == "bright" ? 0.85 : 0.5) + 0.08 * rng.normal();
-      int faces = style == "closeup" ? 1 : style == "group" ? 2 + static_cast<int>(rng.uniform() * 4) : var.actor >= 0;
-      double face_area = (style == "closeup" ? 0.45 : style == "group" ? 0.25 : 0.12 * faces) + 0.04 * rng.normal();
-      double text_area = (style == "text_heavy" ? 0.35 : 0.06) + 0.03 * rng.normal();
-      double colorful = (var.color <= 2 || var.color == 5 ? 0.8 : 0.45) + 0.1 * rng.normal();
-      auto clip = [](double x) { return std::clamp(x, 0.0, 1.0); };
-      char actor[16];
-      if (var.actor >= 0) {
-        std::snprintf(actor, sizeof actor, "a%03d", var.actor);
-      } else {
-        std::snprintf(actor, sizeof actor, "none");
-      }
-      char head[64];
-      std::snprintf(head, sizeof head, "{\"variant\":\"t%03d_v%d\",\"features\":", t, v);
-      var.json = std::string(head) + "{\"featured_actor\":\"" + actor + "\",\"style\":\"" + style +
-                 "\",\"color\":\"" + kColors[var.color] + "\",\"brightness\":" + num(clip(bright), 3) +
-                 ",\"n_faces\":" + std::to_string(faces) + ",\"face_area\":" + num(clip(face_area), 3) +
-                 ",\"text_area\":" + num(clip(text_area), 3) +
-                 ",\"colorfulness\":" + num(clip(colorful), 3) + "}}";
-      double gs = 0;
-      for (int g : genres) gs += w_genre_style[g][var.style];
-      var.static_logit = o.base + title_bias + gs / genres.size() + 0.10 * k * rng.normal();
-      var.prominence = kProminence[var.style];
-      var.stranger = var.actor >= 0 ? -0.3 * o.actor_strength * var.prominence : 0.0;
-      title_variants[t].push_back(static_cast<int>(variants.size()));
-      variants.push_back(std::move(var));
-    }
-  }
-
-  // The impression stream.
-  engine::Rng srng(engine::mix_key(o.seed ^ 0xB33));
-  std::vector<double> act_cdf(nU), hour_cdf(24), pop_cdf(nT);
-  std::partial_sum(activity.begin(), activity.end(), act_cdf.begin());
-  std::partial_sum(std::begin(kHourW), std::end(kHourW), hour_cdf.begin());
-  std::partial_sum(title_pop.begin(), title_pop.end(), pop_cdf.begin());
-  std::vector<std::vector<double>> genre_cdf(nG);
-  for (int g = 0; g < nG; ++g) {
-    for (int t : titles_by_genre[g]) {
-      genre_cdf[g].push_back((genre_cdf[g].empty() ? 0 : genre_cdf[g].back()) + title_pop[t]);
-    }
-  }
+  const World world = draw_world(o);
+  const Audience audience(world);
+  engine::Rng rng(engine::mix_key(o.seed ^ 0xB33));
   GeneratorStats stats;
   std::string line;
-  std::vector<int> cand;
+  std::vector<int> candidates;
   std::vector<double> p;
   for (uint64_t i = 0; i < o.n; ++i) {
-    const int u = pick_cdf(act_cdf, srng.uniform());
-    const int dev = pick(srng, dev_p[u].data(), kD);
-    const int hour = pick_cdf(hour_cdf, srng.uniform());
-    int ctry = country[u];
-    if (srng.uniform() < 0.03) ctry = static_cast<int>(srng.uniform() * kN);
-    int t = pick_cdf(pop_cdf, srng.uniform());
-    const double src = srng.uniform(), r1 = srng.uniform(), r2 = srng.uniform();
-    if (src < 0.25) {
-      const auto& ts = titles_by_actor[liked[u][static_cast<int>(r1 * liked[u].size())].first];
-      if (!ts.empty()) t = ts[static_cast<int>(r2 * ts.size())];
-    } else if (src < 0.70) {
-      const int g = liked_genres[u][static_cast<int>(r1 * liked_genres[u].size())];
-      if (!titles_by_genre[g].empty()) t = titles_by_genre[g][pick_cdf(genre_cdf[g], r2)];
-    }
-    cand = title_variants[t];
-    for (size_t j = cand.size() - 1; j > 0; --j) {
-      std::swap(cand[j], cand[static_cast<size_t>(srng.uniform() * (j + 1))]);
-    }
-    double ug[kS] = {0};
-    for (int g : liked_genres[u]) {
-      for (int s = 0; s < kS; ++s) ug[s] += gaff[u][g] * w_ugenre_style[g][s];
-    }
-    p.clear();
-    double sum = 0, best = 0;
-    for (int vi : cand) {
-      const Variant& v = variants[vi];
-      double aff = 0;
-      for (const auto& [a, val] : liked[u]) {
-        if (a == v.actor) aff = val;
-      }
-      double logit = v.static_logit + user_bias[u] + (aff > 0 ? aff * v.prominence : v.stranger) +
-                     ug[v.style] + w_device_style[dev][v.style] +
-                     w_hour_style[engine::daypart(hour)][v.style] + w_country_color[ctry][v.color];
-      p.push_back(1 / (1 + std::exp(-logit)));
-      sum += p.back();
-      best = std::max(best, p.back());
-    }
-    stats.random_ctr += sum / p.size();
-    stats.oracle_ctr += best;
-    stats.mean_candidates += static_cast<double>(p.size());
-    char head[128];
-    std::snprintf(head, sizeof head,
-                  "{\"t\":%llu,\"user\":%d,\"context\":{\"device\":\"%s\",\"hour\":%d,\"country\":\"%s\"},"
-                  "\"user_features\":",
-                  static_cast<unsigned long long>(i), u, kDevices[dev], hour, kCountries[ctry]);
-    line = head;
-    line += user_json[u];
-    char title[64];
-    std::snprintf(title, sizeof title, ",\"title\":\"t%03d\",\"title_features\":", t);
-    line += title;
-    line += title_json[t];
-    line += ",\"candidates\":[";
-    for (size_t j = 0; j < cand.size(); ++j) line.append(j ? "," : "").append(variants[cand[j]].json);
-    line += "],\"p_click\":[";
-    for (size_t j = 0; j < p.size(); ++j) {
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "%s%.6f", j ? "," : "", p[j]);
-      line += buf;
-    }
-    char tail[48];
-    std::snprintf(tail, sizeof tail, "],\"u\":%.6f}\n", srng.uniform());
-    line += tail;
+    const Showing s = audience.next(rng);
+    shuffle_candidates(rng, world.titles[s.title].variants, candidates);
+    click_probabilities(world, s, candidates, p);
+    add_to_stats(p, stats);
+    write_impression(i, world, s, candidates, p, rng.uniform(), line);
     out << line;
   }
   if (o.n > 0) {

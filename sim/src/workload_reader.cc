@@ -54,7 +54,7 @@ namespace dom = simdjson::dom;
 
 [[noreturn]] void bad(const std::string& path, uint64_t line, const std::string& what) {
   throw std::runtime_error(path + ":" + std::to_string(line) + ": " + what +
-                           " (expected the format of WORKLOAD.md)");
+                           " (the workload format: docs/SIM.md)");
 }
 
 struct Where {

@@ -89,7 +89,7 @@ struct Fingerprint {
   std::vector<uint8_t> descriptors;             // 32 bytes per keypoint
 };
 
-// The features the engine and the workload generator name (WORKLOAD.md).
+// The features the engine and the workload generator name (docs/SIM.md).
 struct ArmFeatures {
   std::string featured_actor = "none";
   std::string style;  // closeup | group | landscape | text_heavy | dark | bright

@@ -25,7 +25,7 @@
 namespace keyart::engine {
 
 struct LayoutOptions {
-  // Defaults measured on the shared/bench workload (docs/BENCHMARKS.md):
+  // Defaults measured on the simulator's benchmark workload (docs/BENCHMARKS.md):
   // title and variant descriptor features did not help there (style, which
   // selects the block, and the featured actor carry the artwork), so they
   // are off and 48 slots hold the rest without overflow.

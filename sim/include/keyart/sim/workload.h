@@ -1,10 +1,9 @@
-// The simulator's workload: JSONL impressions in the format of
-// shared/bench/WORKLOAD.md (one impression per line: user, context, user and
-// title features, candidate variants with their features, the true click
-// probability of each candidate and one uniform draw u). read_workload()
-// streams a file through simdjson; generate_workload() writes such a stream
-// from keyart's own synthetic world (same model and format as
-// gen_workload.py, not byte-identical).
+// The simulator's workload: JSONL impressions in the format of docs/SIM.md
+// (one impression per line: user, context, user and title features,
+// candidate variants with their features, the true click probability of
+// each candidate and one uniform draw u). read_workload() streams a file
+// through simdjson; generate_workload() writes such a stream from keyart's
+// own synthetic world.
 #pragma once
 
 #include <cstdint>
