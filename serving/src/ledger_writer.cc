@@ -51,8 +51,7 @@ void LedgerWriter::push_locked(Item item, bool is_reward) {
   }
 }
 
-bool LedgerWriter::reserve() {
-  std::unique_lock lock(mu_);
+bool LedgerWriter::wait_for_room(std::unique_lock<std::mutex>& lock) {
   if (!has_room_locked() && options_.when_full == WriterOptions::WhenFull::kBlock) {
     room_cv_.wait_for(lock, std::chrono::milliseconds(options_.block_ms),
                       [&] { return stopping_ || has_room_locked(); });
@@ -61,6 +60,12 @@ bool LedgerWriter::reserve() {
     ++stats_.shed;
     return false;
   }
+  return true;
+}
+
+bool LedgerWriter::reserve() {
+  std::unique_lock lock(mu_);
+  if (!wait_for_room(lock)) return false;
   ++reserved_;
   return true;
 }
@@ -86,14 +91,7 @@ void LedgerWriter::release() {
 
 bool LedgerWriter::enqueue(Item item, bool is_reward) {
   std::unique_lock lock(mu_);
-  if (!has_room_locked() && options_.when_full == WriterOptions::WhenFull::kBlock) {
-    room_cv_.wait_for(lock, std::chrono::milliseconds(options_.block_ms),
-                      [&] { return stopping_ || has_room_locked(); });
-  }
-  if (stopping_ || !has_room_locked()) {
-    ++stats_.shed;
-    return false;
-  }
+  if (!wait_for_room(lock)) return false;
   push_locked(std::move(item), is_reward);
   return true;
 }

@@ -101,6 +101,10 @@ class LedgerWriter {
   };
   bool enqueue(Item item, bool is_reward);
   bool has_room_locked() const;
+  // The one wait for a place in the queue (submit and reserve): with mu_
+  // held, waits up to block_ms for room (kBlock) and reports whether there
+  // is room; no room (or stopping) is counted as shed.
+  bool wait_for_room(std::unique_lock<std::mutex>& lock);
   void push_locked(Item item, bool is_reward);
   void run();
   bool commit(std::deque<Item>& batch);  // false: the ledger failed; batch kept
