@@ -15,6 +15,7 @@ const char* to_string(RewardOutcome outcome) {
     case RewardOutcome::kDuplicate: return "duplicate";
     case RewardOutcome::kRejected: return "rejected";
     case RewardOutcome::kDropped: return "dropped";
+    case RewardOutcome::kTimedOut: return "timed_out";
   }
   return "dropped";
 }

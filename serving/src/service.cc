@@ -256,6 +256,31 @@ DecideResult fallback_answer(const Route& route, const Scratch& tl, int default_
   return out;
 }
 
+// One reward's acknowledgement: its commit (the writer's callback) and its
+// deadline (a task on the caller's event loop) race to finish() it; the first
+// calls the caller's callback, exactly once, and the other finds it done.
+// The writer's queued item owns it; the deadline holds it weakly, so a
+// reward committed in time frees its caller's state (an HTTP request and
+// its connection) at once, not at the deadline.
+class RewardAck {
+ public:
+  RewardAck(std::atomic<uint64_t>& acknowledged, RewardCallback callback)
+      : acknowledged_(acknowledged), callback_(std::move(callback)) {}
+  void finish(RewardOutcome outcome, const std::string& reason) {
+    if (done_.exchange(true)) return;
+    RewardCallback callback = std::move(callback_);  // only the winner gets here
+    if (outcome == RewardOutcome::kStored || outcome == RewardOutcome::kDuplicate) {
+      ++acknowledged_;
+    }
+    callback(outcome, reason);
+  }
+
+ private:
+  std::atomic<uint64_t>& acknowledged_;
+  std::atomic<bool> done_{false};
+  RewardCallback callback_;
+};
+
 }  // namespace
 
 engine::Learner* Service::Impl::learner_for(const std::string& scope) const {
@@ -377,7 +402,7 @@ DecideResult Service::decide(const DecideRequest& req) {
 }
 
 RewardResult Service::reward(std::string_view event_id, std::string_view kind, double value,
-                             int64_t now_ms, RewardCallback on_recorded) {
+                             int64_t now_ms, RewardCallback on_recorded, AckDeadline deadline) {
   Impl& s = *impl_;
   engine::EventId id;
   if (!engine::parse_event_id(event_id, id)) {
@@ -412,8 +437,23 @@ RewardResult Service::reward(std::string_view event_id, std::string_view kind, d
     case engine::RewardStatus::late: ++s.reward_late; break;
     default: ++s.reward_unknown; break;
   }
+  std::shared_ptr<RewardAck> ack;
+  RewardCallback on_done;
+  if (on_recorded) {
+    ack = std::make_shared<RewardAck>(s.rewards_acknowledged, std::move(on_recorded));
+    on_done = [ack](RewardOutcome outcome, const std::string& reason) {
+      ack->finish(outcome, reason);
+    };
+  }
   s.writer->submit_reserved(ledger::Reward{std::string(event_id), std::string(kind), value, now},
-                            std::move(on_recorded));
+                            std::move(on_done));
+  if (ack && deadline.run_after) {
+    deadline.run_after(deadline.after, [weak = std::weak_ptr<RewardAck>(ack)] {
+      if (auto pending = weak.lock()) {
+        pending->finish(RewardOutcome::kTimedOut, "not committed by the deadline");
+      }
+    });
+  }
   return result;
 }
 
@@ -476,6 +516,7 @@ ServiceStats Service::stats() const {
   out.reward_late = s.reward_late;
   out.bad_requests = s.bad_requests;
   out.not_found = s.not_found;
+  out.rewards_acknowledged = s.rewards_acknowledged;
   out.writer = s.writer->stats();
   out.degraded = out.writer.degraded;
   std::shared_lock lock(s.learners_mu);

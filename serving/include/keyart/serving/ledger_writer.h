@@ -45,8 +45,10 @@ struct WriterOptions {
   int busy_timeout_ms = 1000;      // wait for another writer's lock per attempt
 };
 
-// What happened to a submitted reward once its batch was tried.
-enum class RewardOutcome { kStored, kDuplicate, kRejected, kDropped };
+// What happened to a submitted reward once its batch was tried; or
+// kTimedOut: not tried by its caller's deadline (never from the writer:
+// Service::reward reports it when the deadline beats the commit).
+enum class RewardOutcome { kStored, kDuplicate, kRejected, kDropped, kTimedOut };
 const char* to_string(RewardOutcome outcome);
 using RewardCallback = std::function<void(RewardOutcome, const std::string& reason)>;
 
