@@ -2,12 +2,10 @@
 
 #include <algorithm>
 #include <chrono>
-#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <random>
-#include <thread>
 
 #include "json_text.h"
 
@@ -144,76 +142,41 @@ json decide_json(const DecideResult& d) {
   return out;
 }
 
-// Answers pending reward requests that were not committed in time (503), so
-// a client never waits forever on a ledger that is down.
-class AckTimer {
- public:
-  AckTimer() : thread_([this] { run(); }) {}
-  ~AckTimer() {
-    {
-      std::lock_guard lock(mu_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    thread_.join();
-  }
-  void add(Clock::time_point deadline, std::function<void()> on_timeout) {
-    std::lock_guard lock(mu_);
-    timers_.emplace(deadline, std::move(on_timeout));
-    cv_.notify_all();
-  }
-
- private:
-  void run() {
-    std::unique_lock lock(mu_);
-    while (!stop_) {
-      if (timers_.empty()) {
-        cv_.wait(lock);
-        continue;
-      }
-      auto first = timers_.begin();
-      if (Clock::now() < first->first) {
-        cv_.wait_until(lock, first->first);
-        continue;
-      }
-      auto fn = std::move(first->second);
-      timers_.erase(first);
-      lock.unlock();
-      fn();
-      lock.lock();
-    }
-  }
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::multimap<Clock::time_point, std::function<void()>> timers_;
-  bool stop_ = false;
-  std::thread thread_;
-};
-
 struct Api {
   Service& service;
   ApiOptions options;
-  Counter *decisions, *fallbacks, *rewards_acknowledged, *requests_ok, *req_4xx, *req_5xx;
+  // The HTTP layer's own counts: answers by status class and refusals by
+  // kind (most never reach the service), and the decide latency. What the
+  // service counts (decisions, fallbacks, rewards) /metrics reads from
+  // Service::stats(), taken once per scrape into `scraped`.
+  Counter *requests_ok, *req_4xx, *req_5xx;
   std::map<std::string, Counter*> errors;
-  std::map<std::string, Counter*> reward_status;
   Histogram* decide_latency;
+  ServiceStats scraped;  // only touched while the registry renders
   std::mutex log_mu;
-  AckTimer timer;
 
   Api(Service& s, MetricsRegistry& m, ApiOptions o) : service(s), options(std::move(o)) {
-    decisions = &m.counter("keyart_decisions_total", "Decisions answered over HTTP");
-    fallbacks = &m.counter("keyart_fallbacks_total",
-                           "Decisions answered with the default artwork because deciding failed");
-    rewards_acknowledged = &m.counter(
-        "keyart_rewards_acknowledged_total",
-        "Rewards answered 200 after their ledger commit (stored or duplicate)");
+    m.collect([this] { scraped = service.stats(); });
+    m.counter_from("keyart_decisions_total", "Decisions answered, fallbacks included",
+                   [this] { return scraped.decisions + scraped.fallbacks; });
+    m.counter_from("keyart_fallbacks_total",
+                   "Decisions answered with the default artwork because deciding failed",
+                   [this] { return scraped.fallbacks; });
+    m.counter_from("keyart_rewards_acknowledged_total",
+                   "Rewards acknowledged after their ledger commit (stored or duplicate)",
+                   [this] { return scraped.rewards_acknowledged; });
     for (const char* kind : {"bad_request", "unauthorized", "forbidden", "not_found",
                              "method_not_allowed", "unavailable", "internal"}) {
       errors[kind] = &m.counter("keyart_errors_total", "Requests refused, by kind", {{"kind", kind}});
     }
-    for (const char* status : {"applied", "duplicate", "late", "unknown_event"}) {
-      reward_status[status] = &m.counter("keyart_rewards_total", "Rewards received, by outcome",
-                                         {{"status", status}});
+    const std::pair<const char*, uint64_t ServiceStats::*> by_status[] = {
+        {"applied", &ServiceStats::rewards},
+        {"duplicate", &ServiceStats::reward_duplicates},
+        {"late", &ServiceStats::reward_late},
+        {"unknown_event", &ServiceStats::reward_unknown}};
+    for (const auto& [status, field] : by_status) {
+      m.counter_from("keyart_rewards_total", "Rewards received, by outcome",
+                     [this, field = field] { return scraped.*field; }, {{"status", status}});
     }
     requests_ok = &m.counter("keyart_http_requests_total", "HTTP requests by status class",
                              {{"class", "2xx"}});
@@ -225,19 +188,19 @@ struct Api {
         "keyart_decide_latency_seconds", "Time to decide, in the service (not the network)",
         {5e-6, 10e-6, 20e-6, 50e-6, 100e-6, 200e-6, 500e-6, 1e-3, 2e-3, 5e-3, 10e-3});
     m.gauge("keyart_ledger_queue_depth", "Events waiting for the ledger writer",
-            [this] { return static_cast<double>(service.stats().writer.queue_depth); });
+            [this] { return static_cast<double>(scraped.writer.queue_depth); });
     m.gauge("keyart_ledger_writer_lag_seconds", "Age of the oldest event waiting for the ledger",
-            [this] { return service.stats().writer.lag_ms / 1000.0; });
+            [this] { return scraped.writer.lag_ms / 1000.0; });
     m.gauge("keyart_ledger_degraded", "1 while the ledger cannot be written",
-            [this] { return service.stats().degraded ? 1.0 : 0.0; });
+            [this] { return scraped.degraded ? 1.0 : 0.0; });
     m.gauge("keyart_ledger_shed_events", "Events refused because the ledger queue was full",
-            [this] { return static_cast<double>(service.stats().writer.shed); });
+            [this] { return static_cast<double>(scraped.writer.shed); });
     m.gauge("keyart_ledger_exposures_committed", "Exposures committed to the ledger",
-            [this] { return static_cast<double>(service.stats().writer.exposures_committed); });
+            [this] { return static_cast<double>(scraped.writer.exposures_committed); });
     m.gauge("keyart_ledger_rewards_committed", "Rewards committed to the ledger",
-            [this] { return static_cast<double>(service.stats().writer.rewards_committed); });
+            [this] { return static_cast<double>(scraped.writer.rewards_committed); });
     m.gauge("keyart_pending_decisions", "Decisions waiting for the end of their reward window",
-            [this] { return static_cast<double>(service.stats().pending); });
+            [this] { return static_cast<double>(scraped.pending); });
   }
 
   HttpResponse count(HttpResponse r) {
@@ -277,8 +240,6 @@ struct Api {
     auto start = Clock::now();
     DecideResult result = service.decide(request);
     decide_latency->observe(std::chrono::duration<double>(Clock::now() - start).count());
-    decisions->add();
-    if (result.fallback) fallbacks->add();
     return json_response(200, decide_json(result));
   }
 
@@ -314,11 +275,14 @@ struct Api {
       }
       parsed.push_back(std::move(it));
     }
+    // One answer for all the items: when the last is committed (or
+    // refused), or 503 as soon as one is not committed by its deadline
+    // (Service::reward calls each item's callback exactly once, with the
+    // ledger's verdict or kTimedOut, whichever comes first).
     struct State {
       std::mutex mu;
       json results = json::array();
       size_t left = 0;
-      bool any_unknown = false;
       bool done = false;
       Responder respond;
       bool batch = false;
@@ -327,15 +291,11 @@ struct Api {
     state->respond = std::move(respond);
     state->batch = batch;
     state->left = parsed.size() + 1;  // + this thread, until every item is submitted
-    state->results = json::array();
     for (size_t i = 0; i < parsed.size(); ++i) state->results.push_back(nullptr);
-    auto finish = [this, state] {
-      // called with state->mu held
+    // With state->mu held: one item (or the submitting thread) is settled.
+    auto settle = [this, state] {
+      if (state->done || --state->left > 0) return;
       state->done = true;
-      for (const json& item : state->results) {
-        std::string recorded = item.value("recorded", "");
-        if (recorded == "stored" || recorded == "duplicate") rewards_acknowledged->add();
-      }
       if (!state->batch) {
         const json& only = state->results[0];
         if (only.value("recorded", "") == "rejected") {
@@ -349,24 +309,36 @@ struct Api {
       }
       state->respond(count(json_response(200, {{"results", state->results}})));
     };
+    const AckDeadline deadline{std::chrono::milliseconds(options.reward_ack_timeout_ms),
+                               req.run_after};
     for (size_t i = 0; i < parsed.size(); ++i) {
       const Item& it = parsed[i];
       RewardResult r;
       try {
-        r = service.reward(it.event_id, it.kind, it.value, 0,
-                           [state, i, finish](RewardOutcome outcome, const std::string& reason) {
-                             std::lock_guard lock(state->mu);
-                             if (state->done) return;
-                             json& slot = state->results[i];
-                             slot["recorded"] = to_string(outcome);
-                             if (!reason.empty()) slot["reason"] = reason;
-                             if (--state->left == 0) finish();
-                           });
+        r = service.reward(
+            it.event_id, it.kind, it.value, 0,
+            [this, state, i, settle](RewardOutcome outcome, const std::string& reason) {
+              std::lock_guard lock(state->mu);
+              if (state->done) return;
+              if (outcome == RewardOutcome::kTimedOut) {
+                state->done = true;
+                errors["unavailable"]->add();
+                state->respond(count(error_response(
+                    503, "the reward is queued but the ledger has not committed it yet; retry "
+                         "(rewards are idempotent)")));
+                return;
+              }
+              json& slot = state->results[i];
+              slot["recorded"] = to_string(outcome);
+              if (!reason.empty()) slot["reason"] = reason;
+              settle();
+            },
+            deadline);
       } catch (const ServiceError& e) {
         if (!batch) throw;
         std::lock_guard lock(state->mu);
         state->results[i] = {{"event_id", it.event_id}, {"error", e.what()}};
-        if (--state->left == 0) finish();
+        settle();
         continue;
       }
       std::lock_guard lock(state->mu);
@@ -375,32 +347,9 @@ struct Api {
       slot["kind"] = it.kind;
       slot["status"] = std::string(engine::to_string(r.status));
       slot["learned"] = r.learned;
-      if (auto c = reward_status.find(std::string(engine::to_string(r.status)));
-          c != reward_status.end()) {
-        c->second->add();
-      }
     }
-    {
-      std::lock_guard lock(state->mu);
-      if (--state->left == 0) {
-        finish();
-        return;
-      }
-    }
-    timer.add(Clock::now() + std::chrono::milliseconds(options.reward_ack_timeout_ms),
-              [this, weak = std::weak_ptr<State>(state)] {
-                // Weak: an answered request must not stay alive (with its
-                // connection) until its deadline.
-                auto state = weak.lock();
-                if (!state) return;
-                std::lock_guard lock(state->mu);
-                if (state->done) return;
-                state->done = true;
-                errors["unavailable"]->add();
-                state->respond(count(error_response(
-                    503, "the reward is queued but the ledger has not committed it yet; retry "
-                         "(rewards are idempotent)")));
-              });
+    std::lock_guard lock(state->mu);
+    settle();
   }
 
   HttpResponse health() {

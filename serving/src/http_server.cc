@@ -2,11 +2,13 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/version.hpp>
 #include <nlohmann/json.hpp>
+#include <list>
 #include <mutex>
 #include <set>
 #include <stdexcept>
@@ -31,6 +33,38 @@ HttpResponse json_error(int status, const std::string& message) {
 namespace {
 
 class Session;
+
+// The timers behind HttpRequest::run_after: steady_timers on the server's
+// io_context, each removed by its own completion. close() cancels those
+// still waiting (their tasks never run) so a deadline does not hold the
+// io_context open through stop(); later requests for a timer are ignored.
+class Deadlines {
+ public:
+  explicit Deadlines(net::io_context& io) : io_(io) {}
+  void run_after(std::chrono::milliseconds delay, std::function<void()> task) {
+    std::lock_guard lock(mu_);
+    if (closed_) return;
+    auto it = timers_.emplace(timers_.end(), io_, delay);
+    it->async_wait([this, it, task = std::move(task)](const beast::error_code& ec) {
+      {
+        std::lock_guard lock(mu_);
+        timers_.erase(it);
+      }
+      if (!ec) task();
+    });
+  }
+  void close() {
+    std::lock_guard lock(mu_);
+    closed_ = true;
+    for (auto& timer : timers_) timer.cancel();
+  }
+
+ private:
+  net::io_context& io_;
+  std::mutex mu_;
+  std::list<net::steady_timer> timers_;  // stable addresses; erased by their handlers
+  bool closed_ = false;
+};
 
 // Owns the sessions whose request is with the handler. A Responder holds
 // only a weak reference to its session plus this registry, so a responder
@@ -70,10 +104,12 @@ class AwaitingAnswers {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket&& socket, const HttpServerOptions& options, const HttpHandler& handler,
-          std::atomic<int>& in_flight, std::shared_ptr<AwaitingAnswers> awaiting)
+          const RunAfter& run_after, std::atomic<int>& in_flight,
+          std::shared_ptr<AwaitingAnswers> awaiting)
       : stream_(std::move(socket)),
         options_(options),
         handler_(handler),
+        run_after_(run_after),
         in_flight_(in_flight),
         awaiting_(std::move(awaiting)) {}
 
@@ -137,6 +173,7 @@ class Session : public std::enable_shared_from_this<Session> {
     beast::error_code ignored;
     auto endpoint = stream_.socket().remote_endpoint(ignored);
     request.remote = ignored ? "" : endpoint.address().to_string();
+    request.run_after = run_after_;  // holds a pointer: copied without allocating
     stream_.expires_never();  // the handler may take a while (reward commits)
     awaiting_->park(shared_from_this());
     auto responded = std::make_shared<std::atomic<bool>>(false);
@@ -187,6 +224,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::request_parser<http::string_body>> parser_;
   const HttpServerOptions& options_;
   const HttpHandler& handler_;
+  const RunAfter& run_after_;
   std::atomic<int>& in_flight_;  // requests read and not yet answered, server-wide
   std::shared_ptr<AwaitingAnswers> awaiting_;
   bool counted_ = false;
@@ -203,6 +241,11 @@ struct HttpServer::Impl {
   HttpHandler handler;
   std::shared_ptr<AwaitingAnswers> awaiting = std::make_shared<AwaitingAnswers>();
   net::io_context io;
+  // After io, so destroyed before it: the timers belong to it.
+  Deadlines deadlines{io};
+  RunAfter run_after = [this](std::chrono::milliseconds delay, std::function<void()> task) {
+    deadlines.run_after(delay, std::move(task));
+  };
   tcp::acceptor acceptor{io};
   std::vector<std::thread> threads;
   std::mutex sessions_mu;
@@ -216,7 +259,8 @@ struct HttpServer::Impl {
         if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
         return accept();  // e.g. too many open files: keep serving the others
       }
-      auto session = std::make_shared<Session>(std::move(socket), options, handler, in_flight, awaiting);
+      auto session = std::make_shared<Session>(std::move(socket), options, handler, run_after,
+                                               in_flight, awaiting);
       {
         std::lock_guard lock(sessions_mu);
         std::erase_if(sessions, [](const std::weak_ptr<Session>& w) { return w.expired(); });
@@ -294,6 +338,9 @@ void HttpServer::stop() {
       if (auto s = weak.lock()) s->close();
     }
   }
+  // Deadlines of requests answered by now (or never to be) must not keep
+  // the io_context running.
+  impl_->deadlines.close();
   wait_until([&] { return impl_->io.stopped(); }, 1000ms);
   // Requests still unanswered now never will be: release their sessions
   // while the io_context they belong to still exists.

@@ -15,6 +15,7 @@ const char* to_string(RewardOutcome outcome) {
     case RewardOutcome::kDuplicate: return "duplicate";
     case RewardOutcome::kRejected: return "rejected";
     case RewardOutcome::kDropped: return "dropped";
+    case RewardOutcome::kTimedOut: return "timed_out";
   }
   return "dropped";
 }
@@ -51,8 +52,7 @@ void LedgerWriter::push_locked(Item item, bool is_reward) {
   }
 }
 
-bool LedgerWriter::reserve() {
-  std::unique_lock lock(mu_);
+bool LedgerWriter::wait_for_room(std::unique_lock<std::mutex>& lock) {
   if (!has_room_locked() && options_.when_full == WriterOptions::WhenFull::kBlock) {
     room_cv_.wait_for(lock, std::chrono::milliseconds(options_.block_ms),
                       [&] { return stopping_ || has_room_locked(); });
@@ -61,6 +61,12 @@ bool LedgerWriter::reserve() {
     ++stats_.shed;
     return false;
   }
+  return true;
+}
+
+bool LedgerWriter::reserve() {
+  std::unique_lock lock(mu_);
+  if (!wait_for_room(lock)) return false;
   ++reserved_;
   return true;
 }
@@ -86,14 +92,7 @@ void LedgerWriter::release() {
 
 bool LedgerWriter::enqueue(Item item, bool is_reward) {
   std::unique_lock lock(mu_);
-  if (!has_room_locked() && options_.when_full == WriterOptions::WhenFull::kBlock) {
-    room_cv_.wait_for(lock, std::chrono::milliseconds(options_.block_ms),
-                      [&] { return stopping_ || has_room_locked(); });
-  }
-  if (stopping_ || !has_room_locked()) {
-    ++stats_.shed;
-    return false;
-  }
+  if (!wait_for_room(lock)) return false;
   push_locked(std::move(item), is_reward);
   return true;
 }

@@ -43,7 +43,8 @@ Counter& MetricsRegistry::counter(const std::string& name, const std::string& he
                                   Labels labels) {
   std::lock_guard lock(mu_);
   counters_.emplace_back();
-  series_.push_back({name, help, "counter", std::move(labels), &counters_.back(), nullptr, {}});
+  series_.push_back(
+      {name, help, "counter", std::move(labels), &counters_.back(), nullptr, {}, {}});
   return counters_.back();
 }
 
@@ -52,14 +53,27 @@ Histogram& MetricsRegistry::histogram(const std::string& name, const std::string
   std::lock_guard lock(mu_);
   histograms_.emplace_back(std::move(upper_bounds));
   series_.push_back(
-      {name, help, "histogram", std::move(labels), nullptr, &histograms_.back(), {}});
+      {name, help, "histogram", std::move(labels), nullptr, &histograms_.back(), {}, {}});
   return histograms_.back();
 }
 
 void MetricsRegistry::gauge(const std::string& name, const std::string& help,
                             std::function<double()> read, Labels labels) {
   std::lock_guard lock(mu_);
-  series_.push_back({name, help, "gauge", std::move(labels), nullptr, nullptr, std::move(read)});
+  series_.push_back(
+      {name, help, "gauge", std::move(labels), nullptr, nullptr, std::move(read), {}});
+}
+
+void MetricsRegistry::counter_from(const std::string& name, const std::string& help,
+                                   std::function<uint64_t()> read, Labels labels) {
+  std::lock_guard lock(mu_);
+  series_.push_back(
+      {name, help, "counter", std::move(labels), nullptr, nullptr, {}, std::move(read)});
+}
+
+void MetricsRegistry::collect(std::function<void()> before_render) {
+  std::lock_guard lock(mu_);
+  collectors_.push_back(std::move(before_render));
 }
 
 namespace {
@@ -99,6 +113,7 @@ std::string number(double v) {
 
 std::string MetricsRegistry::render() const {
   std::lock_guard lock(mu_);
+  for (const auto& collect : collectors_) collect();
   // Group by name, keeping first-registration order.
   std::vector<std::string> order;
   std::map<std::string, std::vector<const Series*>> by_name;
@@ -112,8 +127,9 @@ std::string MetricsRegistry::render() const {
     out << "# HELP " << name << " " << group.front()->help << "\n"
         << "# TYPE " << name << " " << group.front()->type << "\n";
     for (const Series* s : group) {
-      if (s->counter) {
-        out << name << label_text(s->labels) << " " << s->counter->value() << "\n";
+      if (s->counter || s->counter_read) {
+        uint64_t value = s->counter ? s->counter->value() : s->counter_read();
+        out << name << label_text(s->labels) << " " << value << "\n";
       } else if (s->gauge) {
         out << name << label_text(s->labels) << " " << number(s->gauge()) << "\n";
       } else if (s->histogram) {

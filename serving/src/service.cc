@@ -4,6 +4,7 @@
 #include <cmath>
 #include <unordered_set>
 
+#include "keyart/engine/context_fields.h"
 #include "keyart/ledger/assignment.h"
 #include "keyart/ledger/experiment_store.h"
 #include "keyart/ledger/decision_log.h"
@@ -45,17 +46,7 @@ void validate(const DecideRequest& r, const ServiceLimits& limits) {
   if (r.context.size() + r.user.size() > limits.max_features) {
     bad("user", "more than " + std::to_string(limits.max_features) + " features in one request");
   }
-  if (const auto* hour = r.context.find("hour")) {
-    if (hour->is_text || hour->number < 0 || hour->number > 23 ||
-        hour->number != std::floor(hour->number)) {
-      bad("context.hour", "context.hour must be a whole number from 0 to 23");
-    }
-  }
-  for (const char* name : {"device", "country"}) {
-    if (const auto* v = r.context.find(name); v && !v->is_text) {
-      bad(std::string("context.") + name, std::string("context.") + name + " must be a string");
-    }
-  }
+  if (auto error = engine::check_context_fields(r.context)) bad(error->field, error->message);
   if (r.eligible.size() > limits.max_candidates) {
     bad("eligible", "more than " + std::to_string(limits.max_candidates) + " eligible variants");
   }
@@ -75,6 +66,220 @@ struct Scratch {
   std::vector<const CachedVariant*> cached;
 };
 thread_local Scratch scratch;
+
+// Every event id the service hands out comes from here. A decision's id is
+// the one its learner minted (engine::Learner::decide, engine::new_event_id
+// with the decision's time) and parked the decision under: rewards join on
+// it, so it is taken, not minted again. A fallback, which no learner sees,
+// gets a fresh id of the same layout (48 bits of milliseconds, 80 random).
+std::string event_id_of(const engine::Decision* decided, int64_t now_ms) {
+  return engine::to_hex(decided ? decided->event_id : engine::new_event_id(now_ms));
+}
+
+// Step 1: who decides for this impression. The unit's arm of the experiment
+// (asked for, else the running one that covers the title; sticky:
+// hash(salt, unit) onto the arms' shares), else the title's default policy.
+struct Route {
+  const CachedTitle* title = nullptr;
+  const CachedExperiment* experiment = nullptr;  // null: the default policy
+  const CachedArm* arm = nullptr;                // with experiment
+  const std::string* scope = nullptr;            // the learner's scope
+  const std::string* spec = nullptr;             // its policy spec
+};
+
+Route resolve_route(Service::Impl& s, const CatalogCache& catalog, const DecideRequest& req) {
+  auto title_it = catalog.titles.find(req.title_id);
+  if (title_it == catalog.titles.end()) {
+    ++s.not_found;
+    throw ServiceError(404, "title_id", "no title '" + req.title_id + "'");
+  }
+  Route route;
+  route.title = &title_it->second;
+  const CachedTitle& title = *route.title;
+  if (req.experiment_id) {
+    auto e = catalog.experiments.find(*req.experiment_id);
+    if (e == catalog.experiments.end()) {
+      ++s.not_found;
+      throw ServiceError(404, "experiment_id", "no experiment '" + *req.experiment_id + "'");
+    }
+    if (e->second.status != "running" || !e->second.covers(title.id)) {
+      ++s.bad_requests;
+      bad("experiment_id", "experiment '" + *req.experiment_id + "' is " + e->second.status +
+                               (e->second.covers(title.id) ? "" : " and does not cover title '" +
+                                                                      title.id + "'"));
+    }
+    route.experiment = &e->second;
+  } else {
+    route.experiment = catalog.running_for(title.id);
+  }
+  if (route.experiment) {
+    route.arm = &route.experiment->arms[ledger::assign_arm(route.experiment->salt, req.unit_id,
+                                                           route.experiment->shares)];
+  }
+  route.scope = route.arm ? &route.arm->scope : &title.default_scope;
+  route.spec = route.arm ? &route.arm->spec : &title.default_policy;
+  return route;
+}
+
+// Step 2: the candidates into the thread's scratch (the title's active
+// variants, or the eligible ones asked for); returns the index of the
+// title's default variant among them, -1 when it is not one.
+int collect_candidates(Service::Impl& s, const CatalogCache& catalog, const Route& route,
+                       const DecideRequest& req, Scratch& tl) {
+  const CachedTitle& title = *route.title;
+  tl.candidates.clear();
+  tl.cached.clear();
+  int default_index = -1;
+  if (req.eligible.empty()) {
+    for (const CachedVariant* v : title.active) {
+      tl.candidates.push_back(&v->prepared);
+      tl.cached.push_back(v);
+    }
+    default_index = title.default_index;
+  } else {
+    const CachedVariant* default_variant =
+        title.default_index >= 0 ? title.active[title.default_index] : nullptr;
+    for (const auto& id : req.eligible) {
+      auto v = catalog.variants.find(id);
+      if (v == catalog.variants.end() || v->second.title_id != title.id || !v->second.active) {
+        ++s.not_found;
+        throw ServiceError(404, "eligible", "title '" + title.id + "' has no active variant '" +
+                                                id + "'");
+      }
+      if (&v->second == default_variant) default_index = static_cast<int>(tl.cached.size());
+      tl.candidates.push_back(&v->second.prepared);
+      tl.cached.push_back(&v->second);
+    }
+  }
+  if (tl.candidates.empty()) {
+    ++s.not_found;
+    throw ServiceError(404, "title_id", "title '" + title.id + "' has no active artwork");
+  }
+  return default_index;
+}
+
+// Step 3: the route's learner chooses (the decision is left in tl.decision),
+// with a place in the ledger queue reserved for its exposure; or the reason
+// the default artwork is shown instead (nothing reserved, nothing learned).
+// Called with the gate held shared.
+struct Choice {
+  engine::Learner* learner = nullptr;  // null: fallback
+  std::string fallback_reason;
+};
+
+Choice choose(Service::Impl& s, const Route& route, const DecideRequest& req, int default_index,
+              int64_t now, Scratch& tl) {
+  if (!s.accepting) return {nullptr, "shutting down"};
+  engine::Learner* learner = s.learner_for(*route.scope);
+  if (!learner) learner = s.ensure_learner(*route.scope, *route.spec);
+  if (!learner) return {nullptr, "policy '" + *route.spec + "' is not usable"};
+  if (!s.writer->reserve()) return {nullptr, "ledger queue is full"};
+  try {
+    tl.request.reset(req.unit_id, req.title_id);
+    tl.request.add_context(req.context);
+    tl.request.add_user(req.user);
+    tl.request.add_title(route.title->features);
+    learner->decide(tl.request, tl.candidates, default_index,
+                    {.now_ms = now, .seed = req.seed, .want_scores = req.want_scores},
+                    tl.decision);
+  } catch (const std::exception& e) {
+    s.writer->release();
+    return {nullptr, std::string("policy failed: ") + e.what()};
+  }
+  return {learner, {}};
+}
+
+// Step 4: the exposure row for the ledger writer (event id, time,
+// experiment, arm, unit, title, variant, position, policy, model version,
+// propensity, and the decision log: context, user, candidates).
+ledger::Exposure exposure_of(const Route& route, const DecideRequest& req, const Scratch& tl,
+                             const engine::Learner& learner, int64_t now) {
+  const engine::Decision& d = tl.decision;
+  ledger::Exposure exposure;
+  exposure.event_id = event_id_of(&d, now);
+  exposure.ts = now;
+  if (route.experiment) {
+    exposure.experiment_id = route.experiment->id;
+    exposure.arm_id = route.arm->id;
+  }
+  exposure.unit_id = req.unit_id;
+  exposure.title_id = route.title->id;
+  exposure.variant_id = tl.cached[d.chosen]->id;
+  exposure.position = d.chosen;
+  exposure.policy = learner.spec();
+  exposure.model_version = static_cast<int64_t>(d.model_version);
+  exposure.propensity = d.propensity;
+  ledger::encode_decision({&req.context, &req.user, tl.candidates, &d}, exposure);
+  return exposure;
+}
+
+// Step 5: the answer, from the exposure (before it is moved to the writer).
+DecideResult answer_of(const ledger::Exposure& exposure, const Scratch& tl, bool want_scores) {
+  const engine::Decision& d = tl.decision;
+  DecideResult out;
+  out.event_id = exposure.event_id;
+  out.variant_id = exposure.variant_id;
+  out.uri = tl.cached[d.chosen]->uri;
+  out.propensity = d.propensity;
+  out.experiment_id = exposure.experiment_id;
+  out.arm_id = exposure.arm_id;
+  out.policy = exposure.policy;
+  out.model_version = d.model_version;
+  out.repeat = d.repeat;
+  if (want_scores) {
+    for (size_t i = 0; i < tl.cached.size(); ++i) {
+      DecideResult::Candidate c{tl.cached[i]->id, d.probabilities[i], std::nullopt};
+      if (i < d.scores.size()) c.score = d.scores[i];
+      out.candidates.push_back(std::move(c));
+    }
+  }
+  return out;
+}
+
+// Steps 3-5 when there is no decision: the title's default artwork (else the
+// first candidate), marked fallback; not recorded, nothing learned.
+DecideResult fallback_answer(const Route& route, const Scratch& tl, int default_index, int64_t now,
+                             std::string reason) {
+  const CachedVariant& shown = *tl.cached[default_index >= 0 ? default_index : 0];
+  DecideResult out;
+  out.event_id = event_id_of(nullptr, now);
+  out.variant_id = shown.id;
+  out.uri = shown.uri;
+  out.propensity = 1;
+  if (route.experiment) {
+    out.experiment_id = route.experiment->id;
+    out.arm_id = route.arm->id;
+  }
+  out.policy = "fallback";
+  out.fallback = true;
+  out.fallback_reason = std::move(reason);
+  return out;
+}
+
+// One reward's acknowledgement: its commit (the writer's callback) and its
+// deadline (a task on the caller's event loop) race to finish() it; the first
+// calls the caller's callback, exactly once, and the other finds it done.
+// The writer's queued item owns it; the deadline holds it weakly, so a
+// reward committed in time frees its caller's state (an HTTP request and
+// its connection) at once, not at the deadline.
+class RewardAck {
+ public:
+  RewardAck(std::atomic<uint64_t>& acknowledged, RewardCallback callback)
+      : acknowledged_(acknowledged), callback_(std::move(callback)) {}
+  void finish(RewardOutcome outcome, const std::string& reason) {
+    if (done_.exchange(true)) return;
+    RewardCallback callback = std::move(callback_);  // only the winner gets here
+    if (outcome == RewardOutcome::kStored || outcome == RewardOutcome::kDuplicate) {
+      ++acknowledged_;
+    }
+    callback(outcome, reason);
+  }
+
+ private:
+  std::atomic<uint64_t>& acknowledged_;
+  std::atomic<bool> done_{false};
+  RewardCallback callback_;
+};
 
 }  // namespace
 
@@ -165,6 +370,10 @@ std::unique_ptr<Service> Service::open(const ServiceOptions& options) {
   return std::unique_ptr<Service>(new Service(std::move(impl)));
 }
 
+// decide() in five steps: resolve the route, collect the candidates, decide,
+// record the exposure, answer. Each step is a function of its own in the
+// anonymous namespace above; they pass references into the catalogue and the
+// thread's scratch, so splitting adds no allocation or copy.
 DecideResult Service::decide(const DecideRequest& req) {
   Impl& s = *impl_;
   try {
@@ -174,144 +383,26 @@ DecideResult Service::decide(const DecideRequest& req) {
     throw;
   }
   auto catalog = s.current_catalog();
-  auto title_it = catalog->titles.find(req.title_id);
-  if (title_it == catalog->titles.end()) {
-    ++s.not_found;
-    throw ServiceError(404, "title_id", "no title '" + req.title_id + "'");
-  }
-  const CachedTitle& title = title_it->second;
-
-  // Which policy: the unit's arm of the experiment, else the default policy.
-  const CachedExperiment* experiment = nullptr;
-  if (req.experiment_id) {
-    auto e = catalog->experiments.find(*req.experiment_id);
-    if (e == catalog->experiments.end()) {
-      ++s.not_found;
-      throw ServiceError(404, "experiment_id", "no experiment '" + *req.experiment_id + "'");
-    }
-    if (e->second.status != "running" || !e->second.covers(title.id)) {
-      ++s.bad_requests;
-      bad("experiment_id", "experiment '" + *req.experiment_id + "' is " + e->second.status +
-                               (e->second.covers(title.id) ? "" : " and does not cover title '" +
-                                                                      title.id + "'"));
-    }
-    experiment = &e->second;
-  } else {
-    experiment = catalog->running_for(title.id);
-  }
-  const CachedArm* arm = nullptr;
-  if (experiment) {
-    arm = &experiment->arms[ledger::assign_arm(experiment->salt, req.unit_id,
-                                                     experiment->shares)];
-  }
-  const std::string& scope = arm ? arm->scope : title.default_scope;
-  const std::string& spec = arm ? arm->spec : title.default_policy;
-
-  // The candidates.
+  const Route route = resolve_route(s, *catalog, req);
   Scratch& tl = scratch;
-  tl.candidates.clear();
-  tl.cached.clear();
-  int default_index = -1;
-  if (req.eligible.empty()) {
-    for (const CachedVariant* v : title.active) {
-      tl.candidates.push_back(&v->prepared);
-      tl.cached.push_back(v);
-    }
-    default_index = title.default_index;
-  } else {
-    const CachedVariant* default_variant =
-        title.default_index >= 0 ? title.active[title.default_index] : nullptr;
-    for (const auto& id : req.eligible) {
-      auto v = catalog->variants.find(id);
-      if (v == catalog->variants.end() || v->second.title_id != title.id || !v->second.active) {
-        ++s.not_found;
-        throw ServiceError(404, "eligible", "title '" + title.id + "' has no active variant '" +
-                                                id + "'");
-      }
-      if (&v->second == default_variant) default_index = static_cast<int>(tl.cached.size());
-      tl.candidates.push_back(&v->second.prepared);
-      tl.cached.push_back(&v->second);
-    }
-  }
-  if (tl.candidates.empty()) {
-    ++s.not_found;
-    throw ServiceError(404, "title_id", "title '" + title.id + "' has no active artwork");
-  }
-
-  int64_t now = req.now_ms ? req.now_ms : clock_ms();
-  DecideResult out;
-  if (experiment) {
-    out.experiment_id = experiment->id;
-    out.arm_id = arm->id;
-  }
-  auto fallback = [&](const std::string& reason) {
-    ++s.fallbacks;
-    int index = default_index >= 0 ? default_index : 0;
-    out.fallback = true;
-    out.fallback_reason = reason;
-    out.event_id = engine::to_hex(engine::new_event_id(now));
-    out.variant_id = tl.cached[index]->id;
-    out.uri = tl.cached[index]->uri;
-    out.propensity = 1;
-    out.policy = "fallback";
-    return out;
-  };
+  const int default_index = collect_candidates(s, *catalog, route, req, tl);
+  const int64_t now = req.now_ms ? req.now_ms : clock_ms();
 
   std::shared_lock gate(s.gate);
-  if (!s.accepting) return fallback("shutting down");
-  engine::Learner* learner = s.learner_for(scope);
-  if (!learner) learner = s.ensure_learner(scope, spec);
-  if (!learner) return fallback("policy '" + spec + "' is not usable");
-  if (!s.writer->reserve()) return fallback("ledger queue is full");
-
-  engine::Decision& d = tl.decision;
-  try {
-    tl.request.reset(req.unit_id, req.title_id);
-    tl.request.add_context(req.context);
-    tl.request.add_user(req.user);
-    tl.request.add_title(title.features);
-    learner->decide(tl.request, tl.candidates, default_index,
-                    {.now_ms = now, .seed = req.seed, .want_scores = req.want_scores}, d);
-  } catch (const std::exception& e) {
-    s.writer->release();
-    return fallback(std::string("policy failed: ") + e.what());
+  Choice choice = choose(s, route, req, default_index, now, tl);
+  if (!choice.learner) {
+    ++s.fallbacks;
+    return fallback_answer(route, tl, default_index, now, std::move(choice.fallback_reason));
   }
-
-  ledger::Exposure exposure;
-  exposure.event_id = engine::to_hex(d.event_id);
-  exposure.ts = now;
-  exposure.experiment_id = out.experiment_id;
-  exposure.arm_id = out.arm_id;
-  exposure.unit_id = req.unit_id;
-  exposure.title_id = title.id;
-  exposure.variant_id = tl.cached[d.chosen]->id;
-  exposure.position = d.chosen;
-  exposure.policy = learner->spec();
-  exposure.model_version = static_cast<int64_t>(d.model_version);
-  exposure.propensity = d.propensity;
-  ledger::encode_decision({&req.context, &req.user, tl.candidates, &d}, exposure);
-
-  out.event_id = exposure.event_id;
-  out.variant_id = exposure.variant_id;
-  out.uri = tl.cached[d.chosen]->uri;
-  out.propensity = d.propensity;
-  out.policy = exposure.policy;
-  out.model_version = d.model_version;
-  out.repeat = d.repeat;
-  if (req.want_scores) {
-    for (size_t i = 0; i < tl.cached.size(); ++i) {
-      DecideResult::Candidate c{tl.cached[i]->id, d.probabilities[i], std::nullopt};
-      if (i < d.scores.size()) c.score = d.scores[i];
-      out.candidates.push_back(std::move(c));
-    }
-  }
-  s.writer->submit_reserved(std::move(exposure));
+  ledger::Exposure exposure = exposure_of(route, req, tl, *choice.learner, now);
+  DecideResult out = answer_of(exposure, tl, req.want_scores);
+  s.writer->submit_reserved(std::move(exposure));  // the place choose() reserved
   ++s.decisions;
   return out;
 }
 
 RewardResult Service::reward(std::string_view event_id, std::string_view kind, double value,
-                             int64_t now_ms, RewardCallback on_recorded) {
+                             int64_t now_ms, RewardCallback on_recorded, AckDeadline deadline) {
   Impl& s = *impl_;
   engine::EventId id;
   if (!engine::parse_event_id(event_id, id)) {
@@ -346,8 +437,23 @@ RewardResult Service::reward(std::string_view event_id, std::string_view kind, d
     case engine::RewardStatus::late: ++s.reward_late; break;
     default: ++s.reward_unknown; break;
   }
+  std::shared_ptr<RewardAck> ack;
+  RewardCallback on_done;
+  if (on_recorded) {
+    ack = std::make_shared<RewardAck>(s.rewards_acknowledged, std::move(on_recorded));
+    on_done = [ack](RewardOutcome outcome, const std::string& reason) {
+      ack->finish(outcome, reason);
+    };
+  }
   s.writer->submit_reserved(ledger::Reward{std::string(event_id), std::string(kind), value, now},
-                            std::move(on_recorded));
+                            std::move(on_done));
+  if (ack && deadline.run_after) {
+    deadline.run_after(deadline.after, [weak = std::weak_ptr<RewardAck>(ack)] {
+      if (auto pending = weak.lock()) {
+        pending->finish(RewardOutcome::kTimedOut, "not committed by the deadline");
+      }
+    });
+  }
   return result;
 }
 
@@ -410,6 +516,7 @@ ServiceStats Service::stats() const {
   out.reward_late = s.reward_late;
   out.bad_requests = s.bad_requests;
   out.not_found = s.not_found;
+  out.rewards_acknowledged = s.rewards_acknowledged;
   out.writer = s.writer->stats();
   out.degraded = out.writer.degraded;
   std::shared_lock lock(s.learners_mu);

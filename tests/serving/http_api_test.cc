@@ -228,6 +228,40 @@ TEST(HttpApi, HealthAndMetrics) {
   EXPECT_NE(r.body.find("keyart_ledger_queue_depth"), std::string::npos);
 }
 
+// A reward the ledger cannot commit in time (another connection holds its
+// write lock) is answered 503 at the deadline, by a timer on the server's
+// io_context; the reward stays queued and is committed once the lock is gone.
+TEST(HttpApi, RewardNotCommittedByTheDeadlineIs503) {
+  ServerFixture s(kToken, 4096, [](ServingFixture&, ServiceOptions& o) {
+    o.writer.busy_timeout_ms = 5;
+    o.writer.retry_initial_ms = 5;
+    o.writer.retry_max_ms = 20;
+  });
+  HttpClient client(s.port());
+  auto d = client.post("/v1/decide", decide_body("u1").dump());
+  ASSERT_EQ(d.status, 200) << d.body;
+  std::string event = json::parse(d.body)["event_id"];
+  for (int i = 0; i < 500 && s.service->stats().writer.exposures_committed == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ledger::Ledger blocker = ledger::Ledger::open(s.f.path);
+  blocker.db().exec("BEGIN IMMEDIATE");
+  auto started = std::chrono::steady_clock::now();
+  auto r = client.post("/v1/reward", json{{"event_id", event}, {"kind", "click"}}.dump());
+  auto waited = std::chrono::steady_clock::now() - started;
+  EXPECT_EQ(r.status, 503) << r.body;
+  EXPECT_NE(error_of(r)["message"].get<std::string>().find("not committed it yet"),
+            std::string::npos);
+  EXPECT_GE(waited, std::chrono::milliseconds(1900));
+  auto metrics = client.get("/metrics").body;
+  EXPECT_NE(metrics.find("keyart_errors_total{kind=\"unavailable\"} 1\n"), std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("keyart_rewards_acknowledged_total 0\n"), std::string::npos) << metrics;
+  blocker.db().exec("ROLLBACK");
+  s.stop();
+  EXPECT_EQ(ledger::rewards_for_event(s.f.ledger, event).size(), 1u);
+}
+
 TEST(HttpApi, ManyClientsAtOnce) {
   ServerFixture s;
   std::vector<std::thread> threads;

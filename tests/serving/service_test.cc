@@ -9,6 +9,7 @@
 #include <future>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "sqlite.h"
 #include "keyart/ledger/events.h"
@@ -134,6 +135,47 @@ TEST(Service, RewardsAreIdempotentAndJoinedByEventId) {
   service->shutdown();
   EXPECT_EQ(ledger::rewards_for_event(f.ledger, d.event_id).size(), 2u);
   EXPECT_EQ(ledger::count_rewards(f.ledger), 2);
+}
+
+// The acknowledgement's commit and deadline race; the callback runs once,
+// with whichever came first.
+TEST(Service, RewardCallbackRunsOnceWithTheCommitOrTheDeadline) {
+  ServingFixture f;
+  auto service = Service::open(f.options());
+  DecideResult d = service->decide(ServingFixture::request("u1", "t2", T0));
+  std::vector<std::thread> timers;
+  RunAfter run_after = [&](std::chrono::milliseconds delay, std::function<void()> task) {
+    timers.emplace_back([delay, task = std::move(task)] {
+      std::this_thread::sleep_for(delay);
+      task();
+    });
+  };
+  std::atomic<int> calls{0};
+  std::promise<RewardOutcome> in_time;
+  service->reward(d.event_id, "click", 1, T0 + 1000,
+                  [&](RewardOutcome o, const std::string&) {
+                    ++calls;
+                    in_time.set_value(o);
+                  },
+                  {std::chrono::milliseconds(500), run_after});
+  EXPECT_EQ(in_time.get_future().get(), RewardOutcome::kStored);
+
+  ledger::Ledger blocker = ledger::Ledger::open(f.path);
+  blocker.db().exec("BEGIN IMMEDIATE");
+  std::promise<RewardOutcome> too_late;
+  service->reward(d.event_id, "play", 1, T0 + 2000,
+                  [&](RewardOutcome o, const std::string&) {
+                    ++calls;
+                    too_late.set_value(o);
+                  },
+                  {std::chrono::milliseconds(20), run_after});
+  EXPECT_EQ(too_late.get_future().get(), RewardOutcome::kTimedOut);
+  blocker.db().exec("ROLLBACK");
+  service->shutdown();  // the play reward is committed now: no second call
+  for (auto& t : timers) t.join();
+  EXPECT_EQ(calls.load(), 2);
+  EXPECT_EQ(service->stats().rewards_acknowledged, 1u);
+  EXPECT_EQ(ledger::rewards_for_event(f.ledger, d.event_id).size(), 2u);
 }
 
 TEST(Service, WaitWindowClosesWithDefaultRewardAndLateRewardsAreNotLearned) {

@@ -15,6 +15,8 @@
 #include <utility>
 #include <vector>
 
+#include "keyart/serving/run_after.h"
+
 namespace keyart::serving {
 
 struct HttpRequest {
@@ -24,6 +26,11 @@ struct HttpRequest {
   std::string authorization;  // the Authorization header, if any
   std::string content_type;
   std::string remote;  // peer address
+  // The server's timers (a steady_timer on its io_context), for a handler
+  // that answers later and must bound the wait (the reward endpoint). A
+  // task scheduled after the server has begun to stop never runs. Empty
+  // when the handler is called without a server.
+  RunAfter run_after;
 };
 
 struct HttpResponse {

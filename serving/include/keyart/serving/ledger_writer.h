@@ -45,8 +45,10 @@ struct WriterOptions {
   int busy_timeout_ms = 1000;      // wait for another writer's lock per attempt
 };
 
-// What happened to a submitted reward once its batch was tried.
-enum class RewardOutcome { kStored, kDuplicate, kRejected, kDropped };
+// What happened to a submitted reward once its batch was tried; or
+// kTimedOut: not tried by its caller's deadline (never from the writer:
+// Service::reward reports it when the deadline beats the commit).
+enum class RewardOutcome { kStored, kDuplicate, kRejected, kDropped, kTimedOut };
 const char* to_string(RewardOutcome outcome);
 using RewardCallback = std::function<void(RewardOutcome, const std::string& reason)>;
 
@@ -101,6 +103,10 @@ class LedgerWriter {
   };
   bool enqueue(Item item, bool is_reward);
   bool has_room_locked() const;
+  // The one wait for a place in the queue (submit and reserve): with mu_
+  // held, waits up to block_ms for room (kBlock) and reports whether there
+  // is room; no room (or stopping) is counted as shed.
+  bool wait_for_room(std::unique_lock<std::mutex>& lock);
   void push_locked(Item item, bool is_reward);
   void run();
   bool commit(std::deque<Item>& batch);  // false: the ledger failed; batch kept

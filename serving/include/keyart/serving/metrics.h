@@ -1,7 +1,7 @@
 // Process metrics in the Prometheus text exposition format (version 0.0.4).
 // Counters and histograms are registered once at start-up and then updated
-// lock-free (relaxed atomics) from any thread; gauges are read through a
-// callback when rendered. render() groups series by name with one HELP and
+// lock-free (relaxed atomics) from any thread; gauges, and counters kept
+// elsewhere (counter_from), are read through a callback when rendered. render() groups series by name with one HELP and
 // TYPE line each; label values are escaped as the format requires.
 #pragma once
 
@@ -55,6 +55,12 @@ class MetricsRegistry {
                        std::vector<double> upper_bounds, Labels labels = {});
   void gauge(const std::string& name, const std::string& help, std::function<double()> read,
              Labels labels = {});
+  // A counter kept elsewhere (e.g. in Service::stats()), read when rendered.
+  void counter_from(const std::string& name, const std::string& help,
+                    std::function<uint64_t()> read, Labels labels = {});
+  // Runs once at the start of every render(), before any series is read (and
+  // under the same lock): where callbacks take one snapshot to read from.
+  void collect(std::function<void()> before_render);
   std::string render() const;
 
  private:
@@ -64,8 +70,10 @@ class MetricsRegistry {
     Counter* counter = nullptr;
     Histogram* histogram = nullptr;
     std::function<double()> gauge;
+    std::function<uint64_t()> counter_read;
   };
   mutable std::mutex mu_;
+  std::vector<std::function<void()>> collectors_;
   std::deque<Counter> counters_;  // stable addresses
   std::deque<Histogram> histograms_;
   std::vector<Series> series_;

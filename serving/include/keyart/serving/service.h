@@ -31,6 +31,7 @@
 // ledger rows after it, so nothing learned is lost across restarts.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -43,6 +44,7 @@
 #include "keyart/engine/learner.h"
 #include "keyart/engine/named_features.h"
 #include "keyart/serving/ledger_writer.h"
+#include "keyart/serving/run_after.h"
 
 namespace keyart::serving {
 
@@ -113,9 +115,23 @@ struct RewardResult {
   bool learned = false;  // counted by a model
 };
 
+// How long a reward's caller waits for the commit, and the event loop that
+// keeps the time (keyart serve: the HTTP server's io_context). Its tasks
+// must not run after the Service is gone.
+struct AckDeadline {
+  std::chrono::milliseconds after{0};
+  RunAfter run_after;  // empty: no deadline, the callback waits for the verdict
+};
+
+// decisions: answered by a policy; fallbacks: answered with the default
+// artwork (the two together are every decision answered). rewards (applied),
+// reward_duplicates, reward_late, reward_unknown: rewards taken, by the
+// learner's verdict. rewards_acknowledged: reward callbacks told kStored or
+// kDuplicate (the commit beat the deadline).
 struct ServiceStats {
   uint64_t decisions = 0, fallbacks = 0, rewards = 0, reward_duplicates = 0;
   uint64_t reward_unknown = 0, reward_late = 0, bad_requests = 0, not_found = 0;
+  uint64_t rewards_acknowledged = 0;
   WriterStats writer;
   size_t learners = 0, pending = 0;
   bool degraded = false;
@@ -134,10 +150,15 @@ class Service {
   ~Service();
 
   DecideResult decide(const DecideRequest& request);
-  // on_recorded, if given, runs once the reward is committed to the ledger
-  // (or refused: unknown event) — the HTTP front answers then.
+  // on_recorded, if given, is called exactly once unless reward() throws:
+  // with the ledger's verdict once the reward's batch was tried (kStored,
+  // kDuplicate, kRejected: unknown event; kDropped: the ledger stayed
+  // unwritable through shutdown), or with kTimedOut if the deadline comes
+  // first (the reward stays queued; a retry is safe). Whichever comes first
+  // wins; the other is ignored. The HTTP front answers from it.
   RewardResult reward(std::string_view event_id, std::string_view kind, double value,
-                      int64_t now_ms = 0, RewardCallback on_recorded = {});
+                      int64_t now_ms = 0, RewardCallback on_recorded = {},
+                      AckDeadline deadline = {});
 
   // Re-reads titles, variants and experiments from the ledger (after
   // uploads, retirements, experiment changes); learners are kept.
