@@ -6,11 +6,12 @@
 #include <sstream>
 
 #include "compare.h"
-#include "scan.h"
+#include "keyart/analysis/stats/multiple_testing.h"
+#include "keyart/engine/context_fields.h"
 #include "keyart/ledger/errors.h"
 #include "keyart/ledger/event_scan.h"
-#include "keyart/analysis/stats/multiple_testing.h"
 #include "keyart/ledger/variants.h"
+#include "scan.h"
 
 namespace keyart::analysis {
 
@@ -28,9 +29,9 @@ constexpr Named<Analysis> kAnalyses[] = {{Analysis::kClustered, "clustered"},
                                          {Analysis::kUnitShare, "unit-share"},
                                          {Analysis::kPerUnit, "per-unit"}};
 constexpr Named<SegmentBy> kSegments[] = {{SegmentBy::kNone, "none"},
-                                          {SegmentBy::kDevice, "device"},
-                                          {SegmentBy::kCountry, "country"},
-                                          {SegmentBy::kHour, "hour"},
+                                          {SegmentBy::kDevice, engine::kDeviceField.data()},
+                                          {SegmentBy::kCountry, engine::kCountryField.data()},
+                                          {SegmentBy::kHour, engine::kHourField.data()},
                                           {SegmentBy::kVariant, "variant"}};
 
 template <typename E, size_t N>

@@ -16,7 +16,7 @@ enum class ErrorKind {
   kReadOnly,    // the ledger cannot be written
   kBusy,        // another writer holds the lock past the timeout
   kIo,          // disk full, I/O error, corrupt file
-  kInternal,    // anything else SQLite reports
+  kInternal,    // anything else the storage reports
 };
 
 const char* error_kind_name(ErrorKind kind);

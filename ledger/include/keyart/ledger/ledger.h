@@ -7,8 +7,10 @@
 // from one thread at a time, and open one per thread.
 //
 // This header and the others in keyart/ledger/ are the ledger's interface:
-// nothing in them names the storage engine. The SQLite connection behind a
-// Ledger (src/sqlite.h) is internal to keyart_ledger.
+// no signature in them names the storage engine (no handles, no engine
+// error codes), so another backend can stand behind them. The SQLite
+// connection behind a Ledger today (src/sqlite.h) is internal to
+// keyart_ledger.
 #pragma once
 
 #include <cstdint>
