@@ -1,7 +1,7 @@
 -- keyart ledger schema. This file is the single source of the schema: it is
 -- embedded in the binary and applied to an empty ledger on open; older ledgers
--- are brought here by experiments/migrations/NNNN_*.sql, one step a version.
--- The version marker below is read by experiments/src/schema.cc; raise it
+-- are brought here by ledger/migrations/NNNN_*.sql, one step a version.
+-- The version marker below is read by ledger/src/schema.cc; raise it
 -- together with a new migration step.
 --
 -- Conventions: times are INTEGER Unix milliseconds (UTC); ids are TEXT chosen
