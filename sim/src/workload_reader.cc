@@ -118,7 +118,7 @@ void parse_impression(dom::element doc, Impression& imp, VariantCache& variants,
   imp.candidates.clear();
   imp.p_click.clear();
   imp.title = {};
-  bool has_u = false;
+  bool has_u = false, has_user = false;
   for (auto field : object(doc, w, "an impression")) {
     const std::string_view key = field.key;
     const dom::element v = field.value;
@@ -126,6 +126,7 @@ void parse_impression(dom::element doc, Impression& imp, VariantCache& variants,
       imp.t = static_cast<int64_t>(number(v, w, "t"));
     } else if (key == "user") {
       imp.user = static_cast<int64_t>(number(v, w, "user"));
+      has_user = true;
     } else if (key == "context") {
       for (auto cf : object(v, w, "context")) {
         Impression::Value cv;
@@ -169,6 +170,9 @@ void parse_impression(dom::element doc, Impression& imp, VariantCache& variants,
     bad(w.path, w.line, "p_click must have one probability per candidate");
   }
   if (!has_u) bad(w.path, w.line, "missing u");
+  // The viewer is the unit of randomisation: never carried over from the
+  // line before.
+  if (!has_user) bad(w.path, w.line, "missing user");
 }
 
 }  // namespace

@@ -206,6 +206,16 @@ TEST(SimCommand, BadInputGivesClearErrors) {
   EXPECT_NE(missing.err.find("cannot open workload"), std::string::npos);
   auto plot = run_keyart({"sim", "run", "-w", wl, "-p", "uniform", "--plot", "x.png"});
   EXPECT_EQ(plot.exit_code, 2);
+  // A line without its viewer is refused, not given the previous line's.
+  const std::string no_user = (dir / "no_user.jsonl").string();
+  std::string second = linear_stream(2).substr(linear_stream(1).size());
+  const size_t at = second.find(",\"user\":");
+  second.erase(at, second.find(',', at + 1) - at);
+  std::ofstream(no_user) << linear_stream(1) << second;
+  auto anonymous = run_keyart({"sim", "run", "-w", no_user, "-p", "uniform"});
+  EXPECT_EQ(anonymous.exit_code, 1);
+  EXPECT_NE(anonymous.err.find("no_user.jsonl:2: missing user"), std::string::npos)
+      << anonymous.err;
 }
 
 }  // namespace
