@@ -1,7 +1,7 @@
 // Turns unit-level moments into the report's per-arm figures for a chosen
 // analysis unit: the rate and its interval, the lift and test against the
 // control, and the Bayesian comparisons. Shared by the whole-experiment
-// table, every segment table and the trend. Internal to keyart_experiments.
+// table, every segment table and the trend. Internal to keyart_analysis.
 #pragma once
 
 #include <optional>

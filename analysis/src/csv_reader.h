@@ -4,7 +4,7 @@
 // are trimmed; blank lines are skipped. A line that is not UTF-8 is refused,
 // naming the line, and so is a line longer than max_line_bytes (without its
 // line break), before more than that is held in memory. Internal to
-// keyart_experiments.
+// keyart_analysis.
 #pragma once
 
 #include <csv.h>

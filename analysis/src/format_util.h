@@ -1,6 +1,6 @@
 // Number, time and escaping helpers shared by the report renderings, so a
 // value reads the same in every format and an undefined one is never printed
-// as NaN. Internal to keyart_experiments.
+// as NaN. Internal to keyart_analysis.
 #pragma once
 
 #include <cstdint>

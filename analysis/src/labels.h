@@ -2,7 +2,7 @@
 // of first appearance and looked up by string_view without allocating: a
 // flat table keyed by the string's 64-bit hash, with the name checked on
 // every hit (two names sharing a hash fall back to an ordinary map).
-// Internal to keyart_experiments.
+// Internal to keyart_analysis.
 #pragma once
 
 #include <functional>

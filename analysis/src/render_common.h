@@ -2,7 +2,7 @@
 // how a rate is written for this report (a percentage for 0/1 metrics, a
 // number otherwise), the captions and notes every format repeats, and the
 // summary lines of the SRM and sequential tests. Internal to
-// keyart_experiments.
+// keyart_analysis.
 #pragma once
 
 #include <string>

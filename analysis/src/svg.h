@@ -3,7 +3,7 @@
 // chart (one line per series over labelled x positions, with an optional
 // interval band). Axes get "nice" ticks (1, 2, 5 x 10^k); undefined (NaN)
 // points break a line rather than being drawn; all text is XML-escaped.
-// Internal to keyart_experiments.
+// Internal to keyart_analysis.
 #pragma once
 
 #include <string>

@@ -1,5 +1,5 @@
 // A plain-text table: columns padded to their widest cell, the first
-// left-aligned and the rest right-aligned. Internal to keyart_experiments.
+// left-aligned and the rest right-aligned. Internal to keyart_analysis.
 #pragma once
 
 #include <algorithm>
