@@ -15,6 +15,7 @@ packages=(
   python3-scipy  # regenerates the reference values of the statistics tests
   chromium fonts-dejavu-core  # renders the HTML report in tests (headless)
   libcsv-dev  # parses CSV files for keyart import logs
+  postgresql-15 libpq-dev  # the PostgreSQL ledger backend; tests start a throwaway cluster
   clang-14 libfuzzer-14-dev libclang-rt-14-dev  # the libFuzzer targets in fuzz/ (docs/RELIABILITY.md)
 )
 # npm may come with a nodejs package from elsewhere (e.g. NodeSource), which

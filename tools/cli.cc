@@ -22,7 +22,12 @@ Subcommand::Subcommand(std::string name, std::string synopsis, std::string summa
 Subcommand& Subcommand::with_db() {
   db_ = true;
   options_.add_options()("db", po::value<std::string>(),
-                         "ledger file (default: $KEYART_DB, else ./keyart.db)");
+                         "ledger: a SQLite file or a postgresql://user@host:port/db URI "
+                         "(default: $KEYART_DB, else ./keyart.db)")(
+      "files", po::value<std::string>(),
+      "folder for stored files (artwork, headshots, model snapshots); default: "
+      "$KEYART_FILES, else '<ledger>.files' beside a SQLite ledger (a PostgreSQL ledger "
+      "needs one to store or read files)");
   return *this;
 }
 
@@ -71,9 +76,16 @@ std::string Subcommand::db_path() const {
   return "keyart.db";
 }
 
+std::string Subcommand::files_dir() const {
+  if (db_ && vm_.count("files")) return vm_["files"].as<std::string>();
+  if (const char* env = std::getenv("KEYART_FILES"); env && *env) return env;
+  return "";
+}
+
 ledger::Ledger Subcommand::open_ledger(bool read_only) const {
   ledger::LedgerOptions options;
   options.read_only = read_only;
+  options.files_dir = files_dir();
   return ledger::Ledger::open(db_path(), options);
 }
 

@@ -1,5 +1,6 @@
 // Shared plumbing for the keyart subcommands: option parsing with --help,
-// the ledger path (--db, else $KEYART_DB, else ./keyart.db), exit codes
+// the ledger (--db, else $KEYART_DB, else ./keyart.db: a SQLite path or a
+// postgresql:// URI) and its files folder (--files, else $KEYART_FILES), exit codes
 // (0 ok, 1 runtime error, 2 usage error) and one-line error messages on
 // stderr. Each subcommand group lives in its own cmd_<group>.cc.
 #pragma once
@@ -43,7 +44,7 @@ class Subcommand {
   Subcommand(std::string name, std::string synopsis, std::string summary);
 
   po::options_description_easy_init add_options() { return options_.add_options(); }
-  // Adds --db and --json.
+  // Adds --db (with --files) and --json.
   Subcommand& with_db();
   Subcommand& with_json();
   // Names positional arguments; max_count -1 means any number.
@@ -62,6 +63,8 @@ class Subcommand {
   std::vector<std::string> list(const char* option) const;
   bool json() const { return json_ && vm_.count("json") > 0; }
   std::string db_path() const;
+  // --files, else $KEYART_FILES, else empty (the ledger's default).
+  std::string files_dir() const;
   // Opens the ledger at db_path(); read_only for commands that only read.
   ledger::Ledger open_ledger(bool read_only) const;
 

@@ -81,6 +81,7 @@ int cmd_serve(Args args) {
   auto [host, port] = parse_listen(cmd.get<std::string>("listen"));
   serving::ServiceOptions options;
   options.ledger_path = cmd.db_path();
+  options.files_dir = cmd.files_dir();
   try {
     options.learner.rewards = engine::RewardDefinition::parse(cmd.get<std::string>("rewards"));
   } catch (const std::invalid_argument& e) {

@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "sqlite.h"
+#include "database.h"
 
 namespace keyart::ledger {
 
@@ -71,7 +71,7 @@ void add_title(Ledger& ledger, const Title& title) {
                 title.created_at ? title.created_at : now_ms())
       .run();
   for (const auto& g : title.genres) {
-    db.cached("INSERT OR IGNORE INTO title_genres (title_id, genre) VALUES (?, ?)")
+    db.cached("INSERT INTO title_genres (title_id, genre) VALUES (?, ?) ON CONFLICT DO NOTHING")
         .bind_all(title.title_id, g)
         .run();
   }
@@ -203,7 +203,7 @@ int64_t add_headshot(Ledger& ledger, const Headshot& h) {
   }
   Statement& ins = db.cached(
       "INSERT INTO headshots (actor_id, sha256, storage_path, descriptor, descriptor_model, "
-      "added_at) VALUES (?, ?, ?, ?, ?, ?)");
+      "added_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING headshot_id");
   ins.bind_all(h.actor_id, h.sha256, h.storage_path);
   if (h.descriptor.empty()) {
     ins.bind(4, nullptr).bind(5, nullptr);
@@ -213,8 +213,7 @@ int64_t add_headshot(Ledger& ledger, const Headshot& h) {
     ins.bind(5, h.descriptor_model);
   }
   ins.bind(6, h.added_at ? h.added_at : now_ms());
-  ins.run();
-  int64_t id = db.last_insert_rowid();
+  int64_t id = *ins.one([](const Statement& row) { return row.column_int(0); });
   tx.commit();
   return id;
 }

@@ -1,6 +1,6 @@
 #include "keyart/ledger/event_scan.h"
 
-#include "sqlite.h"
+#include "database.h"
 
 namespace keyart::ledger {
 

@@ -4,7 +4,7 @@
 #include <array>
 
 #include "keyart/engine/event_id.h"
-#include "sqlite.h"
+#include "database.h"
 
 namespace keyart::ledger {
 
@@ -203,7 +203,7 @@ BatchResult EventWriter::write(std::span<const Exposure> exposures,
       if (!id) throw bad_event_id(r.event_id);
       st.bind_blob(1, as_span(*id)).bind_static(2, r.kind).bind(3, r.value).bind(4, r.ts);
       st.run();
-      if (ledger_.db().changes() == 1) {
+      if (st.changes() == 1) {
         ++result.rewards_written;
       } else {
         ++result.rewards_duplicate;

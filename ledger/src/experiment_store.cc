@@ -6,7 +6,7 @@
 #include <set>
 
 #include "keyart/ledger/catalog.h"
-#include "sqlite.h"
+#include "database.h"
 
 namespace keyart::ledger {
 

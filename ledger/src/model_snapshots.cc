@@ -1,6 +1,6 @@
 #include "keyart/ledger/model_snapshots.h"
 
-#include "sqlite.h"
+#include "database.h"
 
 namespace keyart::ledger {
 
@@ -8,12 +8,12 @@ int64_t record_model_snapshot(Ledger& ledger, const ModelSnapshotRecord& r) {
   ledger.require_writable();
   Database& db = ledger.db();
   SqlTransaction tx(db);
-  db.cached("INSERT INTO model_snapshots (created_at, storage_path, sha256, bytes, "
-            "last_exposure_id, last_reward_id, learners) VALUES (?, ?, ?, ?, ?, ?, ?)")
-      .bind_all(r.created_at, r.storage_path, r.sha256, r.bytes, r.marks.last_exposure_id,
-                r.marks.last_reward_id, r.learners_json)
-      .run();
-  const int64_t id = db.last_insert_rowid();
+  Statement& insert = db.cached(
+      "INSERT INTO model_snapshots (created_at, storage_path, sha256, bytes, last_exposure_id, "
+      "last_reward_id, learners) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING snapshot_id");
+  insert.bind_all(r.created_at, r.storage_path, r.sha256, r.bytes, r.marks.last_exposure_id,
+                  r.marks.last_reward_id, r.learners_json);
+  const int64_t id = *insert.one([](const Statement& row) { return row.column_int(0); });
   tx.commit();
   return id;
 }

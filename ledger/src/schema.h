@@ -1,26 +1,33 @@
-// Internal to keyart_ledger. The embedded schema (schema.sql) and the forward migrations
-// (ledger/migrations/NNNN_*.sql). migrate() brings a ledger at any
-// older version to the current one inside the caller's transaction.
+// Internal to keyart_ledger. Each backend's embedded schema (schema.sql,
+// schema_postgres.sql) and forward migrations (ledger/migrations/,
+// ledger/migrations_postgres/), and the version a ledger records.
+// migrate() brings a ledger at any older version to the current one inside
+// the caller's transaction. Both schemas carry the same version number.
 #pragma once
 
 #include <string_view>
 #include <vector>
 
-namespace keyart::ledger {
+#include "database.h"
 
-class Database;
+namespace keyart::ledger {
 
 struct Migration {
   int to_version;         // the version the ledger has after this step
   std::string_view sql;   // the step's SQL
 };
 
-std::string_view schema_sql();
-int schema_version();                       // parsed from schema.sql
-const std::vector<Migration>& migrations();  // in order of to_version
+std::string_view schema_sql(Backend backend = Backend::kSqlite);
+// The version this build writes, parsed from the schema's marker.
+int schema_version(Backend backend = Backend::kSqlite);
+const std::vector<Migration>& migrations(Backend backend = Backend::kSqlite);  // by to_version
 
-// Creates the schema in an empty database (no tables). Caller holds a
-// transaction.
+// The version a ledger records (0: none, an empty database).
+int stored_schema_version(Database& db);
+// True when the database (on PostgreSQL: its current schema) holds any table.
+bool has_tables(Database& db);
+
+// Creates the schema in an empty database. Caller holds a transaction.
 void apply_schema(Database& db);
 // Applies every migration after from_version. Caller holds a transaction.
 void migrate(Database& db, int from_version);

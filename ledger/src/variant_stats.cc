@@ -1,6 +1,6 @@
 #include "keyart/ledger/variant_stats.h"
 
-#include "sqlite.h"
+#include "database.h"
 
 namespace keyart::ledger {
 

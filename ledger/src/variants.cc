@@ -3,7 +3,7 @@
 #include <cstring>
 
 #include "keyart/ledger/catalog.h"
-#include "sqlite.h"
+#include "database.h"
 
 namespace keyart::ledger {
 
@@ -102,9 +102,11 @@ std::optional<Variant> find_variant_by_sha256(Ledger& ledger, std::string_view t
 std::vector<Variant> list_variants(Ledger& ledger, std::string_view title_id,
                                    bool include_retired) {
   get_title(ledger, title_id);
-  Statement& st = ledger.db().cached(
-      std::string(kVariantColumns) +
-      "WHERE title_id = ? AND (? OR status = 'active') ORDER BY uploaded_at, rowid");
+  // Upload order; ties within a millisecond by insertion order.
+  Database& db = ledger.db();
+  Statement& st = db.cached(std::string(kVariantColumns) +
+                            "WHERE title_id = ? AND (? OR status = 'active') ORDER BY "
+                            "uploaded_at, " + insertion_order_column(db));
   st.bind(1, title_id).bind(2, int64_t{include_retired ? 1 : 0});
   return st.all(variant_from_row);
 }
@@ -133,8 +135,10 @@ void put_variant_features(Ledger& ledger, const VariantFeatures& f) {
   SqlTransaction tx(db);
   get_variant(ledger, f.variant_id);
   Statement& st = db.cached(
-      "INSERT OR REPLACE INTO variant_features (variant_id, extractor_version, features, vector, "
-      "extracted_at) VALUES (?, ?, ?, ?, ?)");
+      "INSERT INTO variant_features (variant_id, extractor_version, features, vector, "
+      "extracted_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (variant_id, extractor_version) DO "
+      "UPDATE SET features = excluded.features, vector = excluded.vector, "
+      "extracted_at = excluded.extracted_at");
   st.bind_all(f.variant_id, f.extractor_version, f.features_json);
   st.bind_blob(4, {reinterpret_cast<const uint8_t*>(f.vector.data()),
                    f.vector.size() * sizeof(double)});

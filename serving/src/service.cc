@@ -360,7 +360,8 @@ Service::~Service() { shutdown(); }
 std::unique_ptr<Service> Service::open(const ServiceOptions& options) {
   auto impl = std::make_unique<Impl>();
   impl->options = options;
-  impl->ledger.emplace(ledger::Ledger::open(options.ledger_path, {.create = false}));
+  impl->ledger.emplace(ledger::Ledger::open(options.ledger_path,
+                                             {.create = false, .files_dir = options.files_dir}));
   impl->load_catalog();
   if (options.restore) restore_learners(*impl);
   impl->writer = std::make_unique<LedgerWriter>(options.ledger_path, options.writer);

@@ -1,5 +1,6 @@
-// A fresh ledger file in a temporary folder, with helpers to add a title,
-// external variants and a running experiment for event tests.
+// A fresh ledger (a file in a temporary folder, or a PostgreSQL database on
+// that pass: support/test_ledger.h), with helpers to add a title, external
+// variants and a running experiment for event tests.
 #pragma once
 
 #include <string>
@@ -10,14 +11,16 @@
 #include "keyart/ledger/experiment_store.h"
 #include "keyart/ledger/ledger.h"
 #include "keyart/ledger/variants.h"
+#include "support/test_ledger.h"
 #include "support/test_support.h"
 
 namespace keyart::testing {
 
 struct LedgerFixture {
   TempDir dir;
-  std::string path = (dir / "ledger.db").string();
-  ledger::Ledger ledger = ledger::Ledger::open(path);
+  TestLedger where{dir};
+  std::string path = where.target();
+  ledger::Ledger ledger = ledger::Ledger::open(path, {.files_dir = where.files_dir()});
 
   void add_title(const std::string& id, int variants) {
     ledger::add_title(ledger, {.title_id = id, .name = "Title " + id});

@@ -55,7 +55,8 @@ struct ServiceLimits {
 };
 
 struct ServiceOptions {
-  std::string ledger_path = "keyart.db";
+  std::string ledger_path = "keyart.db";  // a SQLite path or a postgresql:// URI
+  std::string files_dir;  // stored files (model snapshots); empty: the ledger's default
   engine::LearnerOptions learner;  // reward definition, wait window, churn limit, seed
   WriterOptions writer;
   ServiceLimits limits;

@@ -1,0 +1,446 @@
+#include "postgres.h"
+
+#include <libpq-fe.h>
+
+#include <charconv>
+#include <cstdio>
+#include <cstdlib>
+#include <utility>
+
+namespace keyart::ledger {
+
+bool is_postgres_uri(std::string_view text) {
+  return text.starts_with("postgresql://") || text.starts_with("postgres://");
+}
+
+std::string redact_postgres_uri(std::string_view uri) {
+  size_t scheme_end = uri.find("://");
+  if (scheme_end == std::string_view::npos) return std::string(uri);
+  size_t authority_begin = scheme_end + 3;
+  size_t authority_end = uri.find_first_of("/?", authority_begin);
+  if (authority_end == std::string_view::npos) authority_end = uri.size();
+  std::string_view authority = uri.substr(authority_begin, authority_end - authority_begin);
+  std::string out(uri.substr(0, authority_begin));
+  if (size_t at = authority.rfind('@'); at != std::string_view::npos) {
+    std::string_view userinfo = authority.substr(0, at);
+    out += userinfo.substr(0, userinfo.find(':'));
+    out += authority.substr(at);
+  } else {
+    out += authority;
+  }
+  std::string_view rest = uri.substr(authority_end);
+  size_t query = rest.find('?');
+  out += rest.substr(0, query);
+  if (query != std::string_view::npos) {
+    std::string_view params = rest.substr(query + 1);
+    char separator = '?';
+    while (!params.empty()) {
+      size_t amp = params.find('&');
+      std::string_view param = params.substr(0, amp);
+      if (!param.starts_with("password=")) {
+        out += separator;
+        out += param;
+        separator = '&';
+      }
+      if (amp == std::string_view::npos) break;
+      params.remove_prefix(amp + 1);
+    }
+  }
+  return out;
+}
+
+namespace {
+
+ErrorKind classify_sqlstate(std::string_view state) {
+  if (state == "23505") return ErrorKind::kConflict;  // unique_violation
+  if (state == "23503") return ErrorKind::kNotFound;  // foreign_key_violation
+  if (state.starts_with("23")) return ErrorKind::kInvalid;  // other integrity rules
+  if (state.starts_with("22")) return ErrorKind::kInvalid;  // data exceptions
+  if (state == "P0001") return ErrorKind::kInvalid;  // raised by a trigger (a rule)
+  if (state == "25006" || state == "42501") return ErrorKind::kReadOnly;
+  if (state == "55P03" || state == "40001" || state == "40P01") return ErrorKind::kBusy;
+  if (state.starts_with("08") || state.starts_with("53") || state.starts_with("57") ||
+      state.starts_with("58") || state == "XX001" || state == "XX002") {
+    return ErrorKind::kIo;  // connection, resources (disk full), shutdown, corruption
+  }
+  if (state == "42P01" || state == "42703") return ErrorKind::kSchema;  // missing table/column
+  return ErrorKind::kInternal;
+}
+
+std::string first_line(const char* text) {
+  std::string s = text ? text : "";
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  if (size_t nl = s.find('\n'); nl != std::string::npos) s.resize(nl);
+  return s;
+}
+
+// Rewrites '?' and '?N' parameters as $N, outside quoted text.
+std::string number_parameters(std::string_view sql, int& count) {
+  std::string out;
+  out.reserve(sql.size() + 16);
+  int highest = 0;
+  char quote = 0;
+  for (size_t i = 0; i < sql.size(); ++i) {
+    char c = sql[i];
+    if (quote != 0) {
+      out += c;
+      if (c == quote) quote = 0;
+      continue;
+    }
+    if (c == '\'' || c == '"') {
+      quote = c;
+      out += c;
+      continue;
+    }
+    if (c != '?') {
+      out += c;
+      continue;
+    }
+    size_t j = i + 1;
+    while (j < sql.size() && sql[j] >= '0' && sql[j] <= '9') ++j;
+    int index = j > i + 1 ? std::atoi(std::string(sql.substr(i + 1, j - i - 1)).c_str())
+                          : highest + 1;
+    highest = std::max(highest, index);
+    out += '$';
+    out += std::to_string(index);
+    i = j - 1;
+  }
+  count = highest;
+  return out;
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+// A statement prepared on the server; its result is fetched whole on the
+// first step and read row by row.
+class PgStatement final : public StatementImpl {
+ public:
+  PgStatement(PgDatabase& db, std::string_view sql) : db_(db) {
+    sql_ = number_parameters(sql, params_);
+    name_ = "k" + std::to_string(++db.next_statement_);
+    values_.resize(params_);
+    null_.assign(params_, 1);
+    lengths_.assign(params_, 0);
+    formats_.assign(params_, 0);
+    prepare_on_server();
+  }
+  ~PgStatement() override {
+    clear_result();
+    if (prepared_generation_ == db_.generation() && db_.conn_ != nullptr &&
+        PQstatus(db_.conn_) == CONNECTION_OK &&
+        PQtransactionStatus(db_.conn_) != PQTRANS_INERROR) {
+      PQclear(PQexec(db_.conn_, ("DEALLOCATE " + name_).c_str()));
+    }
+  }
+
+  void bind_null(int index) override { slot(index); }
+  void bind_int(int index, int64_t value) override {
+    set(index, std::to_string(value), 0);
+  }
+  void bind_double(int index, double value) override {
+    char buf[32];
+    int n = std::snprintf(buf, sizeof buf, "%.17g", value);
+    set(index, std::string(buf, static_cast<size_t>(n)), 0);
+  }
+  void bind_text(int index, std::string_view value, bool) override {
+    set(index, std::string(value), 0);
+  }
+  void bind_blob(int index, std::span<const uint8_t> value) override {
+    set(index, std::string(reinterpret_cast<const char*>(value.data()), value.size()), 1);
+  }
+
+  bool step() override {
+    if (result_ == nullptr) execute();
+    ++row_;
+    return row_ < rows_;
+  }
+  void reset() override {
+    clear_result();
+    null_.assign(params_, 1);
+  }
+  int64_t changes() const override { return changes_; }
+  bool is_null(int column) const override { return PQgetisnull(result_, row_, column) == 1; }
+  int64_t column_int(int column) const override {
+    std::string_view text = column_text_view(column);
+    if (text == "t") return 1;
+    if (text == "f") return 0;
+    int64_t value = 0;
+    std::from_chars(text.data(), text.data() + text.size(), value);
+    return value;
+  }
+  double column_double(int column) const override {
+    if (is_null(column)) return 0.0;
+    return std::strtod(PQgetvalue(result_, row_, column), nullptr);
+  }
+  std::string_view column_text_view(int column) const override {
+    if (is_null(column)) return {};
+    return {PQgetvalue(result_, row_, column),
+            static_cast<size_t>(PQgetlength(result_, row_, column))};
+  }
+  std::span<const uint8_t> column_blob_view(int column) const override {
+    std::string_view text = column_text_view(column);
+    if (!text.starts_with("\\x")) return {};
+    if (blobs_.size() <= static_cast<size_t>(column)) blobs_.resize(column + 1);
+    std::vector<uint8_t>& out = blobs_[column];
+    out.clear();
+    for (size_t i = 2; i + 1 < text.size(); i += 2) {
+      out.push_back(static_cast<uint8_t>(hex_value(text[i]) * 16 + hex_value(text[i + 1])));
+    }
+    return out;
+  }
+
+ private:
+  std::string& slot(int index) {
+    if (index < 1 || index > params_) {
+      throw LedgerError(ErrorKind::kInternal, "parameter " + std::to_string(index) +
+                                                  " out of range in: " + sql_);
+    }
+    null_[index - 1] = 1;
+    return values_[index - 1];
+  }
+  void set(int index, std::string value, int format) {
+    slot(index) = std::move(value);
+    null_[index - 1] = 0;
+    formats_[index - 1] = format;
+    lengths_[index - 1] = static_cast<int>(values_[index - 1].size());
+  }
+  void prepare_on_server() {
+    pg_conn* conn = db_.connection();
+    PGresult* r = PQprepare(conn, name_.c_str(), sql_.c_str(), params_, nullptr);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) db_.fail(r, "preparing SQL");
+    PQclear(r);
+    prepared_generation_ = db_.generation();
+  }
+  void execute() {
+    pg_conn* conn = db_.connection();
+    if (prepared_generation_ != db_.generation()) prepare_on_server();
+    std::vector<const char*> pointers(params_);
+    for (int i = 0; i < params_; ++i) pointers[i] = null_[i] ? nullptr : values_[i].c_str();
+    PGresult* r = PQexecPrepared(conn, name_.c_str(), params_, pointers.data(), lengths_.data(),
+                                 formats_.data(), 0);
+    ExecStatusType status = PQresultStatus(r);
+    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) db_.fail(r, "");
+    result_ = r;
+    rows_ = status == PGRES_TUPLES_OK ? PQntuples(r) : 0;
+    const char* affected = PQcmdTuples(r);
+    changes_ = affected && *affected ? std::atoll(affected) : 0;
+    row_ = -1;
+  }
+  void clear_result() {
+    if (result_ != nullptr) PQclear(result_);
+    result_ = nullptr;
+    rows_ = 0;
+    row_ = -1;
+  }
+
+  PgDatabase& db_;
+  std::string sql_;
+  std::string name_;
+  int params_ = 0;
+  uint64_t prepared_generation_ = 0;
+  std::vector<std::string> values_;
+  std::vector<char> null_;
+  std::vector<int> lengths_;
+  std::vector<int> formats_;
+  PGresult* result_ = nullptr;
+  int rows_ = 0;
+  int row_ = -1;
+  int64_t changes_ = 0;
+  mutable std::vector<std::vector<uint8_t>> blobs_;
+};
+
+namespace {
+
+void ignore_notice(void*, const char*) {}
+
+}  // namespace
+
+std::unique_ptr<PgDatabase> PgDatabase::connect(const std::string& uri, int lock_timeout_ms,
+                                                bool read_only) {
+  const std::string name = redact_postgres_uri(uri);
+  char* parse_error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(uri.c_str(), &parse_error);
+  if (options == nullptr) {
+    std::string message = first_line(parse_error);
+    PQfreemem(parse_error);
+    throw LedgerError(ErrorKind::kInvalid,
+                      "bad PostgreSQL ledger URI '" + name + "': " + message);
+  }
+  std::string host = "localhost", port = "5432", dbname;
+  for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+    if (o->val == nullptr) continue;
+    std::string_view key = o->keyword;
+    if (key == "host" || key == "hostaddr") host = o->val;
+    if (key == "port") port = o->val;
+    if (key == "dbname") dbname = o->val;
+  }
+  PQconninfoFree(options);
+  pg_conn* conn = PQconnectdb(uri.c_str());
+  if (conn == nullptr || PQstatus(conn) != CONNECTION_OK) {
+    std::string reason = conn ? first_line(PQerrorMessage(conn)) : "out of memory";
+    PQfinish(conn);
+    throw LedgerError(ErrorKind::kIo, "cannot connect to the PostgreSQL ledger at " + host +
+                                          ":" + port + ", database '" + dbname + "': " +
+                                          reason);
+  }
+  std::unique_ptr<PgDatabase> db(new PgDatabase(conn, uri, name, lock_timeout_ms, read_only));
+  db->configure();
+  return db;
+}
+
+PgDatabase::PgDatabase(pg_conn* conn, std::string uri, std::string name, int lock_timeout_ms,
+                       bool read_only)
+    : conn_(conn),
+      uri_(std::move(uri)),
+      name_(std::move(name)),
+      lock_timeout_ms_(lock_timeout_ms),
+      read_only_(read_only) {}
+
+PgDatabase::~PgDatabase() {
+  clear_cache();
+  PQfinish(conn_);
+}
+
+void PgDatabase::configure() {
+  PQsetNoticeProcessor(conn_, ignore_notice, nullptr);
+  std::string settings =
+      "SET client_min_messages = warning; SET extra_float_digits = 1; "
+      "SET lock_timeout = " + std::to_string(lock_timeout_ms_) + ";";
+  if (read_only_) settings += " SET default_transaction_read_only = on;";
+  PGresult* r = PQexec(conn_, settings.c_str());
+  if (PQresultStatus(r) != PGRES_COMMAND_OK) fail(r, "configuring the connection");
+  PQclear(r);
+}
+
+pg_conn* PgDatabase::connection() {
+  if (PQstatus(conn_) == CONNECTION_OK) return conn_;
+  if (in_transaction()) {
+    throw LedgerError(ErrorKind::kIo, "lost the connection to the PostgreSQL ledger " + name_ +
+                                          " in the middle of a transaction");
+  }
+  PQreset(conn_);
+  if (PQstatus(conn_) != CONNECTION_OK) {
+    throw LedgerError(ErrorKind::kIo, "cannot reach the PostgreSQL ledger " + name_ + ": " +
+                                          first_line(PQerrorMessage(conn_)));
+  }
+  ++generation_;
+  configure();
+  return conn_;
+}
+
+void PgDatabase::fail(PGresult* result, std::string_view context) {
+  std::string state;
+  std::string message;
+  if (result != nullptr && PQresultErrorField(result, PG_DIAG_SQLSTATE) != nullptr) {
+    state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+    message = first_line(PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY));
+  } else {
+    message = first_line(PQerrorMessage(conn_));
+  }
+  PQclear(result);
+  ErrorKind kind = ErrorKind::kInternal;
+  if (!state.empty()) {
+    kind = classify_sqlstate(state);
+  } else if (PQstatus(conn_) != CONNECTION_OK) {
+    kind = ErrorKind::kIo;
+    message = "lost the connection to the PostgreSQL ledger " + name_ + ": " + message;
+  }
+  if (!context.empty()) message = std::string(context) + ": " + message;
+  throw LedgerError(kind, message);
+}
+
+void PgDatabase::exec(std::string_view sql) {
+  pg_conn* conn = connection();
+  PGresult* r = PQexec(conn, std::string(sql).c_str());
+  ExecStatusType status = PQresultStatus(r);
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) fail(r, "");
+  PQclear(r);
+}
+
+Statement PgDatabase::prepare(std::string_view sql) {
+  return Statement(std::make_unique<PgStatement>(*this, sql));
+}
+
+bool PgDatabase::in_transaction() const {
+  PGTransactionStatusType status = PQtransactionStatus(conn_);
+  return status == PQTRANS_INTRANS || status == PQTRANS_INERROR || status == PQTRANS_ACTIVE ||
+         (status == PQTRANS_UNKNOWN && in_write_);
+}
+
+void PgDatabase::begin_write() {
+  exec("BEGIN");
+  in_write_ = true;
+}
+
+void PgDatabase::commit_write() {
+  in_write_ = false;
+  exec("COMMIT");
+}
+
+void PgDatabase::rollback_quietly(bool nested) noexcept {
+  if (!nested) in_write_ = false;
+  if (PQstatus(conn_) != CONNECTION_OK) return;
+  PQclear(PQexec(conn_, nested ? "ROLLBACK TO SAVEPOINT keyart_nested; RELEASE keyart_nested"
+                               : "ROLLBACK"));
+}
+
+void PgDatabase::copy_in(std::string_view copy_sql, std::string_view data) {
+  pg_conn* conn = connection();
+  PGresult* r = PQexec(conn, std::string(copy_sql).c_str());
+  if (PQresultStatus(r) != PGRES_COPY_IN) fail(r, "");
+  PQclear(r);
+  constexpr size_t kChunk = 1 << 20;
+  for (size_t at = 0; at < data.size(); at += kChunk) {
+    size_t n = std::min(kChunk, data.size() - at);
+    if (PQputCopyData(conn, data.data() + at, static_cast<int>(n)) != 1) break;
+  }
+  PQputCopyEnd(conn, nullptr);
+  PGresult* last = nullptr;
+  while (PGresult* next = PQgetResult(conn)) {
+    PQclear(last);
+    last = next;
+  }
+  if (PQresultStatus(last) != PGRES_COMMAND_OK) fail(last, "");
+  PQclear(last);
+}
+
+void PgDatabase::copy_out(std::string_view copy_sql,
+                          const std::function<void(std::string_view)>& fn) {
+  pg_conn* conn = connection();
+  PGresult* r = PQexec(conn, std::string(copy_sql).c_str());
+  if (PQresultStatus(r) != PGRES_COPY_OUT) fail(r, "");
+  PQclear(r);
+  std::exception_ptr error;
+  for (;;) {
+    char* row = nullptr;
+    int n = PQgetCopyData(conn, &row, 0);
+    if (n < 0) break;
+    if (!error) {
+      try {
+        std::string_view line(row, static_cast<size_t>(n));
+        if (line.ends_with('\n')) line.remove_suffix(1);
+        fn(line);
+      } catch (...) {
+        error = std::current_exception();  // drain the rest, then rethrow
+      }
+    }
+    PQfreemem(row);
+  }
+  PGresult* last = nullptr;
+  while (PGresult* next = PQgetResult(conn)) {
+    PQclear(last);
+    last = next;
+  }
+  if (PQresultStatus(last) != PGRES_COMMAND_OK) fail(last, "");
+  PQclear(last);
+  if (error) std::rethrow_exception(error);
+}
+
+}  // namespace keyart::ledger

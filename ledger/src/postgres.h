@@ -1,0 +1,79 @@
+// Internal to keyart_ledger. The PostgreSQL backend of the ledger's
+// connection (database.h), over libpq.
+//
+// Promises:
+// - The URI follows libpq's conventions (postgresql://user@host:port/db?...,
+//   a password from ~/.pgpass or $PGPASSWORD); unknown parameters are an
+//   error. No message, error or name() ever contains the password.
+// - Statements are prepared on the server; '?' and '?N' parameters become
+//   $N. A statement's whole result is fetched when it is first stepped, so
+//   statements can be interleaved as on SQLite; large reads stream through
+//   copy_out() instead.
+// - A lost connection is an ErrorKind::kIo error; the next call outside a
+//   transaction reconnects (statements are prepared again as needed), so a
+//   long-running writer survives a server restart.
+// - Errors are classified by SQLSTATE into the ledger's error kinds.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "database.h"
+
+struct pg_conn;
+struct pg_result;
+
+namespace keyart::ledger {
+
+// True when text names a PostgreSQL ledger (postgresql:// or postgres://).
+bool is_postgres_uri(std::string_view text);
+
+// The URI with any password removed: safe to print.
+std::string redact_postgres_uri(std::string_view uri);
+
+class PgDatabase final : public Database {
+ public:
+  // Connects; lock_timeout_ms bounds how long a write waits for a lock
+  // (then kBusy). A bad URI is kInvalid; an unreachable server or refused
+  // login is kIo, naming host, port and database.
+  static std::unique_ptr<PgDatabase> connect(const std::string& uri, int lock_timeout_ms,
+                                             bool read_only);
+  ~PgDatabase() override;
+
+  Backend backend() const override { return Backend::kPostgres; }
+  const std::string& name() const override { return name_; }
+  void exec(std::string_view sql) override;
+  Statement prepare(std::string_view sql) override;
+  bool in_transaction() const override;
+  void begin_write() override;
+  void commit_write() override;
+  void rollback_quietly(bool nested) noexcept override;
+
+  // COPY ... FROM STDIN with the given data (text format rows).
+  void copy_in(std::string_view copy_sql, std::string_view data);
+  // COPY ... TO STDOUT: fn gets each row's text (without the newline).
+  void copy_out(std::string_view copy_sql, const std::function<void(std::string_view)>& fn);
+
+  // The open connection (reconnecting if it was lost outside a
+  // transaction); bumps generation() when it reconnects.
+  pg_conn* connection();
+  uint64_t generation() const { return generation_; }
+  // Throws the error of a failed result (and clears it).
+  [[noreturn]] void fail(pg_result* result, std::string_view context);
+
+ private:
+  PgDatabase(pg_conn* conn, std::string uri, std::string name, int lock_timeout_ms,
+             bool read_only);
+  void configure();
+  pg_conn* conn_ = nullptr;
+  std::string uri_;
+  std::string name_;
+  int lock_timeout_ms_ = 0;
+  bool read_only_ = false;
+  bool in_write_ = false;  // a transaction is open (also when the connection broke)
+  uint64_t generation_ = 1;
+  uint64_t next_statement_ = 0;
+  friend class PgStatement;
+};
+
+}  // namespace keyart::ledger
