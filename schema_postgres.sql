@@ -245,14 +245,20 @@ CREATE TABLE exposures (
 CREATE INDEX exposures_report
   ON exposures (experiment_id, ts, arm_id, unit_id, variant_id, event_id, device, country, hour);
 
+-- The lock every batch of events (and any other writer of exposures) holds
+-- until its transaction ends: one batch writer at a time on the ledger, as
+-- on SQLite, so two nodes cannot slip the same event id in at once (and a
+-- prune does not race a writer).
+CREATE FUNCTION keyart_lock_event_writers() RETURNS void
+LANGUAGE sql AS 'SELECT pg_advisory_xact_lock(7426500001)';
+
 -- The event id is unique across days: an exposure whose id is already in
 -- the ledger under another ts is refused (the same ts is the unique index's
--- job). Writers of exposures take one advisory lock for their transaction,
--- so two nodes cannot slip the same id in at once.
+-- job).
 CREATE FUNCTION keyart_exposures_unique_event_id() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM pg_advisory_xact_lock(7426500001);
+  PERFORM keyart_lock_event_writers();
   IF EXISTS (SELECT 1 FROM exposures WHERE event_id = NEW.event_id AND ts <> NEW.ts) THEN
     RAISE EXCEPTION USING ERRCODE = 'unique_violation',
       MESSAGE = 'duplicate event id: an exposure with this event id is already in the ledger';
@@ -286,8 +292,10 @@ DECLARE
   suffix TEXT;
 BEGIN
   FOR day IN (from_ts / 86400000) .. (to_ts / 86400000) LOOP
-    lo := day * 86400000;
+    lo := day::BIGINT * 86400000;  -- the loop variable is an integer
     suffix := to_char(to_timestamp(lo / 1000) AT TIME ZONE 'UTC', 'YYYYMMDD');
+    CONTINUE WHEN to_regclass('exposures_' || suffix) IS NOT NULL AND
+                  to_regclass('rewards_' || suffix) IS NOT NULL;
     BEGIN
       EXECUTE format('CREATE TABLE IF NOT EXISTS %I PARTITION OF exposures '
                      'FOR VALUES FROM (%s) TO (%s)', 'exposures_' || suffix, lo, lo + 86400000);

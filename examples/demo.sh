@@ -4,6 +4,10 @@
 # contextual bandit), simulated viewers served over HTTP by `keyart serve`,
 # the analyst's report, and off-policy evaluation of policies that were
 # never deployed. Usage: examples/demo.sh [path/to/keyart]
+# With KEYART_DEMO_POSTGRES=1 the ledgers are PostgreSQL databases on a
+# throwaway local cluster (scripts/pg_cluster.sh, removed at the end) and the
+# stored files go in the demo folder (--files): the same loop, the same
+# commands.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 keyart="${1:-$here/../build/release/tools/keyart}"
@@ -14,6 +18,18 @@ art="$here/artwork"
 rm -rf "$out"
 mkdir -p "$out"
 export KEYART_DB="$out/keyart.db"
+sim_db="$out/sim.db"
+if [[ "${KEYART_DEMO_POSTGRES:-0}" == 1 ]]; then
+  cluster="$out/postgres"
+  trap '"$here/../scripts/pg_cluster.sh" stop "$cluster"' EXIT
+  admin="$("$here/../scripts/pg_cluster.sh" start "$cluster")"
+  export PGPASSFILE="$cluster/pgpass"
+  psql -q "$admin" -c "CREATE DATABASE keyart_demo" -c "CREATE DATABASE keyart_demo_sim"
+  export KEYART_DB="${admin%/postgres}/keyart_demo"
+  export KEYART_FILES="$out/files"
+  sim_db="${admin%/postgres}/keyart_demo_sim"
+  echo "demo: ledgers on PostgreSQL ($KEYART_DB and $sim_db)"
+fi
 # shellcheck source=../scripts/lib/serve.sh
 source "$here/../scripts/lib/serve.sh"
 step() { printf '\n== %s\n' "$*"; }
@@ -66,11 +82,11 @@ step "6. Policies never deployed, evaluated on the logged exposures (off-policy)
 
 step "7. A bigger simulated A/B test: 200,000 impressions of a synthetic catalogue"
 "$keyart" sim generate --n 200000 --users 50000 --seed 7 --out - |
-  "$keyart" sim ab --db "$out/sim.db" --workload - --experiment sim-ab \
+  "$keyart" sim ab --db "$sim_db" --workload - --experiment sim-ab \
     --arm control=fixed:default --arm bandit=hybrid-linucb --per-day 20000 |
   tail -1
-"$keyart" report experiment sim-ab --db "$out/sim.db" --format html --out "$out/sim-report.html"
-"$keyart" report experiment sim-ab --db "$out/sim.db" | sed -n '1,12p'
+"$keyart" report experiment sim-ab --db "$sim_db" --format html --out "$out/sim-report.html"
+"$keyart" report experiment sim-ab --db "$sim_db" | sed -n '1,12p'
 echo "(HTML report: $out/sim-report.html)"
 echo
 echo "demo: done; everything is in $out"

@@ -180,6 +180,11 @@ class Database {
   // Runs SQL text without parameters (schema scripts, settings).
   virtual void exec(std::string_view sql) = 0;
   virtual Statement prepare(std::string_view sql) = 0;
+  // A statement for reading many rows (report scans, replay): rows arrive
+  // in bounded batches rather than all at once (SQLite steps through its
+  // B-tree anyway; PostgreSQL reads through a cursor). Other statements may
+  // run between its steps.
+  virtual Statement prepare_scan(std::string_view sql) { return prepare(sql); }
   virtual bool in_transaction() const = 0;
   // Opens a transaction that takes the write lock at once (so a busy ledger
   // fails early rather than halfway through).

@@ -49,10 +49,14 @@ size_t scan_exposures(Ledger& ledger, const ExposureScan& scan,
   switch (scan.order) {
     case ExposureScan::Order::kAny: break;
     case ExposureScan::Order::kLogged: sql += " ORDER BY exposure_id"; break;
-    case ExposureScan::Order::kTime: sql += " ORDER BY ts"; break;
+    // Ties in ts in the report index's order, so both backends hand rows
+    // over in one order (and SQLite still reads the index without sorting).
+    case ExposureScan::Order::kTime:
+      sql += " ORDER BY ts, arm_id, unit_id, variant_id, event_id";
+      break;
     case ExposureScan::Order::kTimeThenLogged: sql += " ORDER BY ts, exposure_id"; break;
   }
-  Statement st = ledger.db().prepare(sql);
+  Statement st = ledger.db().prepare_scan(sql);
   st.bind(1, scan.since_ms).bind(2, scan.until_ms);
   if (scan.experiment_id) st.bind(3, *scan.experiment_id);
   if (scan.arm_id) st.bind(4, *scan.arm_id);
@@ -83,7 +87,7 @@ size_t scan_exposures(Ledger& ledger, const ExposureScan& scan,
 
 size_t scan_rewards(Ledger& ledger, std::string_view kind,
                     const std::function<void(std::span<const uint8_t>, double)>& fn) {
-  Statement st = ledger.db().prepare("SELECT event_id, value FROM rewards WHERE kind = ?1");
+  Statement st = ledger.db().prepare_scan("SELECT event_id, value FROM rewards WHERE kind = ?1");
   st.bind(1, kind);
   size_t n = 0;
   while (st.step()) {
@@ -95,9 +99,14 @@ size_t scan_rewards(Ledger& ledger, std::string_view kind,
 
 std::vector<std::string> reward_kinds_of_experiment(Ledger& ledger, std::string_view experiment_id,
                                                     int limit) {
-  Statement st = ledger.db().prepare(
-      "SELECT DISTINCT r.kind FROM rewards AS r CROSS JOIN exposures AS e "
-      "ON e.event_id = r.event_id WHERE e.experiment_id = ?1 ORDER BY r.kind LIMIT ?2");
+  // On SQLite, CROSS JOIN keeps rewards as the outer loop (its planner
+  // takes the join order as written); PostgreSQL plans a plain JOIN itself.
+  Database& db = ledger.db();
+  Statement st = db.prepare(
+      std::string("SELECT DISTINCT r.kind FROM rewards AS r ") +
+      (db.backend() == Backend::kSqlite ? "CROSS JOIN" : "JOIN") +
+      " exposures AS e ON e.event_id = r.event_id WHERE e.experiment_id = ?1 "
+      "ORDER BY r.kind LIMIT ?2");
   st.bind(1, experiment_id).bind(2, limit);
   return st.all([](const Statement& s) { return s.column_text(0); });
 }

@@ -74,11 +74,15 @@ std::string first_line(const char* text) {
   return s;
 }
 
-// Rewrites '?' and '?N' parameters as $N, outside quoted text.
-std::string number_parameters(std::string_view sql, int& count) {
+// Rewrites '?' and '?N' parameters as $1, $2, ... in order of first use,
+// outside quoted text (PostgreSQL cannot type a parameter the SQL never
+// uses, which SQLite allows). slots[N - 1] is the $ number of ?N, or 0 when
+// the SQL does not use it.
+std::string number_parameters(std::string_view sql, std::vector<int>& slots) {
   std::string out;
   out.reserve(sql.size() + 16);
   int highest = 0;
+  int used = 0;
   char quote = 0;
   for (size_t i = 0; i < sql.size(); ++i) {
     char c = sql[i];
@@ -101,11 +105,12 @@ std::string number_parameters(std::string_view sql, int& count) {
     int index = j > i + 1 ? std::atoi(std::string(sql.substr(i + 1, j - i - 1)).c_str())
                           : highest + 1;
     highest = std::max(highest, index);
+    if (slots.size() < static_cast<size_t>(index)) slots.resize(index, 0);
+    if (slots[index - 1] == 0) slots[index - 1] = ++used;
     out += '$';
-    out += std::to_string(index);
+    out += std::to_string(slots[index - 1]);
     i = j - 1;
   }
-  count = highest;
   return out;
 }
 
@@ -116,56 +121,11 @@ int hex_value(char c) {
   return -1;
 }
 
-}  // namespace
 
-// A statement prepared on the server; its result is fetched whole on the
-// first step and read row by row.
-class PgStatement final : public StatementImpl {
+// Reading the rows of a result held in memory (text format).
+class PgRows : public StatementImpl {
  public:
-  PgStatement(PgDatabase& db, std::string_view sql) : db_(db) {
-    sql_ = number_parameters(sql, params_);
-    name_ = "k" + std::to_string(++db.next_statement_);
-    values_.resize(params_);
-    null_.assign(params_, 1);
-    lengths_.assign(params_, 0);
-    formats_.assign(params_, 0);
-    prepare_on_server();
-  }
-  ~PgStatement() override {
-    clear_result();
-    if (prepared_generation_ == db_.generation() && db_.conn_ != nullptr &&
-        PQstatus(db_.conn_) == CONNECTION_OK &&
-        PQtransactionStatus(db_.conn_) != PQTRANS_INERROR) {
-      PQclear(PQexec(db_.conn_, ("DEALLOCATE " + name_).c_str()));
-    }
-  }
-
-  void bind_null(int index) override { slot(index); }
-  void bind_int(int index, int64_t value) override {
-    set(index, std::to_string(value), 0);
-  }
-  void bind_double(int index, double value) override {
-    char buf[32];
-    int n = std::snprintf(buf, sizeof buf, "%.17g", value);
-    set(index, std::string(buf, static_cast<size_t>(n)), 0);
-  }
-  void bind_text(int index, std::string_view value, bool) override {
-    set(index, std::string(value), 0);
-  }
-  void bind_blob(int index, std::span<const uint8_t> value) override {
-    set(index, std::string(reinterpret_cast<const char*>(value.data()), value.size()), 1);
-  }
-
-  bool step() override {
-    if (result_ == nullptr) execute();
-    ++row_;
-    return row_ < rows_;
-  }
-  void reset() override {
-    clear_result();
-    null_.assign(params_, 1);
-  }
-  int64_t changes() const override { return changes_; }
+  ~PgRows() override { clear_result(); }
   bool is_null(int column) const override { return PQgetisnull(result_, row_, column) == 1; }
   int64_t column_int(int column) const override {
     std::string_view text = column_text_view(column);
@@ -196,24 +156,129 @@ class PgStatement final : public StatementImpl {
     return out;
   }
 
- private:
-  std::string& slot(int index) {
-    if (index < 1 || index > params_) {
-      throw LedgerError(ErrorKind::kInternal, "parameter " + std::to_string(index) +
-                                                  " out of range in: " + sql_);
-    }
-    null_[index - 1] = 1;
-    return values_[index - 1];
+ protected:
+  void clear_result() {
+    if (result_ != nullptr) PQclear(result_);
+    result_ = nullptr;
+    rows_ = 0;
+    row_ = -1;
+  }
+  PGresult* result_ = nullptr;
+  int rows_ = 0;
+  int row_ = -1;
+  mutable std::vector<std::vector<uint8_t>> blobs_;
+};
+
+// Bound parameter values, by the $ number the SQL uses.
+class PgParams {
+ public:
+  // Rewrites the SQL's parameters (number_parameters) and sizes the slots.
+  std::string take(std::string_view sql) {
+    std::string out = number_parameters(sql, slots_);
+    count_ = 0;
+    for (int slot : slots_) count_ = std::max(count_, slot);
+    values_.resize(count_);
+    null_.assign(count_, 1);
+    lengths_.assign(count_, 0);
+    formats_.assign(count_, 0);
+    return out;
+  }
+  void set_null(int index) {
+    if (int at = position(index)) null_[at - 1] = 1;
   }
   void set(int index, std::string value, int format) {
-    slot(index) = std::move(value);
-    null_[index - 1] = 0;
-    formats_[index - 1] = format;
-    lengths_[index - 1] = static_cast<int>(values_[index - 1].size());
+    int at = position(index);
+    if (at == 0) return;
+    values_[at - 1] = std::move(value);
+    null_[at - 1] = 0;
+    formats_[at - 1] = format;
+    lengths_[at - 1] = static_cast<int>(values_[at - 1].size());
   }
+  void clear() { null_.assign(count_, 1); }
+  int count() const { return count_; }
+  std::vector<const char*> pointers() const {
+    std::vector<const char*> out(count_);
+    for (int i = 0; i < count_; ++i) out[i] = null_[i] ? nullptr : values_[i].c_str();
+    return out;
+  }
+  const int* lengths() const { return lengths_.data(); }
+  const int* formats() const { return formats_.data(); }
+
+ private:
+  // The $ number parameter index (?N) became; 0 when the SQL does not use it.
+  int position(int index) const {
+    if (index < 1 || static_cast<size_t>(index) > slots_.size()) {
+      throw LedgerError(ErrorKind::kInternal,
+                        "parameter " + std::to_string(index) + " out of range");
+    }
+    return slots_[index - 1];
+  }
+  std::vector<int> slots_;
+  int count_ = 0;
+  std::vector<std::string> values_;
+  std::vector<char> null_;
+  std::vector<int> lengths_;
+  std::vector<int> formats_;
+};
+
+std::string text_of(double value) {
+  char buf[32];
+  int n = std::snprintf(buf, sizeof buf, "%.17g", value);
+  return std::string(buf, static_cast<size_t>(n));
+}
+
+// A query with parameters: values are sent as text, blobs as binary.
+class PgQuery : public PgRows {
+ public:
+  void bind_null(int index) override { params_.set_null(index); }
+  void bind_int(int index, int64_t value) override { params_.set(index, std::to_string(value), 0); }
+  void bind_double(int index, double value) override { params_.set(index, text_of(value), 0); }
+  void bind_text(int index, std::string_view value, bool) override {
+    params_.set(index, std::string(value), 0);
+  }
+  void bind_blob(int index, std::span<const uint8_t> value) override {
+    params_.set(index, std::string(reinterpret_cast<const char*>(value.data()), value.size()), 1);
+  }
+
+ protected:
+  PgParams params_;
+};
+
+}  // namespace
+
+// A statement prepared on the server; its result is fetched whole on the
+// first step and read row by row.
+class PgStatement final : public PgQuery {
+ public:
+  PgStatement(PgDatabase& db, std::string_view sql) : db_(db) {
+    sql_ = params_.take(sql);
+    name_ = "k" + std::to_string(++db.next_statement_);
+    prepare_on_server();
+  }
+  ~PgStatement() override {
+    clear_result();
+    if (prepared_generation_ == db_.generation() && db_.conn_ != nullptr &&
+        PQstatus(db_.conn_) == CONNECTION_OK &&
+        PQtransactionStatus(db_.conn_) != PQTRANS_INERROR) {
+      PQclear(PQexec(db_.conn_, ("DEALLOCATE " + name_).c_str()));
+    }
+  }
+
+  bool step() override {
+    if (result_ == nullptr) execute();
+    ++row_;
+    return row_ < rows_;
+  }
+  void reset() override {
+    clear_result();
+    params_.clear();
+  }
+  int64_t changes() const override { return changes_; }
+
+ private:
   void prepare_on_server() {
     pg_conn* conn = db_.connection();
-    PGresult* r = PQprepare(conn, name_.c_str(), sql_.c_str(), params_, nullptr);
+    PGresult* r = PQprepare(conn, name_.c_str(), sql_.c_str(), params_.count(), nullptr);
     if (PQresultStatus(r) != PGRES_COMMAND_OK) db_.fail(r, "preparing SQL");
     PQclear(r);
     prepared_generation_ = db_.generation();
@@ -221,10 +286,9 @@ class PgStatement final : public StatementImpl {
   void execute() {
     pg_conn* conn = db_.connection();
     if (prepared_generation_ != db_.generation()) prepare_on_server();
-    std::vector<const char*> pointers(params_);
-    for (int i = 0; i < params_; ++i) pointers[i] = null_[i] ? nullptr : values_[i].c_str();
-    PGresult* r = PQexecPrepared(conn, name_.c_str(), params_, pointers.data(), lengths_.data(),
-                                 formats_.data(), 0);
+    std::vector<const char*> pointers = params_.pointers();
+    PGresult* r = PQexecPrepared(conn, name_.c_str(), params_.count(), pointers.data(),
+                                 params_.lengths(), params_.formats(), 0);
     ExecStatusType status = PQresultStatus(r);
     if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) db_.fail(r, "");
     result_ = r;
@@ -233,27 +297,99 @@ class PgStatement final : public StatementImpl {
     changes_ = affected && *affected ? std::atoll(affected) : 0;
     row_ = -1;
   }
-  void clear_result() {
-    if (result_ != nullptr) PQclear(result_);
-    result_ = nullptr;
-    rows_ = 0;
-    row_ = -1;
-  }
 
   PgDatabase& db_;
   std::string sql_;
   std::string name_;
-  int params_ = 0;
   uint64_t prepared_generation_ = 0;
-  std::vector<std::string> values_;
-  std::vector<char> null_;
-  std::vector<int> lengths_;
-  std::vector<int> formats_;
-  PGresult* result_ = nullptr;
-  int rows_ = 0;
-  int row_ = -1;
   int64_t changes_ = 0;
-  mutable std::vector<std::vector<uint8_t>> blobs_;
+};
+
+// A query read through a server-side cursor, PgDatabase::kScanBatchRows rows
+// a FETCH, so a scan of millions of rows never holds them all in memory.
+class PgScan final : public PgQuery {
+ public:
+  PgScan(PgDatabase& db, std::string_view sql) : db_(db) {
+    sql_ = params_.take(sql);
+    cursor_ = "keyart_scan" + std::to_string(++db.next_statement_);
+  }
+  ~PgScan() override { close(); }
+
+  bool step() override {
+    if (!open_) {
+      if (done_) return false;
+      open();
+    }
+    if (++row_ < rows_) return true;
+    if (rows_ < PgDatabase::kScanBatchRows && result_ != nullptr) {
+      close();
+      done_ = true;
+      return false;
+    }
+    fetch();
+    if (++row_ < rows_) return true;
+    close();
+    done_ = true;
+    return false;
+  }
+  void reset() override {
+    close();
+    done_ = false;
+    params_.clear();
+  }
+  int64_t changes() const override { return 0; }
+
+ private:
+  void open() {
+    pg_conn* conn = db_.connection();
+    own_transaction_ = !db_.in_transaction();
+    if (own_transaction_) db_.exec("BEGIN READ ONLY");
+    std::string declare = "DECLARE " + cursor_ + " NO SCROLL CURSOR FOR " + sql_;
+    std::vector<const char*> pointers = params_.pointers();
+    PGresult* r = PQexecParams(conn, declare.c_str(), params_.count(), nullptr, pointers.data(),
+                               params_.lengths(), params_.formats(), 0);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+      end_own_transaction();
+      db_.fail(r, "");
+    }
+    PQclear(r);
+    open_ = true;
+  }
+  void fetch() {
+    clear_result();
+    std::string sql = "FETCH " + std::to_string(PgDatabase::kScanBatchRows) + " FROM " + cursor_;
+    PGresult* r = PQexec(db_.conn_, sql.c_str());
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+      open_ = false;
+      end_own_transaction();
+      db_.fail(r, "");
+    }
+    result_ = r;
+    rows_ = PQntuples(r);
+    row_ = -1;
+  }
+  void close() noexcept {
+    clear_result();
+    if (!open_) return;
+    open_ = false;
+    if (PQstatus(db_.conn_) == CONNECTION_OK &&
+        PQtransactionStatus(db_.conn_) == PQTRANS_INTRANS) {
+      PQclear(PQexec(db_.conn_, ("CLOSE " + cursor_).c_str()));
+    }
+    end_own_transaction();
+  }
+  void end_own_transaction() noexcept {
+    if (!own_transaction_) return;
+    own_transaction_ = false;
+    if (PQstatus(db_.conn_) == CONNECTION_OK) PQclear(PQexec(db_.conn_, "ROLLBACK"));
+  }
+
+  PgDatabase& db_;
+  std::string sql_;
+  std::string cursor_;
+  bool open_ = false;
+  bool done_ = false;
+  bool own_transaction_ = false;
 };
 
 namespace {
@@ -366,6 +502,10 @@ void PgDatabase::exec(std::string_view sql) {
 
 Statement PgDatabase::prepare(std::string_view sql) {
   return Statement(std::make_unique<PgStatement>(*this, sql));
+}
+
+Statement PgDatabase::prepare_scan(std::string_view sql) {
+  return Statement(std::make_unique<PgScan>(*this, sql));
 }
 
 bool PgDatabase::in_transaction() const {

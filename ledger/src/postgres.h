@@ -44,6 +44,10 @@ class PgDatabase final : public Database {
   const std::string& name() const override { return name_; }
   void exec(std::string_view sql) override;
   Statement prepare(std::string_view sql) override;
+  // Reads through a cursor, kScanBatchRows rows a round trip, inside the
+  // open transaction or a read-only one of its own.
+  Statement prepare_scan(std::string_view sql) override;
+  static constexpr int kScanBatchRows = 20'000;
   bool in_transaction() const override;
   void begin_write() override;
   void commit_write() override;
@@ -74,6 +78,7 @@ class PgDatabase final : public Database {
   uint64_t generation_ = 1;
   uint64_t next_statement_ = 0;
   friend class PgStatement;
+  friend class PgScan;
 };
 
 }  // namespace keyart::ledger

@@ -8,8 +8,8 @@ std::vector<VariantClicks> variant_click_counts(Ledger& ledger, std::string_view
                                                 std::string_view reward_kind) {
   Statement& st = ledger.db().cached(
       "SELECT e.variant_id, count(*), "
-      "       sum(EXISTS (SELECT 1 FROM rewards r WHERE r.event_id = e.event_id "
-      "                   AND r.kind = ? AND r.value > 0)) "
+      "       sum(CASE WHEN EXISTS (SELECT 1 FROM rewards r WHERE r.event_id = e.event_id "
+      "                             AND r.kind = ? AND r.value > 0) THEN 1 ELSE 0 END) "
       "FROM exposures e WHERE e.title_id = ? GROUP BY e.variant_id ORDER BY e.variant_id");
   st.bind_all(reward_kind, title_id);
   return st.all([](Statement& row) {

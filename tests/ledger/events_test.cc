@@ -174,9 +174,10 @@ TEST(Events, FailedCommitKeepsNothing) {
   EventWriter writer(f.ledger);
   writer.write(std::vector<Exposure>{LedgerFixture::exposure(hex_id(1), "t1", "t1-v1")}, {});
   std::string before = testing::dump_ledger(f.path);
-  // Another connection holds the write lock: the batch cannot begin.
+  // Another connection holds the write lock: the batch cannot begin (on
+  // PostgreSQL, the lock that serialises exposure writers).
   Ledger other = Ledger::open(f.path, {.busy_timeout_ms = 10});
-  other.db().exec("BEGIN IMMEDIATE");
+  testing::hold_write_lock(other);
   Ledger impatient = Ledger::open(f.path, {.busy_timeout_ms = 10});
   EventWriter blocked(impatient);
   try {

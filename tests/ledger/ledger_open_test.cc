@@ -12,6 +12,7 @@
 #include "keyart/ledger/ledger.h"
 #include "schema.h"
 #include "support/ledger_dump.h"
+#include "support/test_ledger.h"
 #include "support/test_support.h"
 
 namespace keyart::ledger {
@@ -42,6 +43,7 @@ ErrorKind open_error(const std::string& path, LedgerOptions options = {}) {
 }
 
 TEST(LedgerOpen, CreatesSchemaInNewFile) {
+  KEYART_SQLITE_ONLY();  // the SQLite file (postgres_ledger_test.cc: the server)
   TempDir dir;
   std::string path = (dir / "new.db").string();
   Ledger ledger = Ledger::open(path);
@@ -62,6 +64,7 @@ TEST(LedgerOpen, CreatesSchemaInNewFile) {
 }
 
 TEST(LedgerOpen, EmptyFileBecomesLedger) {
+  KEYART_SQLITE_ONLY();  // the SQLite file (postgres_ledger_test.cc: the server)
   TempDir dir;
   auto path = dir / "empty.db";
   write_file(path, "");
@@ -70,6 +73,7 @@ TEST(LedgerOpen, EmptyFileBecomesLedger) {
 }
 
 TEST(LedgerOpen, ReopenKeepsData) {
+  KEYART_SQLITE_ONLY();  // the SQLite file (postgres_ledger_test.cc: the server)
   TempDir dir;
   std::string path = (dir / "l.db").string();
   {
@@ -81,6 +85,7 @@ TEST(LedgerOpen, ReopenKeepsData) {
 }
 
 TEST(LedgerOpen, RefusesTextFileAndLeavesItAlone) {
+  KEYART_SQLITE_ONLY();  // the SQLite file (postgres_ledger_test.cc: the server)
   TempDir dir;
   auto path = dir / "notes.db";
   const std::string text = "these are not the droids you are looking for\n";
@@ -90,6 +95,7 @@ TEST(LedgerOpen, RefusesTextFileAndLeavesItAlone) {
 }
 
 TEST(LedgerOpen, RefusesForeignSqliteDatabase) {
+  KEYART_SQLITE_ONLY();  // the SQLite file (postgres_ledger_test.cc: the server)
   TempDir dir;
   std::string path = (dir / "other.db").string();
   run_sql(path, "CREATE TABLE inventory (item TEXT); INSERT INTO inventory VALUES ('hat');");
@@ -99,6 +105,7 @@ TEST(LedgerOpen, RefusesForeignSqliteDatabase) {
 }
 
 TEST(LedgerOpen, RefusesNewerSchemaVersion) {
+  KEYART_SQLITE_ONLY();  // the SQLite file (postgres_ledger_test.cc: the server)
   TempDir dir;
   std::string path = (dir / "future.db").string();
   { Ledger::open(path); }
@@ -115,6 +122,7 @@ TEST(LedgerOpen, RefusesNewerSchemaVersion) {
 }
 
 TEST(LedgerOpen, ReadOnlyOpenCannotWrite) {
+  KEYART_SQLITE_ONLY();  // the SQLite file (postgres_ledger_test.cc: the server)
   TempDir dir;
   std::string path = (dir / "ro.db").string();
   {
@@ -135,6 +143,7 @@ TEST(LedgerOpen, ReadOnlyOpenCannotWrite) {
 }
 
 TEST(LedgerOpen, ReadOnlyFileRefusedForWritingButReadable) {
+  KEYART_SQLITE_ONLY();  // the SQLite file (postgres_ledger_test.cc: the server)
   TempDir dir;
   std::string path = (dir / "ro.db").string();
   {
@@ -157,6 +166,7 @@ TEST(LedgerOpen, ReadOnlyFileRefusedForWritingButReadable) {
 }
 
 TEST(LedgerOpen, MissingPathsAreNotFound) {
+  KEYART_SQLITE_ONLY();  // the SQLite file (postgres_ledger_test.cc: the server)
   TempDir dir;
   EXPECT_EQ(open_error((dir / "absent.db").string(), {.read_only = true}), ErrorKind::kNotFound);
   EXPECT_EQ(open_error((dir / "no" / "such" / "folder.db").string()), ErrorKind::kNotFound);
@@ -165,11 +175,13 @@ TEST(LedgerOpen, MissingPathsAreNotFound) {
 }
 
 TEST(LedgerOpen, FolderIsNotALedger) {
+  KEYART_SQLITE_ONLY();  // the SQLite file (postgres_ledger_test.cc: the server)
   TempDir dir;
   EXPECT_EQ(open_error(dir.path().string()), ErrorKind::kInvalid);
 }
 
 TEST(LedgerOpen, EmptyFileReadOnlyIsNotALedger) {
+  KEYART_SQLITE_ONLY();  // the SQLite file (postgres_ledger_test.cc: the server)
   TempDir dir;
   auto path = dir / "empty.db";
   write_file(path, "");

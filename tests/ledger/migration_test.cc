@@ -12,6 +12,7 @@
 #include "keyart/ledger/ledger.h"
 #include "schema.h"
 #include "support/ledger_dump.h"
+#include "support/test_ledger.h"
 #include "support/test_support.h"
 
 namespace keyart::ledger {
@@ -96,22 +97,26 @@ void check_migration_from(int version) {
 }
 
 TEST(Migration, FromVersion1KeepsDataAndMatchesFreshSchema) {
+  KEYART_SQLITE_ONLY();  // the SQLite file (postgres_ledger_test.cc: the server)
   ASSERT_GE(schema_version(), 2) << "no earlier version to migrate from";
   check_migration_from(1);
 }
 
 TEST(Migration, FromVersion2KeepsDataAndMatchesFreshSchema) {
+  KEYART_SQLITE_ONLY();  // the SQLite file (postgres_ledger_test.cc: the server)
   ASSERT_GE(schema_version(), 3);
   check_migration_from(2);
 }
 
 TEST(Migration, EveryStepIsPresentAndOrdered) {
+  KEYART_SQLITE_ONLY();  // the SQLite file (postgres_ledger_test.cc: the server)
   int expected = 2;
   for (const Migration& m : migrations()) EXPECT_EQ(m.to_version, expected++);
   EXPECT_EQ(expected - 1, schema_version());
 }
 
 TEST(Migration, ReadOnlyOpenOfOldLedgerAsksForUpgrade) {
+  KEYART_SQLITE_ONLY();  // the SQLite file (postgres_ledger_test.cc: the server)
   TempDir dir;
   std::string path = (dir / "v1.db").string();
   {

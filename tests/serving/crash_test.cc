@@ -91,9 +91,11 @@ TEST(Crash, SigkillMidLoadLosesOnlyTheLastFlushInterval) {
   ASSERT_GT(acknowledged_rewards.size(), 10u);
 
   ledger::Ledger ledger = ledger::Ledger::open(f.path);
-  EXPECT_EQ(ledger.db().query_int(
-                "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check = 'ok'"),
-            1);
+  if (!testing::testing_postgres()) {  // the file is intact (the server keeps its own)
+    EXPECT_EQ(ledger.db().query_int(
+                  "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check = 'ok'"),
+              1);
+  }
   for (const auto& event : acknowledged_rewards) {
     EXPECT_EQ(ledger::rewards_for_event(ledger, event).size(), 1u)
         << "acknowledged reward for " << event << " is not in the ledger";

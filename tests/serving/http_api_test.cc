@@ -245,7 +245,7 @@ TEST(HttpApi, RewardNotCommittedByTheDeadlineIs503) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   ledger::Ledger blocker = ledger::Ledger::open(s.f.path);
-  blocker.db().exec("BEGIN IMMEDIATE");
+  testing::hold_write_lock(blocker);
   auto started = std::chrono::steady_clock::now();
   auto r = client.post("/v1/reward", json{{"event_id", event}, {"kind", "click"}}.dump());
   auto waited = std::chrono::steady_clock::now() - started;
@@ -296,7 +296,7 @@ TEST(HttpApi, LedgerFailureAnswersWithTheDefaultArtworkMarkedFallback) {
     o.writer.retry_max_ms = 20;
   });
   ledger::Ledger blocker = ledger::Ledger::open(s.f.path);
-  blocker.db().exec("BEGIN IMMEDIATE");
+  testing::hold_write_lock(blocker);
   HttpClient client(s.port());
   int recorded = 0, fallbacks = 0;
   for (int i = 0; i < 400 && fallbacks < 20; ++i) {

@@ -72,7 +72,7 @@ TEST(LedgerWriter, DegradedWhileLockedThenRecovers) {
   f.add_title("t1", 1);
   // Another process-like connection holds the write lock.
   ledger::Ledger blocker = ledger::Ledger::open(f.path);
-  blocker.db().exec("BEGIN IMMEDIATE");
+  testing::hold_write_lock(blocker);
   LedgerWriter writer(f.path, {.queue_capacity = 50, .flush_interval_ms = 1,
                                .when_full = WriterOptions::WhenFull::kShed,
                                .retry_initial_ms = 5, .retry_max_ms = 20,

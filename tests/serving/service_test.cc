@@ -161,7 +161,7 @@ TEST(Service, RewardCallbackRunsOnceWithTheCommitOrTheDeadline) {
   EXPECT_EQ(in_time.get_future().get(), RewardOutcome::kStored);
 
   ledger::Ledger blocker = ledger::Ledger::open(f.path);
-  blocker.db().exec("BEGIN IMMEDIATE");
+  testing::hold_write_lock(blocker);
   std::promise<RewardOutcome> too_late;
   service->reward(d.event_id, "play", 1, T0 + 2000,
                   [&](RewardOutcome o, const std::string&) {

@@ -46,6 +46,7 @@ struct ServingFixture : LedgerFixture {
   serving::ServiceOptions options() const {
     serving::ServiceOptions o;
     o.ledger_path = path;
+    o.files_dir = where.files_dir();
     o.learner.wait_ms = 60'000;
     o.learner.seed = 7;
     o.writer.flush_interval_ms = 2;

@@ -1,5 +1,6 @@
 #include "support/ledger_dump.h"
 
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include <stdexcept>
@@ -7,7 +8,56 @@
 
 namespace keyart::testing {
 
+namespace {
+
+// The same dump of a PostgreSQL ledger: every table of the current schema
+// (partitions through their parent), in the same row order.
+std::string dump_postgres(const std::string& uri) {
+  PGconn* conn = PQconnectdb(uri.c_str());
+  if (PQstatus(conn) != CONNECTION_OK) {
+    PQfinish(conn);
+    throw std::runtime_error("cannot open " + uri);
+  }
+  auto query = [&](const std::string& sql) {
+    PGresult* r = PQexec(conn, sql.c_str());
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+      std::string error = PQerrorMessage(conn);
+      PQclear(r);
+      PQfinish(conn);
+      throw std::runtime_error("dump: " + sql + ": " + error);
+    }
+    return r;
+  };
+  std::string out;
+  PGresult* tables = query(
+      "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+      "WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = current_schema() "
+      "ORDER BY c.relname COLLATE \"C\"");
+  PGresult* version = query("SELECT keyart_schema_version()");
+  out += "user_version=" + std::string(PQgetvalue(version, 0, 0)) + "\n";
+  PQclear(version);
+  for (int t = 0; t < PQntuples(tables); ++t) {
+    std::string table = PQgetvalue(tables, t, 0);
+    out += "[" + table + "]\n";
+    PGresult* rows = query("SELECT * FROM \"" + table + "\" ORDER BY 1, 2");
+    for (int r = 0; r < PQntuples(rows); ++r) {
+      for (int c = 0; c < PQnfields(rows); ++c) {
+        out += PQgetisnull(rows, r, c) ? "NULL" : PQgetvalue(rows, r, c);
+        out += '|';
+      }
+      out += '\n';
+    }
+    PQclear(rows);
+  }
+  PQclear(tables);
+  PQfinish(conn);
+  return out;
+}
+
+}  // namespace
+
 std::string dump_ledger(const std::filesystem::path& path) {
+  if (path.string().starts_with("postgresql://")) return dump_postgres(path.string());
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
     sqlite3_close(db);

@@ -1,5 +1,6 @@
-// Reads every row of every table of a ledger into one string, so a test can
-// check that a failed command left the ledger exactly as it was.
+// Reads every row of every table of a ledger (a SQLite file or a
+// postgresql:// URI) into one string, so a test can check that a failed
+// command left the ledger exactly as it was.
 #pragma once
 
 #include <filesystem>

@@ -1,5 +1,7 @@
 #include "support/test_ledger.h"
 
+#include "database.h"
+
 #include <libpq-fe.h>
 #include <unistd.h>
 
@@ -48,6 +50,11 @@ void postgres_admin(const std::string& sql) {
   if (!ok) throw std::runtime_error("test cluster: " + sql + ": " + error);
 }
 
+void hold_write_lock(ledger::Ledger& blocker) {
+  blocker.db().exec(testing_postgres() ? "BEGIN; SELECT keyart_lock_event_writers()"
+                                       : "BEGIN IMMEDIATE");
+}
+
 TestLedger::TestLedger(const TempDir& dir, const std::string& name) {
   if (!testing_postgres()) {
     target_ = (dir / (name + ".db")).string();
@@ -59,6 +66,8 @@ TestLedger::TestLedger(const TempDir& dir, const std::string& name) {
   std::string admin = postgres_admin_uri();
   target_ = admin.substr(0, admin.rfind('/') + 1) + database_;
   files_dir_ = (dir / (name + ".files")).string();
+  // keyart processes the test starts find the folder as a user would.
+  ::setenv("KEYART_FILES", files_dir_.c_str(), 1);
 }
 
 TestLedger::~TestLedger() {

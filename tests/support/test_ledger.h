@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "keyart/ledger/ledger.h"
 #include "support/test_support.h"
 
 namespace keyart::testing {
@@ -39,6 +40,11 @@ class TestLedger {
   std::string files_dir_;
   std::string database_;  // PostgreSQL: the database to drop
 };
+
+// Takes, on another connection, the lock a batch of events needs (SQLite:
+// BEGIN IMMEDIATE; PostgreSQL: the event writers' lock), so a writer meets
+// a busy ledger; the caller ends it with ROLLBACK.
+void hold_write_lock(ledger::Ledger& blocker);
 
 // The cluster's admin URI (postgres database); empty on the SQLite pass.
 std::string postgres_admin_uri();

@@ -55,7 +55,7 @@ struct ExposureScan {
   enum class Order {
     kAny,             // whatever is cheapest
     kLogged,          // exposure_id (commit order)
-    kTime,            // ts; exposures at the same ts in a stable order
+    kTime,            // ts; ties by arm, unit, variant, event id (the same on every backend)
     kTimeThenLogged,  // ts, then exposure_id
   } order = Order::kAny;
 };

@@ -60,6 +60,8 @@ struct BatchResult {
   std::vector<Rejected> rejected;
 };
 
+class BatchWriter;  // the backend's writer (internal to keyart_ledger)
+
 class EventWriter {
  public:
   explicit EventWriter(Ledger& ledger);
@@ -67,16 +69,7 @@ class EventWriter {
   BatchResult write(std::span<const Exposure> exposures, std::span<const Reward> rewards);
 
  private:
-  struct Statements;  // prepared once, reused for every batch
-
-  // One multi-row INSERT of the whole chunk; false (nothing kept) when a
-  // row breaks a rule.
-  bool insert_chunk(std::span<const Exposure> chunk);
-  // One row; a rule it breaks becomes a rejection in result.
-  void insert_one(const Exposure& e, size_t index, BatchResult& result);
-
-  Ledger& ledger_;
-  std::unique_ptr<Statements> statements_;
+  std::unique_ptr<BatchWriter> writer_;
 };
 
 struct StoredExposure : Exposure {
