@@ -18,8 +18,9 @@
 --   events is dropped with its partitions (keyart ledger prune). Partitions
 --   are created as events arrive (keyart_ensure_days). A unique key on a
 --   partitioned table must hold the partition key, so the event id is unique
---   per (event_id, ts) by index and across days by a trigger that serialises
---   exposure writers (one transaction-scoped advisory lock).
+--   per (event_id, ts) by index and across days by a statement trigger; event
+--   writers hold one transaction-scoped advisory lock, so two cannot slip the
+--   same id in at once (keyart_lock_event_writers).
 --
 -- KEYART_SCHEMA_VERSION 3
 
@@ -252,20 +253,23 @@ CREATE INDEX exposures_report
 CREATE FUNCTION keyart_lock_event_writers() RETURNS void
 LANGUAGE sql AS 'SELECT pg_advisory_xact_lock(7426500001)';
 
--- The event id is unique across days: an exposure whose id is already in
--- the ledger under another ts is refused (the same ts is the unique index's
--- job).
+-- The event id is unique across days: a statement that inserts an exposure
+-- whose id is already in the ledger under another ts fails (the same ts is
+-- the unique index's job). Checked once per statement (or COPY) over the
+-- rows it inserted, under the event writers' lock.
 CREATE FUNCTION keyart_exposures_unique_event_id() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
   PERFORM keyart_lock_event_writers();
-  IF EXISTS (SELECT 1 FROM exposures WHERE event_id = NEW.event_id AND ts <> NEW.ts) THEN
+  IF EXISTS (SELECT 1 FROM new_exposures n JOIN exposures e
+             ON e.event_id = n.event_id AND e.ts <> n.ts) THEN
     RAISE EXCEPTION USING ERRCODE = 'unique_violation',
       MESSAGE = 'duplicate event id: an exposure with this event id is already in the ledger';
   END IF;
-  RETURN NEW;
+  RETURN NULL;
 END $$;
-CREATE TRIGGER exposures_unique_event_id BEFORE INSERT ON exposures FOR EACH ROW
+CREATE TRIGGER exposures_unique_event_id AFTER INSERT ON exposures
+REFERENCING NEW TABLE AS new_exposures FOR EACH STATEMENT
 EXECUTE FUNCTION keyart_exposures_unique_event_id();
 
 CREATE TABLE rewards (

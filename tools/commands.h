@@ -17,5 +17,6 @@ int cmd_sim(Args args);
 int cmd_serve(Args args);
 int cmd_report(Args args);
 int cmd_import(Args args);
+int cmd_ledger(Args args);
 
 }  // namespace keyart::cli

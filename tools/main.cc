@@ -27,6 +27,8 @@ const std::vector<Group>& groups() {
       {"serve", "serve decide/reward over HTTP", cmd_serve},
       {"report", "A/B reports, power, off-policy evaluation", cmd_report},
       {"import", "import logged bandit data from CSV", cmd_import},
+      {"ledger", "housekeeping: prune old events, copy a ledger (e.g. into PostgreSQL)",
+       cmd_ledger},
   };
   return table;
 }
@@ -39,8 +41,9 @@ void print_help(std::ostream& out) {
   for (const auto& g : groups()) {
     out << "  " << std::left << std::setw(12) << g.name << g.summary << "\n";
   }
-  out << "\nEvery command takes --help. The ledger is --db PATH, else $KEYART_DB, else "
-         "./keyart.db.\nExit codes: 0 ok, 1 error, 2 usage error.\n";
+  out << "\nEvery command takes --help. The ledger is --db PATH (a SQLite file) or URI\n"
+         "(postgresql://user@host:port/db), else $KEYART_DB, else ./keyart.db.\n"
+         "Exit codes: 0 ok, 1 error, 2 usage error.\n";
 }
 
 }  // namespace

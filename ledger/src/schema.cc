@@ -35,6 +35,13 @@ void record_version(Database& db, int version) {
 
 }  // namespace
 
+bool is_backend_only_column(std::string_view table, std::string_view column) {
+  // PostgreSQL: variants' insertion order (SQLite's implicit rowid) and the
+  // ts of the exposure a reward follows (its partition key).
+  return (table == "variants" && column == "insert_order") ||
+         (table == "rewards" && column == "exposure_ts");
+}
+
 std::string_view schema_sql(Backend backend) {
   return backend == Backend::kSqlite ? embedded::kSchemaSql : embedded::kPostgresSchemaSql;
 }

@@ -22,6 +22,10 @@ std::string_view schema_sql(Backend backend = Backend::kSqlite);
 int schema_version(Backend backend = Backend::kSqlite);
 const std::vector<Migration>& migrations(Backend backend = Backend::kSqlite);  // by to_version
 
+// The columns one backend's schema has and the other's does not (the
+// spelling of a backend's own mechanics: schema_postgres.sql's header).
+bool is_backend_only_column(std::string_view table, std::string_view column);
+
 // The version a ledger records (0: none, an empty database).
 int stored_schema_version(Database& db);
 // True when the database (on PostgreSQL: its current schema) holds any table.

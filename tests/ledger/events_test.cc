@@ -126,6 +126,35 @@ TEST(Events, BadRowsRejectedRestCommits) {
   EXPECT_EQ(count_rewards(f.ledger), 2);
 }
 
+// An event id is unique across the whole ledger, also when the second row
+// is on another day (on PostgreSQL: another partition), in a later batch
+// or in the same one; only that row is refused.
+TEST(Events, EventIdTakenOnAnotherDayIsRefused) {
+  LedgerFixture f;
+  f.add_title("t1", 1);
+  EventWriter writer(f.ledger);
+  Exposure first = LedgerFixture::exposure(hex_id(1), "t1", "t1-v1");
+  ASSERT_EQ(writer.write(std::vector<Exposure>{first}, {}).exposures_written, 1u);
+  const int64_t day = 86'400'000;
+  Exposure again = first;
+  again.ts += 3 * day;
+  Exposure fresh = LedgerFixture::exposure(hex_id(2), "t1", "t1-v1");
+  fresh.ts += 3 * day;
+  Exposure twice = LedgerFixture::exposure(hex_id(3), "t1", "t1-v1");
+  Exposure twice_later = twice;
+  twice_later.ts += 5 * day;
+  BatchResult r = writer.write(std::vector<Exposure>{again, fresh, twice, twice_later}, {});
+  EXPECT_EQ(r.exposures_written, 2u);
+  ASSERT_EQ(r.rejected.size(), 2u);
+  EXPECT_EQ(r.rejected[0].index, 0u);
+  EXPECT_EQ(r.rejected[0].kind, ErrorKind::kConflict);
+  EXPECT_EQ(r.rejected[1].index, 3u);
+  EXPECT_EQ(r.rejected[1].kind, ErrorKind::kConflict);
+  EXPECT_EQ(count_exposures(f.ledger), 3);
+  EXPECT_EQ(find_exposure(f.ledger, hex_id(1))->ts, first.ts);
+  EXPECT_EQ(find_exposure(f.ledger, hex_id(3))->ts, twice.ts);
+}
+
 // Large batches go in as multi-row statements of 32 rows; a bad row inside a
 // chunk, on a chunk's first or last row, or in the short tail must reject
 // that row alone and keep every other row, in order.
