@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/ledger_dump.h"
+#include "support/test_ledger.h"
 #include "support/test_support.h"
 
 namespace keyart {
@@ -21,7 +22,8 @@ using testing::TempDir;
 class Cli : public ::testing::Test {
  protected:
   TempDir dir;
-  std::string db = (dir / "ledger.db").string();
+  testing::TestLedger where{dir};
+  std::string db = where.target();
 
   CommandResult run(std::vector<std::string> args) {
     args.push_back("--db");
@@ -82,7 +84,9 @@ TEST_F(Cli, LedgerFromEnvironment) {
   CommandResult r = run_keyart({"init"}, {"KEYART_DB=" + db});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find(db), std::string::npos);
-  EXPECT_TRUE(std::filesystem::exists(db));
+  if (!testing::testing_postgres()) {
+    EXPECT_TRUE(std::filesystem::exists(db));
+  }
 }
 
 TEST_F(Cli, HelpAndUsageErrors) {
@@ -153,6 +157,7 @@ TEST_F(Cli, HeadshotThatDoesNotExistChangesNothing) {
 }
 
 TEST_F(Cli, NotALedgerFile) {
+  KEYART_SQLITE_ONLY();  // the ledger file (postgres_ledger_test.cc: the server)
   std::ofstream(db) << "hello, I am a text file\n";
   CommandResult r = run({"title", "list"});
   EXPECT_EQ(r.exit_code, 1);
@@ -163,6 +168,7 @@ TEST_F(Cli, NotALedgerFile) {
 }
 
 TEST_F(Cli, ReadOnlyLedger) {
+  KEYART_SQLITE_ONLY();  // the ledger file (postgres_ledger_test.cc: the server)
   seed();
   {
     // Fold the WAL into the main file so the file holds everything.
@@ -180,6 +186,7 @@ TEST_F(Cli, ReadOnlyLedger) {
 }
 
 TEST_F(Cli, NewerSchemaVersion) {
+  KEYART_SQLITE_ONLY();  // the ledger file (postgres_ledger_test.cc: the server)
   seed();
   {
     sqlite3* handle = nullptr;
@@ -192,6 +199,7 @@ TEST_F(Cli, NewerSchemaVersion) {
 }
 
 TEST_F(Cli, PathsThatDoNotExist) {
+  KEYART_SQLITE_ONLY();  // the ledger file (postgres_ledger_test.cc: the server)
   std::string missing = (dir / "absent.db").string();
   CommandResult r = run_keyart({"title", "list", "--db", missing});
   EXPECT_EQ(r.exit_code, 1);
