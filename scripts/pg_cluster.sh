@@ -4,6 +4,9 @@
 #   scripts/pg_cluster.sh start DIR [--durable]   initdb into DIR and start it
 #                                                 (a cluster left at DIR is removed first)
 #   scripts/pg_cluster.sh stop DIR                stop it and remove DIR
+#   scripts/pg_cluster.sh halt DIR                stop the server, keep its data (a
+#                                                 database that goes away)
+#   scripts/pg_cluster.sh resume DIR              start it again on the same port
 #
 # start prints the cluster's admin URI (postgresql://keyart@127.0.0.1:PORT/postgres)
 # and writes it to DIR/uri; the password is in DIR/pgpass, a libpq password
@@ -13,7 +16,7 @@
 set -euo pipefail
 
 bin=/usr/lib/postgresql/15/bin
-usage() { echo "usage: $0 start DIR [--durable] | stop DIR" >&2; exit 2; }
+usage() { echo "usage: $0 start DIR [--durable] | stop DIR | halt DIR | resume DIR" >&2; exit 2; }
 [[ $# -ge 2 ]] || usage
 cmd="$1" dir="$2"
 
@@ -50,6 +53,7 @@ case "$cmd" in
     if [[ "$durable" != "--durable" ]]; then
       opts+=" -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     fi
+    printf '%s\n' "$opts" > "$dir/options"
     as_server "$bin/pg_ctl" -D "$dir/data" -l "$dir/run/server.log" -o "$opts" -w -t 60 start >/dev/null \
       || { cat "$dir/run/server.log" >&2; exit 1; }
     printf '127.0.0.1:%s:*:keyart:%s\n' "$port" "$password" > "$dir/pgpass"
@@ -63,6 +67,13 @@ case "$cmd" in
       as_server "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
     fi
     rm -rf "$dir"
+    ;;
+  halt)
+    as_server "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
+    ;;
+  resume)
+    as_server "$bin/pg_ctl" -D "$dir/data" -l "$dir/run/server.log" -o "$(cat "$dir/options")" \
+      -w -t 60 start >/dev/null || { cat "$dir/run/server.log" >&2; exit 1; }
     ;;
   *) usage ;;
 esac

@@ -277,19 +277,32 @@ class PgStatement final : public PgQuery {
 
  private:
   void prepare_on_server() {
-    pg_conn* conn = db_.connection();
-    PGresult* r = PQprepare(conn, name_.c_str(), sql_.c_str(), params_.count(), nullptr);
+    PGresult* r = PQprepare(db_.connection(), name_.c_str(), sql_.c_str(), params_.count(),
+                            nullptr);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK && db_.lost_outside_transaction()) {
+      PQclear(r);
+      r = PQprepare(db_.connection(), name_.c_str(), sql_.c_str(), params_.count(), nullptr);
+    }
     if (PQresultStatus(r) != PGRES_COMMAND_OK) db_.fail(r, "preparing SQL");
     PQclear(r);
     prepared_generation_ = db_.generation();
   }
-  void execute() {
+  PGresult* execute_once() {
     pg_conn* conn = db_.connection();
     if (prepared_generation_ != db_.generation()) prepare_on_server();
     std::vector<const char*> pointers = params_.pointers();
-    PGresult* r = PQexecPrepared(conn, name_.c_str(), params_.count(), pointers.data(),
-                                 params_.lengths(), params_.formats(), 0);
+    return PQexecPrepared(conn, name_.c_str(), params_.count(), pointers.data(),
+                          params_.lengths(), params_.formats(), 0);
+  }
+  void execute() {
+    PGresult* r = execute_once();
     ExecStatusType status = PQresultStatus(r);
+    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK &&
+        db_.lost_outside_transaction()) {
+      PQclear(r);  // the server went away since the last call: once more, reconnected
+      r = execute_once();
+      status = PQresultStatus(r);
+    }
     if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) db_.fail(r, "");
     result_ = r;
     rows_ = status == PGRES_TUPLES_OK ? PQntuples(r) : 0;
@@ -492,10 +505,19 @@ void PgDatabase::fail(PGresult* result, std::string_view context) {
   throw LedgerError(kind, message);
 }
 
+bool PgDatabase::lost_outside_transaction() const {
+  return PQstatus(conn_) == CONNECTION_BAD && !in_write_;
+}
+
 void PgDatabase::exec(std::string_view sql) {
-  pg_conn* conn = connection();
-  PGresult* r = PQexec(conn, std::string(sql).c_str());
+  const std::string text(sql);
+  PGresult* r = PQexec(connection(), text.c_str());
   ExecStatusType status = PQresultStatus(r);
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && lost_outside_transaction()) {
+    PQclear(r);  // the server went away since the last call: once more, reconnected
+    r = PQexec(connection(), text.c_str());
+    status = PQresultStatus(r);
+  }
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) fail(r, "");
   PQclear(r);
 }
@@ -520,8 +542,23 @@ void PgDatabase::begin_write() {
 }
 
 void PgDatabase::commit_write() {
+  // Never reconnect here: a COMMIT on a new connection would "succeed" with
+  // nothing to commit.
+  if (PQstatus(conn_) != CONNECTION_OK) {
+    in_write_ = false;
+    throw LedgerError(ErrorKind::kIo, "lost the connection to the PostgreSQL ledger " + name_ +
+                                          " before the commit; nothing was written");
+  }
+  PGresult* r = PQexec(conn_, "COMMIT");
   in_write_ = false;
-  exec("COMMIT");
+  if (PQresultStatus(r) != PGRES_COMMAND_OK) fail(r, "commit");
+  // A transaction that had failed answers COMMIT with ROLLBACK.
+  const bool committed = std::string_view(PQcmdStatus(r)) == "COMMIT";
+  PQclear(r);
+  if (!committed) {
+    throw LedgerError(ErrorKind::kInternal, "the transaction on " + name_ +
+                                                " had failed and was rolled back");
+  }
 }
 
 void PgDatabase::rollback_quietly(bool nested) noexcept {

@@ -62,6 +62,9 @@ class PgDatabase final : public Database {
   // transaction); bumps generation() when it reconnects.
   pg_conn* connection();
   uint64_t generation() const { return generation_; }
+  // The connection broke and no transaction was open on it: a request that
+  // failed may be sent once more on a new connection.
+  bool lost_outside_transaction() const;
   // Throws the error of a failed result (and clears it).
   [[noreturn]] void fail(pg_result* result, std::string_view context);
 
