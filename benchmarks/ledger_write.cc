@@ -6,6 +6,8 @@
 //   (BM_WriteExposuresWithout: the same with parts of the schema switched off)
 //   KEYART_BENCH_DIR=/var/tmp build/release/benchmarks/bench_ledger_write
 //       --benchmark_filter=Open10M
+//   SQLite against PostgreSQL, by wall clock, alternating (the server's work
+//   is in another process): scripts/bench_ledger_backends.sh BUILD_DIR
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
@@ -36,12 +38,20 @@ fs::path bench_dir() {
 constexpr int kTitles = 50;
 constexpr int kVariantsPerTitle = 6;
 
-// A ledger with titles, variants and a running two-arm experiment.
+// A ledger with titles, variants and a running two-arm experiment: a fresh
+// SQLite file, or a PostgreSQL database (a URI) emptied first.
 Ledger make_ledger(const fs::path& path) {
-  fs::remove(path);
-  fs::remove(path.string() + "-wal");
-  fs::remove(path.string() + "-shm");
-  Ledger ledger = Ledger::open(path.string());
+  Ledger ledger = [&] {
+    if (is_server_ledger(path.string())) {
+      Ledger old = Ledger::open(path.string());
+      old.db().exec("DROP SCHEMA public CASCADE; CREATE SCHEMA public");
+      return Ledger::open(path.string());
+    }
+    fs::remove(path);
+    fs::remove(path.string() + "-wal");
+    fs::remove(path.string() + "-shm");
+    return Ledger::open(path.string());
+  }();
   Transaction tx(ledger);
   for (int t = 0; t < kTitles; ++t) {
     std::string title = "t" + std::to_string(t);
@@ -116,6 +126,29 @@ void BM_WriteExposures(benchmark::State& state) {
   write_exposure_batches(state, writer, state.range(0));
 }
 BENCHMARK(BM_WriteExposures)->Arg(100)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond);
+
+// The same batches by wall clock, on SQLite and on the PostgreSQL database
+// named by $KEYART_BENCH_POSTGRES (emptied first; skipped when unset).
+void BM_WriteExposuresSqliteWall(benchmark::State& state) {
+  Ledger ledger = make_ledger(bench_dir() / "write_exposures_wall.db");
+  EventWriter writer(ledger);
+  write_exposure_batches(state, writer, state.range(0));
+}
+BENCHMARK(BM_WriteExposuresSqliteWall)->Arg(1000)->Arg(10000)->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+
+void BM_WriteExposuresPostgres(benchmark::State& state) {
+  const char* uri = std::getenv("KEYART_BENCH_POSTGRES");
+  if (uri == nullptr || *uri == 0) {
+    state.SkipWithError("set KEYART_BENCH_POSTGRES to a database it may empty");
+    return;
+  }
+  Ledger ledger = make_ledger(uri);
+  EventWriter writer(ledger);
+  write_exposure_batches(state, writer, state.range(0));
+}
+BENCHMARK(BM_WriteExposuresPostgres)->Arg(1000)->Arg(10000)->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 
 // What the ledger's integrity costs: the same writer and rows on a ledger
 // with one part of the schema's work switched off (never done in keyart;

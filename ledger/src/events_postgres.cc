@@ -15,6 +15,7 @@
 #include <unordered_map>
 
 #include "batch_writer.h"
+#include "copy_text.h"
 #include "postgres.h"
 
 namespace keyart::ledger {
@@ -34,73 +35,6 @@ constexpr const char* kCreateStaging =
     "kind TEXT, value DOUBLE PRECISION, ts BIGINT)";
 
 constexpr int64_t kDayMs = 86'400'000;
-
-// COPY's text format: tab-separated, \N for NULL, backslash escapes.
-class CopyRows {
- public:
-  void field(std::string_view text) {
-    separate();
-    for (char c : text) {
-      switch (c) {
-        case '\\': out_ += "\\\\"; break;
-        case '\t': out_ += "\\t"; break;
-        case '\n': out_ += "\\n"; break;
-        case '\r': out_ += "\\r"; break;
-        default: out_ += c;
-      }
-    }
-  }
-  void field(const std::optional<std::string>& text) {
-    if (text) {
-      field(std::string_view(*text));
-    } else {
-      null();
-    }
-  }
-  void field(int64_t value) {
-    separate();
-    out_ += std::to_string(value);
-  }
-  void field(const std::optional<int64_t>& value) {
-    if (value) {
-      field(*value);
-    } else {
-      null();
-    }
-  }
-  void field(double value) {
-    separate();
-    char buf[32];
-    int n = std::snprintf(buf, sizeof buf, "%.17g", value);
-    out_.append(buf, static_cast<size_t>(n));
-  }
-  void bytes(const engine::EventId& id) {
-    separate();
-    static constexpr char kHex[] = "0123456789abcdef";
-    out_ += "\\\\x";
-    for (uint8_t b : id) {
-      out_ += kHex[b >> 4];
-      out_ += kHex[b & 15];
-    }
-  }
-  void null() {
-    separate();
-    out_ += "\\N";
-  }
-  void end_row() {
-    out_ += '\n';
-    first_ = true;
-  }
-  const std::string& text() const { return out_; }
-
- private:
-  void separate() {
-    if (!first_) out_ += '\t';
-    first_ = false;
-  }
-  std::string out_;
-  bool first_ = true;
-};
 
 // PostgreSQL text cannot hold a NUL byte; SQLite's can. Such a row is
 // rejected on its own rather than failing the COPY.
@@ -196,7 +130,7 @@ class PostgresBatchWriter final : public BatchWriter {
       for (size_t i : rows) {
         const Exposure& e = exposures[i];
         copy.field(static_cast<int64_t>(i));
-        copy.bytes(ids[i]);
+        copy.bytes({ids[i].data(), ids[i].size()});
         copy.field(e.ts);
         copy.field(e.experiment_id);
         copy.field(e.arm_id);
@@ -304,7 +238,7 @@ class PostgresBatchWriter final : public BatchWriter {
       CopyRows copy;
       for (size_t i : rows) {
         copy.field(static_cast<int64_t>(i));
-        copy.bytes(ids[i]);
+        copy.bytes({ids[i].data(), ids[i].size()});
         copy.field(std::string_view(rewards[i].kind));
         copy.field(rewards[i].value);
         copy.field(rewards[i].ts);

@@ -6,6 +6,7 @@
 #include <memory>
 #include <set>
 
+#include "copy_text.h"
 #include "database.h"
 #include "postgres.h"
 #include "schema.h"
@@ -82,11 +83,6 @@ std::string column_list(const std::vector<Column>& columns) {
   return out;
 }
 
-std::string text_of(double value) {
-  char buf[32];
-  int n = std::snprintf(buf, sizeof buf, "%.17g", value);
-  return std::string(buf, static_cast<size_t>(n));
-}
 
 // SHA-256 of a table's rows in key order, each value in a canonical form
 // that does not depend on the backend.
@@ -103,7 +99,7 @@ class TableDigest {
       } else if (columns[i].kind == Kind::kInt) {
         v = "i" + std::to_string(row.column_int(c)) + ";";
       } else if (columns[i].kind == Kind::kReal) {
-        v = "r" + text_of(row.column_double(c)) + ";";
+        v = "r" + exact_decimal(row.column_double(c)) + ";";
       } else if (columns[i].kind == Kind::kText) {
         std::string_view text = row.column_text_view(c);
         v = "t" + std::to_string(text.size()) + ":" + std::string(text) + ";";
@@ -225,32 +221,22 @@ class PostgresSink final : public RowSink {
   void add(const Statement& row) override {
     for (size_t i = 0; i < columns_.size(); ++i) {
       int c = static_cast<int>(i);
-      if (i > 0) out_ += '\t';
       if (const Override* o = override_of(c)) {
-        if (o->text) {
-          escape(*o->text);
-        } else {
-          out_ += "\\N";
-        }
+        copy_.field(o->text);
       } else if (row.is_null(c)) {
-        out_ += "\\N";
+        copy_.null();
       } else if (columns_[i].kind == Kind::kInt) {
-        out_ += std::to_string(row.column_int(c));
+        copy_.field(row.column_int(c));
       } else if (columns_[i].kind == Kind::kReal) {
-        out_ += text_of(row.column_double(c));
+        copy_.field(row.column_double(c));
       } else if (columns_[i].kind == Kind::kText) {
-        escape(row.column_text_view(c));
+        copy_.field(row.column_text_view(c));
       } else {
-        static constexpr char kHex[] = "0123456789abcdef";
-        out_ += "\\\\x";
-        for (uint8_t b : row.column_blob_view(c)) {
-          out_ += kHex[b >> 4];
-          out_ += kHex[b & 15];
-        }
+        copy_.bytes(row.column_blob_view(c));
       }
     }
-    out_ += '\n';
-    if (++pending_ >= 50'000) flush();
+    copy_.end_row();
+    if (copy_.rows() >= 50'000) flush();
   }
   void finish() override {
     flush();
@@ -284,30 +270,17 @@ class PostgresSink final : public RowSink {
     }
     return nullptr;
   }
-  void escape(std::string_view text) {
-    for (char ch : text) {
-      switch (ch) {
-        case '\\': out_ += "\\\\"; break;
-        case '\t': out_ += "\\t"; break;
-        case '\n': out_ += "\\n"; break;
-        case '\r': out_ += "\\r"; break;
-        default: out_ += ch;
-      }
-    }
-  }
   void flush() {
-    if (pending_ == 0) return;
-    db_.copy_in("COPY " + target_ + " (" + column_list(columns_) + ") FROM STDIN", out_);
-    out_.clear();
-    pending_ = 0;
+    if (copy_.rows() == 0) return;
+    db_.copy_in("COPY " + target_ + " (" + column_list(columns_) + ") FROM STDIN", copy_.text());
+    copy_.clear();
   }
 
   PgDatabase& db_;
   std::string table_, target_;
   std::vector<Column> columns_;
   std::vector<Override> overrides_;
-  std::string out_;
-  int64_t pending_ = 0;
+  CopyRows copy_;
 };
 
 std::unique_ptr<RowSink> sink_for(Database& db, const std::string& table,

@@ -1,5 +1,7 @@
 #include "postgres.h"
 
+#include "copy_text.h"
+
 #include <libpq-fe.h>
 
 #include <charconv>
@@ -221,18 +223,13 @@ class PgParams {
   std::vector<int> formats_;
 };
 
-std::string text_of(double value) {
-  char buf[32];
-  int n = std::snprintf(buf, sizeof buf, "%.17g", value);
-  return std::string(buf, static_cast<size_t>(n));
-}
 
 // A query with parameters: values are sent as text, blobs as binary.
 class PgQuery : public PgRows {
  public:
   void bind_null(int index) override { params_.set_null(index); }
   void bind_int(int index, int64_t value) override { params_.set(index, std::to_string(value), 0); }
-  void bind_double(int index, double value) override { params_.set(index, text_of(value), 0); }
+  void bind_double(int index, double value) override { params_.set(index, exact_decimal(value), 0); }
   void bind_text(int index, std::string_view value, bool) override {
     params_.set(index, std::string(value), 0);
   }

@@ -1,7 +1,8 @@
 // The designers' commands end to end through the real keyart binary on a
 // real ledger: keyart cast add (face descriptors), variant upload (folders,
 // refusals, duplicates, near-duplicates, dry runs), list/show/retire/restore,
-// inspect and sheet PNGs, and keyart extract.
+// inspect and sheet PNGs, and keyart extract. On both backends (the
+// artwork suite's postgres.VariantCli.* pass).
 #include <gtest/gtest.h>
 
 #include <opencv2/imgcodecs.hpp>
@@ -11,6 +12,7 @@
 #include "keyart/ledger/catalog.h"
 #include "keyart/ledger/variants.h"
 #include "support/ledger_dump.h"
+#include "support/test_ledger.h"
 
 namespace keyart::testing {
 namespace {
@@ -20,7 +22,9 @@ namespace fs = std::filesystem;
 class VariantCli : public ::testing::Test {
  protected:
   TempDir dir;
-  std::string db = (dir / "ledger.db").string();
+  TestLedger where{dir};  // a file, or a PostgreSQL database on that pass
+  std::string db = where.target();
+  std::string files = where.files_dir().empty() ? db + ".files" : where.files_dir();
 
   CommandResult run(std::vector<std::string> args) {
     args.push_back("--db");
@@ -48,7 +52,7 @@ class VariantCli : public ::testing::Test {
   size_t stored_files() {
     size_t n = 0;
     std::error_code ec;
-    for (auto it = fs::recursive_directory_iterator(db + ".files", ec); !ec && it != fs::recursive_directory_iterator();
+    for (auto it = fs::recursive_directory_iterator(files, ec); !ec && it != fs::recursive_directory_iterator();
          it.increment(ec)) {
       n += it->is_regular_file() ? 1 : 0;
     }
