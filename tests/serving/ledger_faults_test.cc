@@ -1,12 +1,14 @@
 // The serving hook when the ledger's disk fails: on a small tmpfs that fills
-// up, decisions keep flowing, the service reports itself degraded, nothing
-// is silently lost, and it recovers by itself when space comes back. Needs
-// root (mount); skipped otherwise. (A locked ledger is covered in
+// up (under the SQLite file; under the PostgreSQL tablespace that holds the
+// events), decisions keep flowing, the service reports itself degraded,
+// nothing is silently lost, and it recovers by itself when space comes back.
+// Needs root (mount); skipped otherwise. (A locked ledger is covered in
 // ledger_writer_test.cc; a tmpfs with open files cannot be remounted
 // read-only, so that case is not simulated here.)
 #include <gtest/gtest.h>
 
 #include "sqlite.h"
+#include <pwd.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
@@ -103,6 +105,75 @@ TEST(LedgerFaults, DiskFullDegradesThenRecovers) {
   ledger::Ledger ledger = ledger::Ledger::open(o.ledger_path);
   EXPECT_EQ(ledger::count_exposures(ledger), answered);
   EXPECT_EQ(ledger.db().query_int("SELECT count(*) FROM pragma_integrity_check WHERE integrity_check = 'ok'"), 1);
+}
+
+// The PostgreSQL server's disk fills: the ledger's event partitions live in
+// a tablespace on a small tmpfs (the server runs as nobody, which must own
+// it). The writer's commit fails with the server's disk-full error, the
+// batch is kept, the service degrades and recovers when space returns.
+class Tablespace {
+ public:
+  Tablespace(const std::string& name, const fs::path& dir, const std::string& database)
+      : name_(name) {
+    if (const passwd* nobody = ::getpwnam("nobody"); nobody != nullptr && ::getuid() == 0) {
+      EXPECT_EQ(::chown(dir.c_str(), nobody->pw_uid, nobody->pw_gid), 0);
+    }
+    testing::postgres_admin("CREATE TABLESPACE " + name_ + " LOCATION '" + dir.string() + "'");
+    testing::postgres_admin("ALTER DATABASE " + database + " SET default_tablespace = " + name_);
+  }
+  ~Tablespace() {
+    try {
+      testing::postgres_admin("DROP TABLESPACE IF EXISTS " + name_);
+    } catch (const std::exception&) {
+    }
+  }
+
+ private:
+  std::string name_;
+};
+
+TEST(LedgerFaults, PostgresDiskFullDegradesThenRecovers) {
+  KEYART_POSTGRES_ONLY();
+  SmallDisk disk("8m");
+  if (!disk.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here (needs root)";
+  fs::path space = disk.path() / "space";
+  fs::create_directory(space);
+  // Destroyed in reverse: the fixture's database, then the tablespace, then
+  // the tmpfs.
+  std::unique_ptr<Tablespace> tablespace;
+  ServingFixture f;
+  const std::string database = f.path.substr(f.path.rfind('/') + 1);
+  tablespace = std::make_unique<Tablespace>("ts_" + database, space, database);
+  ServiceOptions o = f.options();
+  o.writer.retry_initial_ms = 10;
+  o.writer.retry_max_ms = 50;
+  auto service = Service::open(o);
+  // The first events create their day's partitions in the tablespace.
+  for (int i = 0; i < 10; ++i) service->decide(ServingFixture::request("u" + std::to_string(i), "t2", 0));
+  ASSERT_TRUE(eventually([&] { return service->stats().writer.exposures_committed == 10; }));
+  fs::path filler = fill(disk.path());
+  int answered = 10, fallbacks = 0;
+  for (int i = 10; i < 200000 && service->healthy(); ++i) {
+    DecideResult d = service->decide(ServingFixture::request("u" + std::to_string(i), "t2", 0));
+    (d.fallback ? fallbacks : answered)++;
+  }
+  ASSERT_TRUE(eventually([&] { return !service->healthy(); })) << "the disk never filled";
+  ServiceStats degraded = service->stats();
+  EXPECT_GT(degraded.writer.failures, 0u);
+  EXPECT_NE(degraded.writer.last_error.find("space"), std::string::npos)
+      << degraded.writer.last_error;
+  for (int i = 0; i < 100; ++i) {
+    DecideResult d = service->decide(ServingFixture::request("late" + std::to_string(i), "t2", 0));
+    EXPECT_FALSE(d.variant_id.empty());
+    (d.fallback ? fallbacks : answered)++;
+  }
+  fs::remove(filler);
+  ASSERT_TRUE(eventually([&] { return service->healthy(); }, 30000))
+      << service->stats().writer.last_error;
+  service->shutdown();
+  ServiceStats end = service->stats();
+  EXPECT_EQ(end.writer.dropped, 0u);
+  EXPECT_EQ(ledger::count_exposures(f.ledger), answered);
 }
 
 }  // namespace
