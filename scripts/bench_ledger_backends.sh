@@ -20,7 +20,7 @@ db="${admin%/postgres}/keyart_bench"
 results="$cluster/results"
 : > "$results"
 run() {  # backend filter
-  KEYART_BENCH_POSTGRES="$db" "$bench" --benchmark_filter="$2/$batch\$" \
+  KEYART_BENCH_POSTGRES="$db" "$bench" --benchmark_filter="$2/$batch/" \
     --benchmark_min_time=2 --benchmark_format=json 2>/dev/null |
     python3 -c 'import json,sys; b=json.load(sys.stdin)["benchmarks"][0]; print(sys.argv[1], round(b["items_per_second"]))' "$1" |
     tee -a "$results"
