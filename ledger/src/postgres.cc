@@ -585,36 +585,4 @@ void PgDatabase::copy_in(std::string_view copy_sql, std::string_view data) {
   PQclear(last);
 }
 
-void PgDatabase::copy_out(std::string_view copy_sql,
-                          const std::function<void(std::string_view)>& fn) {
-  pg_conn* conn = connection();
-  PGresult* r = PQexec(conn, std::string(copy_sql).c_str());
-  if (PQresultStatus(r) != PGRES_COPY_OUT) fail(r, "");
-  PQclear(r);
-  std::exception_ptr error;
-  for (;;) {
-    char* row = nullptr;
-    int n = PQgetCopyData(conn, &row, 0);
-    if (n < 0) break;
-    if (!error) {
-      try {
-        std::string_view line(row, static_cast<size_t>(n));
-        if (line.ends_with('\n')) line.remove_suffix(1);
-        fn(line);
-      } catch (...) {
-        error = std::current_exception();  // drain the rest, then rethrow
-      }
-    }
-    PQfreemem(row);
-  }
-  PGresult* last = nullptr;
-  while (PGresult* next = PQgetResult(conn)) {
-    PQclear(last);
-    last = next;
-  }
-  if (PQresultStatus(last) != PGRES_COMMAND_OK) fail(last, "");
-  PQclear(last);
-  if (error) std::rethrow_exception(error);
-}
-
 }  // namespace keyart::ledger

@@ -7,15 +7,14 @@
 //   error. No message, error or name() ever contains the password.
 // - Statements are prepared on the server; '?' and '?N' parameters become
 //   $N. A statement's whole result is fetched when it is first stepped, so
-//   statements can be interleaved as on SQLite; large reads stream through
-//   copy_out() instead.
+//   statements can be interleaved as on SQLite; large reads go through a
+//   cursor (prepare_scan).
 // - A lost connection is an ErrorKind::kIo error; the next call outside a
 //   transaction reconnects (statements are prepared again as needed), so a
 //   long-running writer survives a server restart.
 // - Errors are classified by SQLSTATE into the ledger's error kinds.
 #pragma once
 
-#include <functional>
 #include <string>
 
 #include "database.h"
@@ -55,8 +54,6 @@ class PgDatabase final : public Database {
 
   // COPY ... FROM STDIN with the given data (text format rows).
   void copy_in(std::string_view copy_sql, std::string_view data);
-  // COPY ... TO STDOUT: fn gets each row's text (without the newline).
-  void copy_out(std::string_view copy_sql, const std::function<void(std::string_view)>& fn);
 
   // The open connection (reconnecting if it was lost outside a
   // transaction); bumps generation() when it reconnects.
