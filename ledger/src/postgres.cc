@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <utility>
 
 namespace keyart::ledger {
@@ -124,12 +125,36 @@ int hex_value(char c) {
 }
 
 
-// Reading the rows of a result held in memory (text format).
+// Type oids of the values a binary result may hold (pg_type.h).
+constexpr Oid kBoolOid = 16, kByteaOid = 17, kInt8Oid = 20, kInt2Oid = 21, kInt4Oid = 23,
+              kTextOid = 25, kFloat8Oid = 701, kVarcharOid = 1043;
+
+bool binary_readable(Oid type) {
+  return type == kBoolOid || type == kByteaOid || type == kInt8Oid || type == kInt2Oid ||
+         type == kInt4Oid || type == kTextOid || type == kFloat8Oid || type == kVarcharOid;
+}
+
+// A big-endian integer of n bytes.
+int64_t big_endian(const char* p, int n) {
+  uint64_t v = 0;
+  for (int i = 0; i < n; ++i) v = (v << 8) | static_cast<uint8_t>(p[i]);
+  if (n < 8 && n > 0 && (v >> (8 * n - 1)) != 0) v |= ~uint64_t{0} << (8 * n);  // sign
+  return static_cast<int64_t>(v);
+}
+
+// Reading the rows of a result held in memory: text format, or binary when
+// every column's type is one binary_readable() knows (cursor scans).
 class PgRows : public StatementImpl {
  public:
   ~PgRows() override { clear_result(); }
   bool is_null(int column) const override { return PQgetisnull(result_, row_, column) == 1; }
   int64_t column_int(int column) const override {
+    if (binary_) {
+      if (is_null(column)) return 0;
+      const char* p = PQgetvalue(result_, row_, column);
+      if (PQftype(result_, column) == kFloat8Oid) return static_cast<int64_t>(column_double(column));
+      return big_endian(p, PQgetlength(result_, row_, column));
+    }
     std::string_view text = column_text_view(column);
     if (text == "t") return 1;
     if (text == "f") return 0;
@@ -139,6 +164,13 @@ class PgRows : public StatementImpl {
   }
   double column_double(int column) const override {
     if (is_null(column)) return 0.0;
+    if (binary_) {
+      if (PQftype(result_, column) != kFloat8Oid) return static_cast<double>(column_int(column));
+      uint64_t bits = static_cast<uint64_t>(big_endian(PQgetvalue(result_, row_, column), 8));
+      double value;
+      std::memcpy(&value, &bits, sizeof value);
+      return value;
+    }
     return std::strtod(PQgetvalue(result_, row_, column), nullptr);
   }
   std::string_view column_text_view(int column) const override {
@@ -148,6 +180,7 @@ class PgRows : public StatementImpl {
   }
   std::span<const uint8_t> column_blob_view(int column) const override {
     std::string_view text = column_text_view(column);
+    if (binary_) return {reinterpret_cast<const uint8_t*>(text.data()), text.size()};
     if (!text.starts_with("\\x")) return {};
     if (blobs_.size() <= static_cast<size_t>(column)) blobs_.resize(column + 1);
     std::vector<uint8_t>& out = blobs_[column];
@@ -168,6 +201,7 @@ class PgRows : public StatementImpl {
   PGresult* result_ = nullptr;
   int rows_ = 0;
   int row_ = -1;
+  bool binary_ = false;  // the result is in binary format
   mutable std::vector<std::vector<uint8_t>> blobs_;
 };
 
@@ -364,11 +398,20 @@ class PgScan final : public PgQuery {
     }
     PQclear(r);
     open_ = true;
+    // Binary rows when every column is of a type read here: no text to
+    // format on the server, no numbers or hex to parse here.
+    PGresult* shape = PQdescribePortal(conn, cursor_.c_str());
+    binary_ = PQresultStatus(shape) == PGRES_COMMAND_OK;
+    for (int c = 0; binary_ && c < PQnfields(shape); ++c) {
+      binary_ = binary_readable(PQftype(shape, c));
+    }
+    PQclear(shape);
   }
   void fetch() {
     clear_result();
     std::string sql = "FETCH " + std::to_string(PgDatabase::kScanBatchRows) + " FROM " + cursor_;
-    PGresult* r = PQexec(db_.conn_, sql.c_str());
+    PGresult* r = PQexecParams(db_.conn_, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr,
+                               binary_ ? 1 : 0);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
       open_ = false;
       end_own_transaction();
