@@ -46,6 +46,10 @@ bool has_nul(const Exposure& e) {
          nul_opt(e.arm_id) || nul_opt(e.device) || nul_opt(e.country);
 }
 
+std::string duplicate_exposure(const Exposure& e) {
+  return "an exposure with event id '" + e.event_id + "' is already in the ledger";
+}
+
 std::string hex_of(const engine::EventId& id) { return engine::to_hex(id); }
 
 // bytea's text output ("\x00ff...") as the API's 32 hex digits.
@@ -170,8 +174,7 @@ class PostgresBatchWriter final : public BatchWriter {
           ++result.exposures_written;
         } else {
           result.rejected.push_back({false, i, ErrorKind::kConflict,
-                                     "an exposure with event id '" + exposures[i].event_id +
-                                         "' is already in the ledger"});
+                                     duplicate_exposure(exposures[i])});
         }
       }
       return;
@@ -209,8 +212,7 @@ class PostgresBatchWriter final : public BatchWriter {
       ++result.exposures_written;
     } else if (ok) {
       result.rejected.push_back({false, index, ErrorKind::kConflict,
-                                 "an exposure with event id '" + e.event_id +
-                                     "' is already in the ledger"});
+                                 duplicate_exposure(e)});
     } else {
       result.rejected.push_back({false, index, error.kind(), exposure_rejection(e, error)});
     }

@@ -144,9 +144,8 @@ TableCopy digest(Database& db, const TablePlan& plan, const std::vector<Column>&
 class RowSink {
  public:
   virtual ~RowSink() = default;
-  // The row's values, from the source statement; overrides[i], when set,
-  // replaces column i's value (NULL when empty text is not wanted: see
-  // experiments below).
+  // The row's values, from the source statement, except the columns the
+  // sink's overrides replace (experiments copied as drafts).
   virtual void add(const Statement& row) = 0;
   virtual void finish() = 0;
 };
@@ -156,6 +155,13 @@ struct Override {
   int column = -1;
   std::optional<std::string> text;  // nullopt: NULL
 };
+
+const Override* override_of(const std::vector<Override>& overrides, int column) {
+  for (const Override& o : overrides) {
+    if (o.column == column) return &o;
+  }
+  return nullptr;
+}
 
 class SqliteSink final : public RowSink {
  public:
@@ -170,7 +176,7 @@ class SqliteSink final : public RowSink {
   void add(const Statement& row) override {
     for (size_t i = 0; i < columns_.size(); ++i) {
       int c = static_cast<int>(i);
-      if (const Override* o = override_of(c)) {
+      if (const Override* o = override_of(overrides_, c)) {
         if (o->text) {
           insert_.bind(c + 1, *o->text);
         } else {
@@ -193,12 +199,6 @@ class SqliteSink final : public RowSink {
   void finish() override {}
 
  private:
-  const Override* override_of(int column) const {
-    for (const Override& o : overrides_) {
-      if (o.column == column) return &o;
-    }
-    return nullptr;
-  }
   std::vector<Column> columns_;
   std::vector<Override> overrides_;
   Statement insert_;
@@ -221,7 +221,7 @@ class PostgresSink final : public RowSink {
   void add(const Statement& row) override {
     for (size_t i = 0; i < columns_.size(); ++i) {
       int c = static_cast<int>(i);
-      if (const Override* o = override_of(c)) {
+      if (const Override* o = override_of(overrides_, c)) {
         copy_.field(o->text);
       } else if (row.is_null(c)) {
         copy_.null();
@@ -263,12 +263,6 @@ class PostgresSink final : public RowSink {
                                       : "TEXT");
     }
     return out;
-  }
-  const Override* override_of(int column) const {
-    for (const Override& o : overrides_) {
-      if (o.column == column) return &o;
-    }
-    return nullptr;
   }
   void flush() {
     if (copy_.rows() == 0) return;
