@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "commands.h"
-#include "keyart/engine/reward.h"
+#include "learner_flags.h"
 #include "keyart/serving/http_api.h"
 #include "keyart/serving/http_server.h"
 #include "keyart/serving/metrics.h"
@@ -31,20 +31,6 @@ std::string read_token(const std::string& path) {
   return token;
 }
 
-std::pair<std::string, uint16_t> parse_listen(const std::string& text) {
-  size_t colon = text.rfind(':');
-  if (colon == std::string::npos) throw UsageError("--listen '" + text + "' is not HOST:PORT");
-  std::string host = text.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  int port = -1;
-  try {
-    port = std::stoi(text.substr(colon + 1));
-  } catch (const std::exception&) {
-  }
-  if (port < 0 || port > 65535) throw UsageError("--listen '" + text + "' has no valid port");
-  return {host, static_cast<uint16_t>(port)};
-}
-
 }  // namespace
 
 int cmd_serve(Args args) {
@@ -58,13 +44,6 @@ int cmd_serve(Args args) {
       "threads", po::value<int>()->default_value(0), "HTTP threads (0 = one per core)")(
       "admin-token-file", po::value<std::string>(),
       "file holding the admin bearer token (else $KEYART_ADMIN_TOKEN; none disables admin)")(
-      "wait-window", po::value<std::string>()->default_value("15m"),
-      "how long a decision waits for rewards before the default reward")(
-      "rewards", po::value<std::string>()->default_value("click=1,play=2,completion=3"),
-      "reward kinds and their weights")(
-      "sticky", po::value<std::string>()->default_value("0"),
-      "keep showing a unit the same variant of a title for this long (0 = off)")(
-      "seed", po::value<uint64_t>()->default_value(0), "random seed (0 = from the OS)")(
       "flush-interval", po::value<std::string>()->default_value("20ms"),
       "decisions reach the ledger within this")(
       "queue", po::value<size_t>()->default_value(100000), "ledger queue bound (events)")(
@@ -76,20 +55,14 @@ int cmd_serve(Args args) {
       "access-log", po::value<std::string>(), "write one JSON line per request here ('-' = stderr)")(
       "log-sample", po::value<double>()->default_value(1.0), "share of requests logged (0..1)")(
       "no-restore", "start with fresh models instead of the snapshot and ledger");
+  add_learner_flags(cmd);
   if (!cmd.parse(args)) return kExitOk;
 
   auto [host, port] = parse_listen(cmd.get<std::string>("listen"));
   serving::ServiceOptions options;
   options.ledger_path = cmd.db_path();
   options.files_dir = cmd.files_dir();
-  try {
-    options.learner.rewards = engine::RewardDefinition::parse(cmd.get<std::string>("rewards"));
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(std::string("--rewards: ") + e.what());
-  }
-  options.learner.wait_ms = parse_duration_ms(cmd.get<std::string>("wait-window"), "wait-window");
-  options.learner.sticky_ms = parse_duration_ms(cmd.get<std::string>("sticky"), "sticky");
-  options.learner.seed = cmd.get<uint64_t>("seed");
+  options.learner = learner_flags(cmd);
   options.writer.flush_interval_ms =
       static_cast<int>(parse_duration_ms(cmd.get<std::string>("flush-interval"), "flush-interval"));
   options.writer.queue_capacity = cmd.get<size_t>("queue");

@@ -15,6 +15,7 @@ int cmd_variant(Args args);
 int cmd_extract(Args args);
 int cmd_sim(Args args);
 int cmd_serve(Args args);
+int cmd_train(Args args);
 int cmd_report(Args args);
 int cmd_import(Args args);
 int cmd_ledger(Args args);

@@ -25,6 +25,7 @@ const std::vector<Group>& groups() {
       {"extract", "print the features of an image file as JSON", cmd_extract},
       {"sim", "simulate bandit policies over a workload", cmd_sim},
       {"serve", "serve decide/reward over HTTP", cmd_serve},
+      {"train", "learn from a shared ledger and publish models for serving nodes", cmd_train},
       {"report", "A/B reports, power, off-policy evaluation", cmd_report},
       {"import", "import logged bandit data from CSV", cmd_import},
       {"ledger", "housekeeping: prune old events, copy a ledger (e.g. into PostgreSQL)",

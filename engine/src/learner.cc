@@ -125,6 +125,7 @@ struct Learner::Impl {
 
 Learner::Learner(std::unique_ptr<Policy> policy, LearnerOptions options)
     : policy_(std::move(policy)),
+      spec_(policy_->spec()),
       options_(std::move(options)),
       layout_(policy_->layout().options()),
       impl_(std::make_unique<Impl>()) {
@@ -139,11 +140,19 @@ Learner::Learner(std::string_view policy_spec, LearnerOptions options)
 
 Learner::~Learner() = default;
 
-std::string Learner::spec() const { return policy_->spec(); }
-
 uint64_t Learner::model_version() const {
   std::shared_lock lock(model_mu_);
-  return policy_->version();
+  return adopted_version_ != 0 ? adopted_version_ : policy_->version();
+}
+
+void Learner::adopt_model(Learner& source, uint64_t version) {
+  if (source.spec_ != spec_) {
+    throw std::invalid_argument("cannot adopt a '" + source.spec_ + "' model into a '" + spec_ +
+                                "' learner");
+  }
+  std::scoped_lock lock(model_mu_, source.model_mu_);
+  policy_.swap(source.policy_);
+  adopted_version_ = version;
 }
 
 void Learner::decide(Request& request, std::span<const PreparedVariant* const> candidates,
@@ -197,10 +206,10 @@ void Learner::decide(Request& request, std::span<const PreparedVariant* const> c
     } else {
       std::fill(out.scores.begin(), out.scores.end(), 0.0);
     }
-    out.model_version = policy_->version();
+    out.model_version = adopted_version_ != 0 ? adopted_version_ : policy_->version();
   }
   out.event_id = new_event_id(opts.now_ms);
-  park(out.event_id, opts.now_ms, input, out.chosen);
+  if (options_.keep_pending) park(out.event_id, opts.now_ms, input, out.chosen);
 
   std::lock_guard lock(state_mu_);
   ++impl_->stats.decisions;

@@ -1,6 +1,8 @@
 #include "keyart/ledger/model_snapshots.h"
 
 #include "database.h"
+#include "keyart/ledger/events.h"
+#include "keyart/ledger/file_store.h"
 
 namespace keyart::ledger {
 
@@ -18,10 +20,15 @@ int64_t record_model_snapshot(Ledger& ledger, const ModelSnapshotRecord& r) {
   return id;
 }
 
-std::vector<ModelSnapshotRecord> list_model_snapshots(Ledger& ledger) {
+namespace {
+
+// Records newer than after_id, newest first, at most limit of them.
+std::vector<ModelSnapshotRecord> snapshot_records(Ledger& ledger, int64_t after_id, int64_t limit) {
   Statement st = ledger.db().prepare(
       "SELECT snapshot_id, created_at, storage_path, sha256, bytes, last_exposure_id, "
-      "last_reward_id, learners FROM model_snapshots ORDER BY snapshot_id DESC");
+      "last_reward_id, learners FROM model_snapshots WHERE snapshot_id > ? "
+      "ORDER BY snapshot_id DESC LIMIT ?");
+  st.bind_all(after_id, limit);
   return st.all([](const Statement& s) {
     ModelSnapshotRecord r;
     r.snapshot_id = s.column_int(0);
@@ -33,6 +40,52 @@ std::vector<ModelSnapshotRecord> list_model_snapshots(Ledger& ledger) {
     r.learners_json = s.column_text(7);
     return r;
   });
+}
+
+}  // namespace
+
+std::vector<ModelSnapshotRecord> list_model_snapshots(Ledger& ledger) {
+  return snapshot_records(ledger, 0, INT64_MAX);
+}
+
+int64_t newest_model_snapshot_id(Ledger& ledger) {
+  return ledger.db().query_int("SELECT COALESCE(MAX(snapshot_id), 0) FROM model_snapshots");
+}
+
+ModelSnapshotRecord store_model_bundle(Ledger& ledger, const engine::ModelBundle& bundle,
+                                       const LedgerMarks& marks) {
+  std::string bytes = engine::encode_bundle(bundle);
+  auto stored = store_file(ledger.files_dir() / "models",
+                           {reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}, "snap");
+  nlohmann::json scopes = nlohmann::json::array();
+  for (const auto& learner : bundle.learners) scopes.push_back(learner.scope);
+  ModelSnapshotRecord record{.created_at = now_ms(),
+                             .storage_path = "models/" + stored.relative_path,
+                             .sha256 = stored.sha256,
+                             .bytes = static_cast<int64_t>(bytes.size()),
+                             .marks = marks,
+                             .learners_json = scopes.dump()};
+  record.snapshot_id = record_model_snapshot(ledger, record);
+  return record;
+}
+
+std::optional<StoredModelBundle> newest_model_bundle(
+    Ledger& ledger, const std::function<bool(const engine::ModelBundle&)>& accept,
+    int64_t after_id) {
+  // Newest first: the newest intact one is nearly always the first.
+  for (ModelSnapshotRecord& record : snapshot_records(ledger, after_id, INT64_MAX)) {
+    std::vector<uint8_t> raw;
+    try {
+      raw = read_file_bytes(ledger.files_dir() / record.storage_path, 8ull << 30);
+    } catch (const std::exception&) {
+      continue;
+    }
+    if (sha256_hex(raw) != record.sha256) continue;
+    auto bundle = engine::decode_bundle({reinterpret_cast<const char*>(raw.data()), raw.size()});
+    if (!bundle || (accept && !accept(*bundle))) continue;
+    return StoredModelBundle{std::move(record), std::move(*bundle)};
+  }
+  return std::nullopt;
 }
 
 }  // namespace keyart::ledger

@@ -2,17 +2,10 @@
 
 #include "keyart/ledger/catalog.h"
 #include "keyart/ledger/experiment_store.h"
+#include "keyart/ledger/learner_scope.h"
 #include "keyart/ledger/variants.h"
 
 namespace keyart::serving {
-
-std::string arm_scope(const std::string& experiment_id, const std::string& arm_id) {
-  return "exp:" + experiment_id + "/" + arm_id;
-}
-
-std::string default_scope(const std::string& canonical_spec) {
-  return "default:" + canonical_spec;
-}
 
 const engine::NamedFeatures* CachedDecisionCatalog::title_features(std::string_view title_id) {
   auto title = cache_.titles.find(std::string(title_id));
@@ -70,7 +63,7 @@ std::shared_ptr<CatalogCache> CatalogCache::load(ledger::Ledger& ledger) {
     exp.status = e.status;
     exp.salt = e.salt;
     for (const auto& arm : e.arms) {
-      exp.arms.push_back({arm.arm_id, arm.policy_spec, arm_scope(e.experiment_id, arm.arm_id)});
+      exp.arms.push_back({arm.arm_id, arm.policy_spec, ledger::arm_scope(e.experiment_id, arm.arm_id)});
       exp.shares.push_back(arm.traffic_share);
     }
     exp.titles.insert(e.title_ids.begin(), e.title_ids.end());

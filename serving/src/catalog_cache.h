@@ -30,7 +30,7 @@ struct CachedVariant {
 struct CachedTitle {
   std::string id;
   std::string default_policy;
-  std::string default_scope;  // "default:<canonical spec>", filled by the service
+  std::string default_scope;  // ledger::default_scope of the canonical spec, filled by the service
   std::vector<const CachedVariant*> active;  // in upload order
   int default_index = -1;                    // into active; -1 when none active
   engine::NamedFeatures features;            // genre_<g> = 1, cast_<actor> = 1
@@ -39,7 +39,7 @@ struct CachedTitle {
 struct CachedArm {
   std::string id;
   std::string spec;
-  std::string scope;  // "exp:<experiment>/<arm>"
+  std::string scope;  // ledger::arm_scope
 };
 
 struct CachedExperiment {
@@ -62,11 +62,6 @@ struct CatalogCache {
   const CachedExperiment* running_for(const std::string& title_id) const;
   static std::shared_ptr<CatalogCache> load(ledger::Ledger& ledger);
 };
-
-std::string arm_scope(const std::string& experiment_id, const std::string& arm_id);
-// The scope of a title's default policy, from its canonical spec (so titles
-// naming the same policy differently share one learner).
-std::string default_scope(const std::string& canonical_spec);
 
 // The cache as the decision log's replay sees the catalogue: a title's
 // default is the variant the service would fall back to.

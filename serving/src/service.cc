@@ -8,6 +8,7 @@
 #include "keyart/ledger/assignment.h"
 #include "keyart/ledger/experiment_store.h"
 #include "keyart/ledger/decision_log.h"
+#include "keyart/ledger/learner_scope.h"
 #include "service_impl.h"
 #include "snapshots.h"
 
@@ -250,7 +251,7 @@ DecideResult fallback_answer(const Route& route, const Scratch& tl, int default_
     out.experiment_id = route.experiment->id;
     out.arm_id = route.arm->id;
   }
-  out.policy = "fallback";
+  out.policy = ledger::kFallbackPolicy;
   out.fallback = true;
   out.fallback_reason = std::move(reason);
   return out;
@@ -317,7 +318,7 @@ void Service::Impl::load_catalog() {
     } catch (const std::exception&) {
       // ensure_learner records why this spec has no learner.
     }
-    title.default_scope = default_scope(canonical);
+    title.default_scope = ledger::default_scope(canonical);
     ensure_learner(title.default_scope, canonical);
   }
   for (const auto& [id, e] : fresh->experiments) {

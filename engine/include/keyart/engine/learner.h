@@ -61,6 +61,10 @@ struct LearnerOptions {
   int64_t sticky_ms = 0;             // churn limit; 0 = off
   size_t max_sticky = 1 << 20;       // bound of the sticky table (earliest expiry evicted)
   uint64_t seed = 0;                 // for decisions without a seed; 0 = from the OS
+  // decide() parks each decision for learning. A serving node whose model
+  // comes from a trainer (adopt_model) sets it false: it decides and keeps
+  // its churn-limit table, but never learns by itself. Not part of snapshots.
+  bool keep_pending = true;
 };
 
 struct DecideOptions {
@@ -75,7 +79,7 @@ struct Decision {
   double propensity = 0;
   std::vector<double> probabilities;  // one per candidate, in the given order
   std::vector<double> scores;         // when asked for
-  uint64_t model_version = 0;         // updates the policy had applied
+  uint64_t model_version = 0;         // updates the policy had applied, or the adopted model's version
   bool repeat = false;                // churn limiting showed the earlier variant
   EventId repeat_of{};
 };
@@ -118,10 +122,18 @@ class Learner {
   explicit Learner(std::string_view policy_spec, LearnerOptions options = {});
   ~Learner();
 
-  std::string spec() const;
+  std::string spec() const { return spec_; }
   const FeatureLayout& layout() const { return layout_; }
   const LearnerOptions& options() const { return options_; }
+  // The adopted model's version if there is one, else the updates applied.
   uint64_t model_version() const;
+
+  // Takes source's policy (a model learned elsewhere, e.g. a trainer's
+  // published learner) in one pointer swap under the model lock: decisions
+  // before it use the old policy, after it the new one, and report `version`
+  // as their model version. Pending, churn-limit and counter state stay this
+  // learner's. Throws std::invalid_argument when the specs differ.
+  void adopt_model(Learner& source, uint64_t version);
 
   // candidates: the title's eligible variants; default_index marks the
   // title's default variant (-1 if none). Throws std::invalid_argument for
@@ -158,7 +170,9 @@ class Learner {
   void park(const EventId& id, int64_t time_ms, const ChoiceInput& input, int chosen);
   void finalize_locked(std::vector<Pending>& due);
 
-  std::unique_ptr<Policy> policy_;
+  std::unique_ptr<Policy> policy_;  // swapped only under model_mu_ (adopt_model)
+  std::string spec_;
+  uint64_t adopted_version_ = 0;    // guarded by model_mu_
   LearnerOptions options_;
   FeatureLayout layout_;
   mutable std::shared_mutex model_mu_;

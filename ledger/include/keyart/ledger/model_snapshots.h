@@ -1,13 +1,19 @@
-// The ledger's record of the serving hook's model snapshots: where each
-// snapshot file is (relative to the ledger's files folder), its checksum and
-// size, the ledger marks it was taken at (everything up to them is in the
-// model) and the learners it holds. The files themselves are written by the
-// caller (file_store.h); a record is added only after its file is complete.
+// The ledger's record of model snapshots (the serving hook's own, and the
+// models a trainer publishes): where each snapshot file is (relative to the
+// ledger's files folder), its checksum and size, the ledger marks it was
+// taken at (everything up to them is in the model) and the learners it
+// holds. A record is added only after its file is complete, so a reader
+// never finds a record without its whole file (unless the file was altered
+// or lost later: readers check the checksum and skip such a record).
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "keyart/engine/model_bundle.h"
 
 #include "keyart/ledger/event_scan.h"
 #include "keyart/ledger/ledger.h"
@@ -29,5 +35,25 @@ int64_t record_model_snapshot(Ledger& ledger, const ModelSnapshotRecord& record)
 
 // Every record, newest first.
 std::vector<ModelSnapshotRecord> list_model_snapshots(Ledger& ledger);
+
+// The newest record's id, 0 when there is none (one indexed lookup: cheap
+// enough to poll).
+int64_t newest_model_snapshot_id(Ledger& ledger);
+
+// Writes the bundle as a file under <files>/models (content-addressed,
+// atomic) and then its record (created_at = now); returns the record.
+ModelSnapshotRecord store_model_bundle(Ledger& ledger, const engine::ModelBundle& bundle,
+                                       const LedgerMarks& marks);
+
+// The newest bundle newer than after_id whose file is intact (checksum) and
+// whole, and which `accept` takes (empty accept: any); nullopt when there
+// is none.
+struct StoredModelBundle {
+  ModelSnapshotRecord record;
+  engine::ModelBundle bundle;
+};
+std::optional<StoredModelBundle> newest_model_bundle(
+    Ledger& ledger, const std::function<bool(const engine::ModelBundle&)>& accept = {},
+    int64_t after_id = 0);
 
 }  // namespace keyart::ledger

@@ -1,0 +1,148 @@
+// The trainer follows a ledger that a serving hook writes, and ends with
+// the same model whether it followed the ledger live, in small steps, across
+// a restart, or read the whole ledger at once.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "keyart/ledger/model_snapshots.h"
+#include "keyart/training/trainer.h"
+#include "serving/serving_fixture.h"
+
+namespace keyart::testing {
+namespace {
+
+constexpr int64_t kStart = 1'780'000'000'000;  // ms
+constexpr int64_t kWait = 60'000;
+
+struct TrainerTest : ::testing::Test, ServingFixture {
+  std::unique_ptr<serving::Service> service = [&] {
+    auto o = options();
+    o.learner.wait_ms = kWait;
+    o.snapshot_interval_s = 0;
+    return serving::Service::open(o);
+  }();
+  uint64_t decided = 0, rewarded = 0;
+
+  training::TrainerOptions trainer_options(bool resume = true) const {
+    training::TrainerOptions o;
+    o.learner.wait_ms = kWait;
+    o.lateness_ms = 1'000;
+    o.resume = resume;
+    return o;
+  }
+  std::unique_ptr<training::Trainer> trainer(bool resume = true) {
+    return std::make_unique<training::Trainer>(
+        ledger::Ledger::open(path, {.files_dir = where.files_dir()}), trainer_options(resume));
+  }
+
+  // Decisions for minutes [from, to) of simulated time, one every 250 ms,
+  // spread over two titles and 40 viewers; about a third get a click 2 s
+  // later and some of those a play; then waits until the ledger has them.
+  void traffic(int from_s, int to_s) {
+    for (int64_t t = kStart + from_s * 1000LL; t < kStart + to_s * 1000LL; t += 250) {
+      int i = static_cast<int>((t - kStart) / 250);
+      auto r = request("u" + std::to_string(i % 40), i % 3 == 0 ? "t2" : "t1", t);
+      r.seed = static_cast<uint64_t>(i) + 1;
+      serving::DecideResult d = service->decide(r);
+      ++decided;
+      if (d.variant_id.back() == '2' || i % 7 == 0) {
+        service->reward(d.event_id, "click", 1.0, t + 2'000);
+        ++rewarded;
+        if (i % 2 == 0) {
+          service->reward(d.event_id, "play", 1.0, t + 3'000);
+          ++rewarded;
+        }
+      }
+    }
+    for (int i = 0; i < 2000; ++i) {
+      auto w = service->stats().writer;
+      if (w.exposures_committed == decided && w.rewards_committed == rewarded) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    FAIL() << "the ledger did not receive the traffic";
+  }
+};
+
+TEST_F(TrainerTest, FollowingLiveEqualsReadingTheWholeLedger) {
+  auto live = trainer(false);
+  std::map<std::string, std::string> after_two_minutes;
+  for (int minute = 0; minute < 6; ++minute) {
+    traffic(minute * 60, minute * 60 + 60);
+    live->step();
+    if (minute == 1) after_two_minutes = live->policy_states();
+  }
+  auto whole = trainer(false);
+  whole->step();
+
+  training::TrainerStatus a = live->status(), b = whole->status();
+  EXPECT_EQ(a.learned.last_exposure_id, b.learned.last_exposure_id);
+  EXPECT_EQ(a.learned.last_reward_id, b.learned.last_reward_id);
+  EXPECT_EQ(a.clock_ms, kStart + 360'000 - 250 - 1'000);
+  EXPECT_EQ(a.clock_ms, b.clock_ms);
+  EXPECT_EQ(a.exposures, decided);
+  EXPECT_EQ(a.exposures, b.exposures);
+  EXPECT_EQ(a.rewards_joined, rewarded);  // every reward came in time
+  EXPECT_EQ(a.rewards_joined, b.rewards_joined);
+  EXPECT_EQ(a.lag_events(), 0);
+  // The fixed arm and the bandit arm of e1, and t2's default policy.
+  ASSERT_EQ(a.learners, 3u);
+  EXPECT_EQ(live->policy_states(), whole->policy_states());
+
+  // The models kept learning as windows closed: each differs from what it
+  // was after two minutes, and decisions of the last minute still wait.
+  ASSERT_EQ(after_two_minutes.size(), 3u);
+  for (const auto& [scope, state] : live->policy_states()) {
+    EXPECT_NE(state, after_two_minutes.at(scope)) << scope;
+  }
+  EXPECT_GT(a.pending, 0u);
+  EXPECT_LT(a.pending, decided);
+}
+
+TEST_F(TrainerTest, ARestartResumesFromThePublishedModelWithoutLearningTwice) {
+  auto first = trainer();
+  traffic(0, 150);
+  first->step();
+  const int64_t version = first->publish();
+  EXPECT_GT(version, 0);
+  traffic(150, 200);
+  first->step();  // learned, never published: lost when it is killed
+  first.reset();
+
+  traffic(200, 330);
+  auto second = trainer();
+  EXPECT_EQ(second->status().published_version, version);
+  second->step();
+  traffic(330, 400);
+  second->step();
+
+  auto whole = trainer(false);
+  whole->step();
+  EXPECT_EQ(second->policy_states(), whole->policy_states());
+  EXPECT_EQ(second->status().learned.last_exposure_id, whole->status().learned.last_exposure_id);
+}
+
+TEST_F(TrainerTest, PublishingStoresALoadableModelThatServingSnapshotsDoNotShadow) {
+  traffic(0, 90);
+  auto t = trainer();
+  t->step();
+  const int64_t version = t->publish();
+  service->snapshot();  // the serving hook's own snapshot is newer, and not the trainer's
+  auto stored = ledger::newest_model_bundle(ledger, [](const engine::ModelBundle& b) {
+    return training::is_trainer_bundle(b.meta);
+  });
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->record.snapshot_id, version);
+  EXPECT_EQ(stored->record.marks.last_exposure_id, t->status().learned.last_exposure_id);
+  ASSERT_EQ(stored->bundle.learners.size(), 3u);
+  for (const auto& part : stored->bundle.learners) {
+    auto learner = engine::Learner::from_snapshot(part.snapshot);
+    EXPECT_EQ(learner->policy_state(), t->policy_states().at(part.scope));
+  }
+  // A trainer resuming ignores the newer serving snapshot.
+  EXPECT_EQ(trainer()->status().published_version, version);
+}
+
+}  // namespace
+}  // namespace keyart::testing

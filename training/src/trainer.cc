@@ -1,0 +1,213 @@
+#include "keyart/training/trainer.h"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <unordered_map>
+#include <vector>
+
+#include "keyart/engine/event_id.h"
+#include "keyart/engine/model_bundle.h"
+#include "keyart/ledger/decision_log.h"
+#include "keyart/ledger/events.h"
+#include "keyart/ledger/learner_scope.h"
+#include "keyart/ledger/model_snapshots.h"
+
+namespace keyart::training {
+
+namespace {
+
+constexpr std::string_view kWriter = "trainer";
+
+struct EventIdHash {
+  size_t operator()(const engine::EventId& id) const {
+    uint64_t h;
+    std::memcpy(&h, id.data() + 8, sizeof h);  // the random half
+    return static_cast<size_t>(h);
+  }
+};
+
+}  // namespace
+
+bool is_trainer_bundle(const nlohmann::json& meta) {
+  return meta.is_object() && meta.value("writer", "") == kWriter;
+}
+
+struct Trainer::State {
+  ledger::Ledger ledger;
+  TrainerOptions options;
+  ledger::LedgerDecisionCatalog catalog{ledger};
+  std::map<std::string, std::unique_ptr<engine::Learner>> learners;  // by scope
+  std::unordered_map<std::string, std::string> refused;  // scope -> why no learner
+  ledger::LedgerMarks learned;
+  int64_t clock_ms = std::numeric_limits<int64_t>::min();
+  int64_t published_version = 0, published_at_ms = 0;
+  uint64_t exposures = 0, skipped = 0, joined = 0, unjoined = 0, steps = 0;
+
+  State(ledger::Ledger l, TrainerOptions o) : ledger(std::move(l)), options(std::move(o)) {}
+
+  engine::Learner* learner_for(const ledger::LearnerScope& scope) {
+    auto it = learners.find(scope.scope);
+    if (it != learners.end()) return it->second.get();
+    if (refused.count(scope.scope)) return nullptr;
+    try {
+      auto learner = std::make_unique<engine::Learner>(scope.spec, options.learner);
+      return learners.emplace(scope.scope, std::move(learner)).first->second.get();
+    } catch (const std::exception& e) {
+      refused.emplace(scope.scope, e.what());
+      return nullptr;
+    }
+  }
+
+  void advance_clock(int64_t ts) {
+    const int64_t to = ts - options.lateness_ms;
+    if (to <= clock_ms) return;
+    clock_ms = to;
+    for (auto& [scope, learner] : learners) learner->expire(clock_ms);
+  }
+
+  // Applies a reward to whichever learner holds its decision; false when
+  // none knows the event (its decision may not be recorded yet).
+  bool join(const engine::EventId& id, const ledger::StoredReward& r) {
+    for (auto& [scope, learner] : learners) {
+      engine::RewardStatus verdict = learner->reward(id, r.kind, r.value, r.ts);
+      if (verdict == engine::RewardStatus::unknown_event) continue;
+      (verdict == engine::RewardStatus::applied ? joined : unjoined) += 1;
+      return true;
+    }
+    return false;
+  }
+
+  bool resume() {
+    std::map<std::string, std::unique_ptr<engine::Learner>> loaded;
+    auto stored = ledger::newest_model_bundle(ledger, [&](const engine::ModelBundle& bundle) {
+      if (!is_trainer_bundle(bundle.meta)) return false;
+      loaded.clear();
+      try {
+        for (const auto& part : bundle.learners) {
+          loaded.emplace(part.scope, engine::Learner::from_snapshot(part.snapshot));
+        }
+        return bundle.meta.at("clock_ms").is_number_integer();
+      } catch (const std::exception&) {
+        return false;
+      }
+    });
+    if (!stored) return false;
+    learners = std::move(loaded);
+    learned = stored->record.marks;
+    clock_ms = stored->bundle.meta.at("clock_ms").get<int64_t>();
+    published_version = stored->record.snapshot_id;
+    published_at_ms = stored->record.created_at;
+    return true;
+  }
+};
+
+Trainer::Trainer(ledger::Ledger ledger, TrainerOptions options)
+    : state_(std::make_unique<State>(std::move(ledger), std::move(options))) {
+  state_->ledger.require_writable();
+  if (state_->options.lateness_ms < 0) {
+    throw std::invalid_argument("the lateness allowance must be >= 0 ms");
+  }
+  if (state_->options.resume) state_->resume();
+  std::lock_guard lock(status_mu_);
+  status_.learned = state_->learned;
+  status_.clock_ms = state_->clock_ms;
+  status_.published_version = state_->published_version;
+  status_.published_at_ms = state_->published_at_ms;
+  status_.learners = state_->learners.size();
+}
+
+Trainer::~Trainer() = default;
+
+size_t Trainer::step() {
+  State& s = *state_;
+  // Rewards first: each one's exposure was committed before it, so the
+  // exposures read next include every decision these rewards belong to.
+  std::unordered_map<engine::EventId, std::vector<ledger::StoredReward>, EventIdHash> held;
+  size_t read = 0;
+  int64_t last_reward = s.learned.last_reward_id;
+  ledger::for_each_reward(s.ledger, last_reward, [&](const ledger::StoredReward& r) {
+    ++read;
+    last_reward = r.reward_id;
+    engine::EventId id;
+    if (!engine::parse_event_id(r.event_id, id)) {
+      ++s.unjoined;
+      return;
+    }
+    if (!s.join(id, r)) held[id].push_back(r);
+  });
+  ledger::for_each_exposure(
+      s.ledger, {.after_exposure_id = s.learned.last_exposure_id},
+      [&](const ledger::StoredExposure& row) {
+        ++read;
+        s.learned.last_exposure_id = row.exposure_id;
+        s.advance_clock(row.ts);
+        auto scope = ledger::learner_scope_of(row);
+        engine::Learner* learner = scope ? s.learner_for(*scope) : nullptr;
+        std::string reason;
+        auto decision = learner ? ledger::logged_decision(row, s.catalog, reason) : std::nullopt;
+        if (!decision) {
+          ++s.skipped;
+          return;
+        }
+        learner->record(*decision);
+        ++s.exposures;
+        auto waiting = held.find(decision->event_id);
+        if (waiting == held.end()) return;
+        for (const ledger::StoredReward& r : waiting->second) {
+          if (!s.join(decision->event_id, r)) ++s.unjoined;
+        }
+        held.erase(waiting);
+      });
+  for (const auto& [id, rewards] : held) s.unjoined += rewards.size();
+  s.learned.last_reward_id = last_reward;
+  ++s.steps;
+
+  TrainerStatus st;
+  st.learned = s.learned;
+  st.head = ledger::ledger_marks(s.ledger);
+  st.clock_ms = s.clock_ms;
+  st.published_version = s.published_version;
+  st.published_at_ms = s.published_at_ms;
+  st.exposures = s.exposures;
+  st.skipped = s.skipped;
+  st.rewards_joined = s.joined;
+  st.rewards_unjoined = s.unjoined;
+  st.steps = s.steps;
+  st.learners = s.learners.size();
+  for (const auto& [scope, learner] : s.learners) st.pending += learner->stats().pending;
+  std::lock_guard lock(status_mu_);
+  status_ = st;
+  return read;
+}
+
+int64_t Trainer::publish() {
+  State& s = *state_;
+  engine::ModelBundle bundle;
+  bundle.meta = {{"writer", kWriter},
+                 {"clock_ms", s.clock_ms},
+                 {"lateness_ms", s.options.lateness_ms}};
+  for (const auto& [scope, learner] : s.learners) {
+    bundle.learners.push_back({scope, learner->spec(), learner->snapshot()});
+  }
+  ledger::ModelSnapshotRecord record = ledger::store_model_bundle(s.ledger, bundle, s.learned);
+  s.published_version = record.snapshot_id;
+  s.published_at_ms = record.created_at;
+  std::lock_guard lock(status_mu_);
+  status_.published_version = s.published_version;
+  status_.published_at_ms = s.published_at_ms;
+  return record.snapshot_id;
+}
+
+TrainerStatus Trainer::status() const {
+  std::lock_guard lock(status_mu_);
+  return status_;
+}
+
+std::map<std::string, std::string> Trainer::policy_states() const {
+  std::map<std::string, std::string> states;
+  for (const auto& [scope, learner] : state_->learners) states[scope] = learner->policy_state();
+  return states;
+}
+
+}  // namespace keyart::training
