@@ -54,7 +54,14 @@ int cmd_serve(Args args) {
       "max-body", po::value<size_t>()->default_value(64 * 1024), "largest request body (bytes)")(
       "access-log", po::value<std::string>(), "write one JSON line per request here ('-' = stderr)")(
       "log-sample", po::value<double>()->default_value(1.0), "share of requests logged (0..1)")(
-      "no-restore", "start with fresh models instead of the snapshot and ledger");
+      "no-restore", "start with fresh models instead of the snapshot and ledger")(
+      "model-from", po::value<std::string>(),
+      "self: learn in this process (the default on SQLite); ledger: only decide and log, "
+      "and follow the models keyart train publishes (the default on PostgreSQL)")(
+      "model-poll", po::value<std::string>()->default_value("100ms"),
+      "with --model-from ledger: how often to look for a newer model")(
+      "trainer-stale", po::value<std::string>()->default_value("30s"),
+      "with --model-from ledger: /healthz says degraded when no newer model came for this long");
   add_learner_flags(cmd);
   if (!cmd.parse(args)) return kExitOk;
 
@@ -75,6 +82,18 @@ int cmd_serve(Args args) {
   options.snapshot_interval_s = static_cast<int>(
       parse_duration_ms(cmd.get<std::string>("snapshot-interval"), "snapshot-interval") / 1000);
   options.restore = !cmd.has("no-restore");
+  std::string model_from = cmd.has("model-from") ? cmd.get<std::string>("model-from")
+                           : ledger::is_server_ledger(options.ledger_path) ? "ledger"
+                                                                           : "self";
+  if (model_from != "self" && model_from != "ledger") {
+    throw UsageError("--model-from must be self or ledger");
+  }
+  options.model_source = model_from == "ledger" ? serving::ServiceOptions::ModelSource::kLedger
+                                                : serving::ServiceOptions::ModelSource::kSelf;
+  options.model_poll_ms =
+      static_cast<int>(parse_duration_ms(cmd.get<std::string>("model-poll"), "model-poll"));
+  if (options.model_poll_ms < 1) throw UsageError("--model-poll must be at least 1ms");
+  options.trainer_stale_ms = parse_duration_ms(cmd.get<std::string>("trainer-stale"), "trainer-stale");
   double sample = cmd.get<double>("log-sample");
   if (!(sample >= 0 && sample <= 1)) throw UsageError("--log-sample must be between 0 and 1");
 

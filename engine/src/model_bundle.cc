@@ -8,6 +8,13 @@ namespace {
 constexpr std::string_view kMagic = "KEYART-MODEL-SNAPSHOT 1\n";
 }
 
+std::string written_by(const ModelBundle& bundle) {
+  if (!bundle.meta.is_object()) return std::string(kWrittenByServe);
+  auto it = bundle.meta.find("writer");
+  return it != bundle.meta.end() && it->is_string() ? it->get<std::string>()
+                                                    : std::string(kWrittenByServe);
+}
+
 std::string encode_bundle(const ModelBundle& bundle) {
   nlohmann::json manifest = {{"learners", nlohmann::json::array()}, {"meta", bundle.meta}};
   size_t offset = 0;

@@ -173,7 +173,8 @@ struct Api {
         {"applied", &ServiceStats::rewards},
         {"duplicate", &ServiceStats::reward_duplicates},
         {"late", &ServiceStats::reward_late},
-        {"unknown_event", &ServiceStats::reward_unknown}};
+        {"unknown_event", &ServiceStats::reward_unknown},
+        {"deferred", &ServiceStats::rewards_deferred}};
     for (const auto& [status, field] : by_status) {
       m.counter_from("keyart_rewards_total", "Rewards received, by outcome",
                      [this, field = field] { return scraped.*field; }, {{"status", status}});
@@ -201,6 +202,20 @@ struct Api {
             [this] { return static_cast<double>(scraped.writer.rewards_committed); });
     m.gauge("keyart_pending_decisions", "Decisions waiting for the end of their reward window",
             [this] { return static_cast<double>(scraped.pending); });
+    m.gauge("keyart_model_version", "The trainer's model version in use (0: none yet, or self-learning)",
+            [this] { return static_cast<double>(scraped.model.version); });
+    m.gauge("keyart_model_age_seconds", "Time since the trainer published the model in use",
+            [this] {
+              return scraped.model.published_at_ms > 0
+                         ? (ledger::now_ms() - scraped.model.published_at_ms) / 1000.0
+                         : 0.0;
+            });
+    m.counter_from("keyart_model_adoptions_total", "Newer trainer models swapped in",
+                   [this] { return scraped.model.adoptions; });
+    m.counter_from("keyart_model_poll_failures_total", "Looks for a newer model that failed",
+                   [this] { return scraped.model.poll_failures; });
+    m.gauge("keyart_trainer_stale", "1 while no newer trainer model has appeared for too long",
+            [this] { return scraped.model.trainer_stale ? 1.0 : 0.0; });
   }
 
   HttpResponse count(HttpResponse r) {
@@ -345,7 +360,7 @@ struct Api {
       json& slot = state->results[i];
       slot["event_id"] = it.event_id;
       slot["kind"] = it.kind;
-      slot["status"] = std::string(engine::to_string(r.status));
+      slot["status"] = r.deferred ? std::string("deferred") : std::string(engine::to_string(r.status));
       slot["learned"] = r.learned;
     }
     std::lock_guard lock(state->mu);

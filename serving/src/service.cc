@@ -10,6 +10,7 @@
 #include "keyart/ledger/decision_log.h"
 #include "keyart/ledger/learner_scope.h"
 #include "service_impl.h"
+#include "model_follower.h"
 #include "snapshots.h"
 
 namespace keyart::serving {
@@ -294,7 +295,9 @@ engine::Learner* Service::Impl::ensure_learner(const std::string& scope, const s
   std::unique_lock lock(learners_mu);
   if (auto it = learners.find(scope); it != learners.end()) return it->second.get();
   try {
-    auto learner = std::make_unique<engine::Learner>(spec, options.learner);
+    engine::LearnerOptions learner_options = options.learner;
+    learner_options.keep_pending = !model_from_ledger();
+    auto learner = std::make_unique<engine::Learner>(spec, learner_options);
     engine::Learner* raw = learner.get();
     learners.emplace(scope, std::move(learner));
     learner_errors.erase(scope);
@@ -341,7 +344,7 @@ void Service::Impl::run_expirer() {
       int64_t now = clock_ms();
       for (auto& [scope, learner] : learners) learner->expire(now);
     }
-    if (options.snapshot_interval_s > 0 &&
+    if (!model_from_ledger() && options.snapshot_interval_s > 0 &&
         clock_ms() - last_snapshot_ms >= options.snapshot_interval_s * 1000LL) {
       try {
         take_snapshot(*this);
@@ -364,11 +367,18 @@ std::unique_ptr<Service> Service::open(const ServiceOptions& options) {
   impl->ledger.emplace(ledger::Ledger::open(options.ledger_path,
                                              {.create = false, .files_dir = options.files_dir}));
   impl->load_catalog();
-  if (options.restore) restore_learners(*impl);
+  if (impl->model_from_ledger()) {
+    adopt_newest_model(*impl);
+  } else if (options.restore) {
+    restore_learners(*impl);
+  }
   impl->writer = std::make_unique<LedgerWriter>(options.ledger_path, options.writer);
   impl->last_snapshot_ms = clock_ms();
   Impl* raw = impl.get();
   impl->expirer = std::thread([raw] { raw->run_expirer(); });
+  if (impl->model_from_ledger()) {
+    impl->model_follower = std::thread([raw] { run_model_follower(*raw); });
+  }
   return std::unique_ptr<Service>(new Service(std::move(impl)));
 }
 
@@ -425,19 +435,24 @@ RewardResult Service::reward(std::string_view event_id, std::string_view kind, d
   if (!s.accepting) throw ServiceError(503, "", "the service is shutting down");
   if (!s.writer->reserve()) throw ServiceError(503, "", "the ledger queue is full; retry");
   RewardResult result;
-  {
-    std::shared_lock lock(s.learners_mu);
-    for (auto& [scope, learner] : s.learners) {
-      result.status = learner->reward(id, kind, value, now);
-      if (result.status != engine::RewardStatus::unknown_event) break;
+  if (s.model_from_ledger()) {
+    result.deferred = true;
+    ++s.rewards_deferred;
+  } else {
+    {
+      std::shared_lock lock(s.learners_mu);
+      for (auto& [scope, learner] : s.learners) {
+        result.status = learner->reward(id, kind, value, now);
+        if (result.status != engine::RewardStatus::unknown_event) break;
+      }
     }
-  }
-  result.learned = result.status == engine::RewardStatus::applied;
-  switch (result.status) {
-    case engine::RewardStatus::applied: ++s.rewards; break;
-    case engine::RewardStatus::duplicate: ++s.reward_duplicates; break;
-    case engine::RewardStatus::late: ++s.reward_late; break;
-    default: ++s.reward_unknown; break;
+    result.learned = result.status == engine::RewardStatus::applied;
+    switch (result.status) {
+      case engine::RewardStatus::applied: ++s.rewards; break;
+      case engine::RewardStatus::duplicate: ++s.reward_duplicates; break;
+      case engine::RewardStatus::late: ++s.reward_late; break;
+      default: ++s.reward_unknown; break;
+    }
   }
   std::shared_ptr<RewardAck> ack;
   RewardCallback on_done;
@@ -480,7 +495,12 @@ void Service::stop_experiment(const std::string& experiment_id) {
   reload();
 }
 
-SnapshotInfo Service::snapshot() { return take_snapshot(*impl_); }
+SnapshotInfo Service::snapshot() {
+  if (impl_->model_from_ledger()) {
+    throw ServiceError(409, "", "this service follows the trainer's model; it takes no snapshots");
+  }
+  return take_snapshot(*impl_);
+}
 
 size_t Service::expire(int64_t now_ms) {
   std::shared_lock gate(impl_->gate);
@@ -499,10 +519,13 @@ void Service::shutdown() {
   }
   s.expirer_cv.notify_all();
   if (s.expirer.joinable()) s.expirer.join();
-  try {
-    take_snapshot(s);
-  } catch (const std::exception&) {
-    // The ledger replay on the next start covers what the snapshot missed.
+  if (s.model_follower.joinable()) s.model_follower.join();
+  if (!s.model_from_ledger()) {
+    try {
+      take_snapshot(s);
+    } catch (const std::exception&) {
+      // The ledger replay on the next start covers what the snapshot missed.
+    }
   }
   s.writer->stop();
 }
@@ -519,8 +542,20 @@ ServiceStats Service::stats() const {
   out.bad_requests = s.bad_requests;
   out.not_found = s.not_found;
   out.rewards_acknowledged = s.rewards_acknowledged;
+  out.rewards_deferred = s.rewards_deferred;
   out.writer = s.writer->stats();
   out.degraded = out.writer.degraded;
+  if (s.model_from_ledger()) {
+    out.model.from_ledger = true;
+    out.model.version = s.model_version;
+    out.model.published_at_ms = s.model_published_at;
+    out.model.adoptions = s.model_adoptions;
+    out.model.poll_failures = s.model_poll_failures;
+    // Stale: no model at all yet, or none newer for trainer_stale_ms.
+    out.model.trainer_stale =
+        out.model.version == 0 || clock_ms() - out.model.published_at_ms > s.options.trainer_stale_ms;
+    out.degraded = out.degraded || out.model.trainer_stale;
+  }
   std::shared_lock lock(s.learners_mu);
   out.learners = s.learners.size();
   for (const auto& [scope, learner] : s.learners) out.pending += learner->stats().pending;
@@ -559,7 +594,11 @@ std::string Service::describe() const {
     std::lock_guard lock(impl_->ledger_mu);  // snapshots write it under this lock
     last = impl_->last_snapshot;
   }
-  if (last) {
+  if (impl_->model_from_ledger()) {
+    int64_t version = impl_->model_version;
+    text += version ? "; model version " + std::to_string(version) + " from the trainer"
+                    : std::string("; no trainer model yet (untrained learners until one is published)");
+  } else if (last) {
     text += "; model from snapshot " + std::to_string(last->snapshot_id) +
             " + ledger after exposure " + std::to_string(last->last_exposure_id);
   } else {

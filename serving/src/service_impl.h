@@ -41,6 +41,11 @@ struct Service::Impl {
   std::shared_mutex gate;
   std::atomic<bool> accepting{true};
 
+  // ModelSource::kLedger: the adopted model (model_follower.h).
+  std::thread model_follower;
+  std::atomic<int64_t> model_version{0}, model_published_at{0};
+  std::atomic<uint64_t> model_adoptions{0}, model_poll_failures{0};
+
   std::thread expirer;
   std::mutex expirer_mu;
   std::condition_variable expirer_cv;
@@ -49,7 +54,8 @@ struct Service::Impl {
   std::optional<SnapshotInfo> last_snapshot;  // guarded by ledger_mu
 
   std::atomic<uint64_t> decisions{0}, fallbacks{0}, rewards{0}, reward_duplicates{0},
-      reward_unknown{0}, reward_late{0}, bad_requests{0}, not_found{0}, rewards_acknowledged{0};
+      reward_unknown{0}, reward_late{0}, bad_requests{0}, not_found{0}, rewards_acknowledged{0},
+      rewards_deferred{0};
 
   std::shared_ptr<const CatalogCache> current_catalog() const {
     std::lock_guard lock(catalog_mu);
@@ -59,6 +65,9 @@ struct Service::Impl {
   // Creates the learner of a scope from a spec unless it exists; records
   // (and returns null for) a spec the engine refuses.
   engine::Learner* ensure_learner(const std::string& scope, const std::string& spec);
+  bool model_from_ledger() const {
+    return options.model_source == ServiceOptions::ModelSource::kLedger;
+  }
   void load_catalog();
   void run_expirer();
 };

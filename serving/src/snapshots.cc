@@ -12,7 +12,7 @@ namespace keyart::serving {
 
 SnapshotInfo take_snapshot(Service::Impl& s) {
   engine::ModelBundle bundle;
-  bundle.meta = {{"writer", "serve"}};
+  bundle.meta = {{"writer", engine::kWrittenByServe}};
   ledger::LedgerMarks marks;
   {
     std::unique_lock gate(s.gate);
@@ -65,7 +65,7 @@ void restore_learners(Service::Impl& s) {
     std::lock_guard lock(s.ledger_mu);
     std::optional<std::unordered_map<std::string, std::unique_ptr<engine::Learner>>> loaded;
     auto stored = ledger::newest_model_bundle(*s.ledger, [&](const engine::ModelBundle& bundle) {
-      if (bundle.meta.value("writer", "serve") != "serve") return false;
+      if (engine::written_by(bundle) != engine::kWrittenByServe) return false;
       loaded = load_learners(bundle);
       return loaded.has_value();
     });

@@ -69,7 +69,7 @@ TEST(AdminToken, NeverInTheLogs) {
   };
   for (const Run& run : runs) {
     std::vector<std::string> args = {"serve", "--db", f.path, "--listen", "127.0.0.1:0",
-                                     "--log-sample", "1"};
+                                     "--log-sample", "1", "--model-from", "self"};
     args.insert(args.end(), run.args.begin(), run.args.end());
     BackgroundKeyart serve(args, run.env);
     ASSERT_TRUE(serve.wait_for_output("listening on", 10000)) << serve.out() << serve.err();

@@ -67,8 +67,11 @@ TEST(PostgresGoesAway, ServeKeepsDecidingQueuesAndWritesEachEventOnce) {
   std::vector<std::string> recorded;
   int fallbacks = 0;
   {
+    // No trainer runs here: the node learns itself, so /healthz speaks of
+    // the ledger alone.
     BackgroundKeyart serve({"serve", "--db", f.path, "--listen", "127.0.0.1:0", "--queue", "150",
-                            "--when-full", "shed", "--flush-interval", "10ms"});
+                            "--when-full", "shed", "--flush-interval", "10ms", "--model-from",
+                            "self"});
     ASSERT_TRUE(serve.wait_for_output("listening on", 15000)) << serve.out() << serve.err();
     HttpClient client(port_from(serve.out()));
     auto decide = [&](int i) {

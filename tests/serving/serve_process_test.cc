@@ -30,8 +30,10 @@ TEST(ServeProcess, SigtermDrainsAndRestartContinues) {
   ServingFixture f;
   int answered = 0;
   {
+    // Learning in this process (the default on SQLite; on PostgreSQL the
+    // default is to follow a trainer, tests/training/).
     BackgroundKeyart serve({"serve", "--db", f.path, "--listen", "127.0.0.1:0",
-                            "--flush-interval", "5s"});
+                            "--model-from", "self", "--flush-interval", "5s"});
     ASSERT_TRUE(serve.wait_for_output("listening on", 10000)) << serve.out() << serve.err();
     EXPECT_NE(serve.out().find("ledger " + f.path), std::string::npos) << serve.out();
     uint16_t port = port_from(serve.out());
@@ -50,7 +52,8 @@ TEST(ServeProcess, SigtermDrainsAndRestartContinues) {
   EXPECT_EQ(ledger::count_exposures(f.ledger), 300);
   EXPECT_EQ(f.ledger.db().query_int("SELECT count(*) FROM model_snapshots"), 1);
 
-  BackgroundKeyart again({"serve", "--db", f.path, "--listen", "127.0.0.1:0"});
+  BackgroundKeyart again(
+      {"serve", "--db", f.path, "--listen", "127.0.0.1:0", "--model-from", "self"});
   ASSERT_TRUE(again.wait_for_output("listening on", 10000)) << again.err();
   EXPECT_NE(again.out().find("model from snapshot 1"), std::string::npos) << again.out();
   again.signal(SIGINT);

@@ -130,7 +130,7 @@ TEST_F(TrainerTest, PublishingStoresALoadableModelThatServingSnapshotsDoNotShado
   const int64_t version = t->publish();
   service->snapshot();  // the serving hook's own snapshot is newer, and not the trainer's
   auto stored = ledger::newest_model_bundle(ledger, [](const engine::ModelBundle& b) {
-    return training::is_trainer_bundle(b.meta);
+    return engine::written_by(b) == engine::kWrittenByTrainer;
   });
   ASSERT_TRUE(stored);
   EXPECT_EQ(stored->record.snapshot_id, version);

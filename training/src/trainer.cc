@@ -17,8 +17,6 @@ namespace keyart::training {
 
 namespace {
 
-constexpr std::string_view kWriter = "trainer";
-
 struct EventIdHash {
   size_t operator()(const engine::EventId& id) const {
     uint64_t h;
@@ -28,10 +26,6 @@ struct EventIdHash {
 };
 
 }  // namespace
-
-bool is_trainer_bundle(const nlohmann::json& meta) {
-  return meta.is_object() && meta.value("writer", "") == kWriter;
-}
 
 struct Trainer::State {
   ledger::Ledger ledger;
@@ -81,7 +75,7 @@ struct Trainer::State {
   bool resume() {
     std::map<std::string, std::unique_ptr<engine::Learner>> loaded;
     auto stored = ledger::newest_model_bundle(ledger, [&](const engine::ModelBundle& bundle) {
-      if (!is_trainer_bundle(bundle.meta)) return false;
+      if (engine::written_by(bundle) != engine::kWrittenByTrainer) return false;
       loaded.clear();
       try {
         for (const auto& part : bundle.learners) {
@@ -184,7 +178,7 @@ size_t Trainer::step() {
 int64_t Trainer::publish() {
   State& s = *state_;
   engine::ModelBundle bundle;
-  bundle.meta = {{"writer", kWriter},
+  bundle.meta = {{"writer", engine::kWrittenByTrainer},
                  {"clock_ms", s.clock_ms},
                  {"lateness_ms", s.options.lateness_ms}};
   for (const auto& [scope, learner] : s.learners) {

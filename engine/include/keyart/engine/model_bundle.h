@@ -31,6 +31,13 @@ struct ModelBundle {
   nlohmann::json meta = nlohmann::json::object();
 };
 
+// Who wrote a bundle (its meta's "writer"): a serving hook saving its own
+// learners, or the trainer publishing the model its nodes follow. A bundle
+// without one is a serving hook's (written before the trainer existed).
+inline constexpr std::string_view kWrittenByServe = "serve";
+inline constexpr std::string_view kWrittenByTrainer = "trainer";
+std::string written_by(const ModelBundle& bundle);
+
 std::string encode_bundle(const ModelBundle& bundle);
 std::optional<ModelBundle> decode_bundle(std::string_view bytes);
 

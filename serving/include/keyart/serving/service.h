@@ -63,6 +63,17 @@ struct ServiceOptions {
   int expire_interval_ms = 1000;   // how often wait windows are closed
   int snapshot_interval_s = 0;     // periodic snapshots; 0 = on shutdown and on request
   bool restore = true;             // load the newest snapshot and replay the ledger
+  // Where the model comes from. kSelf: this service learns from its own
+  // decisions and rewards (one node; snapshots and restore as above).
+  // kLedger: a trainer (keyart train) learns from every node's and publishes
+  // models into the ledger; this service only decides and logs. It adopts
+  // the newest published model at start and every time a newer one appears
+  // (polled every model_poll_ms), logs each decision with the version that
+  // made it, writes rewards for the trainer to join, takes no snapshots, and
+  // says in health() when the newest model is older than trainer_stale_ms.
+  enum class ModelSource { kSelf, kLedger } model_source = ModelSource::kSelf;
+  int model_poll_ms = 100;
+  int64_t trainer_stale_ms = 30'000;
 };
 
 // Bad input or unknown ids; status is 400 or 404, field names the offending
@@ -114,6 +125,7 @@ struct RewardResult {
   // applied | duplicate | late | unknown_event (the learner's view)
   engine::RewardStatus status = engine::RewardStatus::unknown_event;
   bool learned = false;  // counted by a model
+  bool deferred = false; // ModelSource::kLedger: no verdict here; the trainer joins it
 };
 
 // How long a reward's caller waits for the commit, and the event loop that
@@ -133,9 +145,21 @@ struct ServiceStats {
   uint64_t decisions = 0, fallbacks = 0, rewards = 0, reward_duplicates = 0;
   uint64_t reward_unknown = 0, reward_late = 0, bad_requests = 0, not_found = 0;
   uint64_t rewards_acknowledged = 0;
+  uint64_t rewards_deferred = 0;  // ModelSource::kLedger: recorded for the trainer
   WriterStats writer;
   size_t learners = 0, pending = 0;
   bool degraded = false;
+  // The model (ModelSource::kLedger): the adopted version (0: none yet), when
+  // the trainer published it, how many times a newer one was adopted, polls
+  // that failed, and whether the trainer looks stale (no newer model for
+  // trainer_stale_ms).
+  struct Model {
+    bool from_ledger = false;
+    int64_t version = 0;
+    int64_t published_at_ms = 0;
+    uint64_t adoptions = 0, poll_failures = 0;
+    bool trainer_stale = false;
+  } model;
 };
 
 struct SnapshotInfo {

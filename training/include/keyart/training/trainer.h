@@ -1,8 +1,8 @@
 // The trainer: the one learner of a deployment whose serving nodes only
 // decide and log. It follows the shared ledger, learns every decision the
 // nodes committed exactly as a single node would have, and publishes the
-// model for the nodes to pull (model_snapshots.h, a bundle whose meta says
-// "writer": "trainer").
+// model for the nodes to pull (model_snapshots.h; a bundle written by
+// engine::kWrittenByTrainer).
 //
 // What "exactly" means. The trainer reads the ledger in commit order (event
 // writers commit one batch at a time, so ids grow with commit time) and
@@ -31,8 +31,6 @@
 #include <memory>
 #include <mutex>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "keyart/engine/learner.h"
 #include "keyart/ledger/event_scan.h"
@@ -92,8 +90,5 @@ class Trainer {
   mutable std::mutex status_mu_;
   TrainerStatus status_;
 };
-
-// The meta a trainer's published bundles carry ("writer": "trainer").
-bool is_trainer_bundle(const nlohmann::json& meta);
 
 }  // namespace keyart::training
