@@ -16,6 +16,7 @@ packages=(
   chromium fonts-dejavu-core  # renders the HTML report in tests (headless)
   libcsv-dev  # parses CSV files for keyart import logs
   postgresql-15 libpq-dev  # the PostgreSQL ledger backend; tests start a throwaway cluster
+  nginx-light  # the load balancer in front of several serving nodes (deploy/nginx/)
   clang-14 libfuzzer-14-dev libclang-rt-14-dev  # the libFuzzer targets in fuzz/ (docs/RELIABILITY.md)
 )
 # npm may come with a nodejs package from elsewhere (e.g. NodeSource), which

@@ -380,17 +380,35 @@ void Learner::record(const LoggedDecision& d) {
   ++impl_->stats.decisions;
   if (d.repeat) {
     ++impl_->stats.repeats;
-  } else if (options_.sticky_ms > 0) {
-    const FeatureKey key = combine_keys(request.unit_key(), request.title_key());
-    Sticky& s = impl_->sticky[key];
-    s.variant_key = ptrs[d.chosen]->id_key;
-    s.expires_ms = d.time_ms + options_.sticky_ms;
-    s.origin = d.event_id;
-    s.probabilities.clear();
-    s.probabilities.emplace_back(s.variant_key, d.propensity);
-    impl_->sticky_due.push({s.expires_ms, key});
-    impl_->trim_sticky(d.time_ms, options_.max_sticky);
+  } else {
+    remember_locked(combine_keys(request.unit_key(), request.title_key()), ptrs[d.chosen]->id_key, d);
   }
+}
+
+void Learner::remember_shown(const LoggedDecision& d) {
+  if (d.repeat || options_.sticky_ms <= 0) return;
+  if (d.chosen < 0 || d.chosen >= static_cast<int>(d.candidates.size())) {
+    throw std::invalid_argument("logged decision has chosen index " + std::to_string(d.chosen) +
+                                " outside its " + std::to_string(d.candidates.size()) +
+                                " candidates");
+  }
+  Request request;
+  request.reset(d.unit, d.title);
+  std::lock_guard lock(state_mu_);
+  remember_locked(combine_keys(request.unit_key(), request.title_key()),
+                  feature_key(d.candidates[d.chosen].variant_id), d);
+}
+
+void Learner::remember_locked(FeatureKey key, FeatureKey variant_key, const LoggedDecision& d) {
+  if (options_.sticky_ms <= 0) return;
+  Sticky& s = impl_->sticky[key];
+  s.variant_key = variant_key;
+  s.expires_ms = d.time_ms + options_.sticky_ms;
+  s.origin = d.event_id;
+  s.probabilities.clear();
+  s.probabilities.emplace_back(s.variant_key, d.propensity);
+  impl_->sticky_due.push({s.expires_ms, key});
+  impl_->trim_sticky(d.time_ms, options_.max_sticky);
 }
 
 void Learner::replay(std::span<const LoggedDecision> decisions,

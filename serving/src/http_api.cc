@@ -214,6 +214,14 @@ struct Api {
                    [this] { return scraped.model.adoptions; });
     m.counter_from("keyart_model_poll_failures_total", "Looks for a newer model that failed",
                    [this] { return scraped.model.poll_failures; });
+    for (const auto& [quantile, field] :
+         {std::pair{"0.5", &ServiceStats::Model::pickup_p50_ms},
+          std::pair{"0.99", &ServiceStats::Model::pickup_p99_ms}}) {
+      m.gauge("keyart_model_pickup_seconds",
+              "Delay from the trainer's publish to the swap here (last 1,024 models)",
+              [this, field = field] { return scraped.model.*field / 1000.0; },
+              {{"quantile", quantile}});
+    }
     m.gauge("keyart_trainer_stale", "1 while no newer trainer model has appeared for too long",
             [this] { return scraped.model.trainer_stale ? 1.0 : 0.0; });
   }

@@ -3,6 +3,9 @@
 #include <chrono>
 
 #include "keyart/engine/model_bundle.h"
+#include "keyart/ledger/decision_log.h"
+#include "keyart/ledger/events.h"
+#include "keyart/ledger/learner_scope.h"
 #include "keyart/ledger/model_snapshots.h"
 
 namespace keyart::serving {
@@ -36,9 +39,31 @@ bool adopt_newest_model(Service::Impl& s) {
     }
   }
   s.model_published_at = stored->record.created_at;
-  s.model_version = version;
+  if (s.model_version.exchange(version) != 0) {  // not the model found at start
+    std::lock_guard lock(s.pickup_mu);
+    s.pickup_ms.push_back(ledger::now_ms() - stored->record.created_at);
+    if (s.pickup_ms.size() > 1024) s.pickup_ms.pop_front();
+  }
   ++s.model_adoptions;
   return true;
+}
+
+void rebuild_churn_limits(Service::Impl& s) {
+  const int64_t sticky_ms = s.options.learner.sticky_ms;
+  if (sticky_ms <= 0) return;
+  auto catalog = s.current_catalog();
+  CachedDecisionCatalog decisions(*catalog);
+  std::lock_guard lock(s.ledger_mu);
+  ledger::for_each_exposure(
+      *s.ledger, {.since_ms = ledger::now_ms() - sticky_ms, .by_time = true},
+      [&](const ledger::StoredExposure& row) {
+        auto scope = ledger::learner_scope_of(row);
+        if (!scope) return;
+        engine::Learner* learner = s.ensure_learner(scope->scope, scope->spec);
+        std::string reason;
+        auto decision = learner ? ledger::logged_decision(row, decisions, reason) : std::nullopt;
+        if (decision) learner->remember_shown(*decision);
+      });
 }
 
 void run_model_follower(Service::Impl& s) {

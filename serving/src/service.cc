@@ -1,5 +1,6 @@
 #include "keyart/serving/service.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <unordered_set>
@@ -369,6 +370,7 @@ std::unique_ptr<Service> Service::open(const ServiceOptions& options) {
   impl->load_catalog();
   if (impl->model_from_ledger()) {
     adopt_newest_model(*impl);
+    rebuild_churn_limits(*impl);
   } else if (options.restore) {
     restore_learners(*impl);
   }
@@ -555,6 +557,18 @@ ServiceStats Service::stats() const {
     out.model.trainer_stale =
         out.model.version == 0 || clock_ms() - out.model.published_at_ms > s.options.trainer_stale_ms;
     out.degraded = out.degraded || out.model.trainer_stale;
+    std::vector<int64_t> pickups;
+    {
+      std::lock_guard lock(s.pickup_mu);
+      pickups.assign(s.pickup_ms.begin(), s.pickup_ms.end());
+    }
+    if (!pickups.empty()) {
+      std::sort(pickups.begin(), pickups.end());
+      auto at = [&](double q) { return pickups[static_cast<size_t>(q * (pickups.size() - 1))]; };
+      out.model.pickup_p50_ms = at(0.5);
+      out.model.pickup_p99_ms = at(0.99);
+      out.model.pickup_max_ms = pickups.back();
+    }
   }
   std::shared_lock lock(s.learners_mu);
   out.learners = s.learners.size();

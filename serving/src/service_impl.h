@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -45,6 +46,8 @@ struct Service::Impl {
   std::thread model_follower;
   std::atomic<int64_t> model_version{0}, model_published_at{0};
   std::atomic<uint64_t> model_adoptions{0}, model_poll_failures{0};
+  mutable std::mutex pickup_mu;
+  std::deque<int64_t> pickup_ms;  // the last 1,024 publish-to-swap delays
 
   std::thread expirer;
   std::mutex expirer_mu;

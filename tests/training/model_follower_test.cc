@@ -99,6 +99,9 @@ TEST_F(ModelFollowerTest, DecidesWithTheNewestPublishedModelAndNeverLearnsByItse
   wait_for_version(v2);
   serving::DecideResult latest = decide("u-newer", kStart + 320'000);
   EXPECT_EQ(latest.model_version, static_cast<uint64_t>(v2));
+  EXPECT_EQ(node->stats().model.adoptions, 2u);
+  EXPECT_GE(node->stats().model.pickup_max_ms, 0);
+  EXPECT_LT(node->stats().model.pickup_max_ms, 10'000);
   wait_for_ledger();
   auto logged = [&](const std::string& event_id) {
     return ledger::find_exposure(ledger, event_id)->model_version;
@@ -123,6 +126,30 @@ TEST_F(ModelFollowerTest, TheChurnLimitHoldsAcrossModelSwaps) {
     EXPECT_EQ(again.variant_id, shown[unit]) << unit;
     EXPECT_TRUE(again.repeat) << unit;
   }
+}
+
+TEST_F(ModelFollowerTest, ARestartedNodeRebuildsItsChurnLimitsFromTheLedger) {
+  // Decisions at the real clock (the rebuild reads the last sticky_ms).
+  std::map<std::string, std::string> shown;
+  for (int i = 0; i < 30; ++i) {
+    std::string unit = "u" + std::to_string(i);
+    shown[unit] = decide(unit, 0).variant_id;
+  }
+  wait_for_ledger();
+  node.reset();  // down, then up again with an empty table
+  auto o = options();
+  o.model_source = serving::ServiceOptions::ModelSource::kLedger;
+  o.learner.sticky_ms = 3'600'000;
+  node = serving::Service::open(o);
+  int bandit_units = 0;
+  for (int i = 0; i < 30; ++i) {
+    std::string unit = "u" + std::to_string(i);
+    serving::DecideResult again = decide(unit, 0);
+    EXPECT_EQ(again.variant_id, shown[unit]) << unit;
+    EXPECT_TRUE(again.repeat) << unit;
+    bandit_units += again.arm_id == std::optional<std::string>("bandit");
+  }
+  EXPECT_GT(bandit_units, 5);  // not only the fixed arm, which always shows t1-v1
 }
 
 }  // namespace

@@ -154,6 +154,11 @@ class Learner {
 
   // Parks a logged decision as pending (as decide() would have), without choosing.
   void record(const LoggedDecision& decision);
+  // Only the churn-limit part of record(): from now until time_ms +
+  // sticky_ms, the unit keeps seeing this variant of the title (a node that
+  // does not learn rebuilds its table from the ledger this way). A repeat
+  // decision, or sticky_ms = 0, changes nothing.
+  void remember_shown(const LoggedDecision& decision);
   // Feeds decisions and rewards in time order (decisions first at equal
   // times), expiring as time passes, then expire(end_ms).
   void replay(std::span<const LoggedDecision> decisions, std::span<const LoggedReward> rewards,
@@ -168,6 +173,8 @@ class Learner {
   struct Sticky;
   struct Impl;
   void park(const EventId& id, int64_t time_ms, const ChoiceInput& input, int chosen);
+  // The churn-limit entry of a logged (non-repeat) decision; state lock held.
+  void remember_locked(FeatureKey sticky_key, FeatureKey variant_key, const LoggedDecision& d);
   void finalize_locked(std::vector<Pending>& due);
 
   std::unique_ptr<Policy> policy_;  // swapped only under model_mu_ (adopt_model)

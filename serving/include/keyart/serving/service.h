@@ -152,13 +152,15 @@ struct ServiceStats {
   // The model (ModelSource::kLedger): the adopted version (0: none yet), when
   // the trainer published it, how many times a newer one was adopted, polls
   // that failed, and whether the trainer looks stale (no newer model for
-  // trainer_stale_ms).
+  // trainer_stale_ms), and the pickup delay (from the trainer's publish to
+  // the swap here) over the last 1,024 adoptions while running.
   struct Model {
     bool from_ledger = false;
     int64_t version = 0;
     int64_t published_at_ms = 0;
     uint64_t adoptions = 0, poll_failures = 0;
     bool trainer_stale = false;
+    int64_t pickup_p50_ms = 0, pickup_p99_ms = 0, pickup_max_ms = 0;
   } model;
 };
 
