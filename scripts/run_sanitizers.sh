@@ -6,7 +6,8 @@
 #         not run); leaks are errors and any report fails the run.
 #   tsan  the concurrency tests (the engine's Learner threads, every serving
 #         test: service, ledger writer, HTTP API, ledger faults, serve
-#         process, crash) and the report's two-thread pass, built with
+#         process, crash; the trainer and the nodes that follow it) and the
+#         report's two-thread pass, built with
 #         -fsanitize=thread in build/tsan; only the targets those tests need
 #         are built.
 # Both trees: -O1 -g1, warnings as errors. ccache is used when present.
@@ -61,13 +62,13 @@ run_tsan() {
   local t0; t0=$(seconds)
   cmake -S "$here" -B "$tsan_dir" "${sanitizer_flags[@]}" \
     -DKEYART_SANITIZE=thread -DKEYART_BUILD_BENCHMARKS=OFF >/dev/null
-  cmake --build "$tsan_dir" -j "$jobs" --target test_engine test_serving test_analysis keyart
+  cmake --build "$tsan_dir" -j "$jobs" --target test_engine test_serving test_training test_analysis keyart
   local t1; t1=$(seconds)
   echo "run_sanitizers: tsan build took $((t1 - t0)) s"
   (
     cd "$tsan_dir"
     export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$supp/tsan.supp"
-    ctest --output-on-failure -j "$jobs" --timeout 1800 -L '^serving$'
+    ctest --output-on-failure -j "$jobs" --timeout 1800 -L '^(serving|training)$'
     ctest --output-on-failure -j "$jobs" --timeout 1800 -R "$learner_threads|$report_threads"
   )
   echo "run_sanitizers: tsan tests took $(( $(seconds) - t1 )) s"

@@ -149,8 +149,15 @@ int cmd_train(Args args) {
     respond(serving::json_error(404, "no such endpoint: " + path));
   });
   server.start();
+  training::TrainerStatus start = trainer.status();
   std::cout << "keyart train: listening on http://" << host << ":" << server.port()
-            << "; publishing every " << publish_ms << " ms" << std::endl;
+            << "; publishing every " << publish_ms << " ms; "
+            << (start.published_version
+                    ? "resumed from model version " + std::to_string(start.published_version) +
+                          " (learned to exposure " +
+                          std::to_string(start.learned.last_exposure_id) + ")"
+                    : std::string("starting from fresh learners"))
+            << std::endl;
 
   std::atomic<bool> stop{false};
   std::thread waiter([&] {

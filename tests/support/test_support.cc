@@ -75,8 +75,21 @@ const char* keyart_binary() {
 
 }  // namespace
 
+namespace {
+std::vector<std::string> keyart_argv(const std::vector<std::string>& args) {
+  std::vector<std::string> argv{keyart_binary()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return argv;
+}
+}  // namespace
+
 BackgroundKeyart::BackgroundKeyart(const std::vector<std::string>& args,
-                                   const std::vector<std::string>& env) {
+                                   const std::vector<std::string>& env)
+    : BackgroundProcess(keyart_argv(args), env) {}
+
+BackgroundProcess::BackgroundProcess(const std::vector<std::string>& program_argv,
+                                     const std::vector<std::string>& env) {
+  std::vector<std::string> argv_storage = program_argv;
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
@@ -84,24 +97,22 @@ BackgroundKeyart::BackgroundKeyart(const std::vector<std::string>& args,
                                    O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_addopen(&actions, 2, (io_ / "stderr").c_str(),
                                    O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  std::vector<std::string> argv_storage{keyart_binary()};
-  argv_storage.insert(argv_storage.end(), args.begin(), args.end());
   std::vector<std::string> env_storage = child_environment(env);
   auto argv = c_strings(argv_storage);
   auto envp = c_strings(env_storage);
   int rc = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) throw std::runtime_error("cannot start keyart");
+  if (rc != 0) throw std::runtime_error("cannot start " + argv_storage.at(0));
 }
 
-BackgroundKeyart::~BackgroundKeyart() {
+BackgroundProcess::~BackgroundProcess() {
   if (!exited_ && pid_ > 0) {
     ::kill(pid_, SIGKILL);
     wait(5000);
   }
 }
 
-bool BackgroundKeyart::wait_for_output(const std::string& needle, int timeout_ms) {
+bool BackgroundProcess::wait_for_output(const std::string& needle, int timeout_ms) {
   for (int waited = 0; waited < timeout_ms; waited += 10) {
     if (out().find(needle) != std::string::npos) return true;
     int status = 0;
@@ -115,14 +126,14 @@ bool BackgroundKeyart::wait_for_output(const std::string& needle, int timeout_ms
   return false;
 }
 
-std::string BackgroundKeyart::out() const { return read_text(io_ / "stdout"); }
-std::string BackgroundKeyart::err() const { return read_text(io_ / "stderr"); }
+std::string BackgroundProcess::out() const { return read_text(io_ / "stdout"); }
+std::string BackgroundProcess::err() const { return read_text(io_ / "stderr"); }
 
-void BackgroundKeyart::signal(int sig) {
+void BackgroundProcess::signal(int sig) {
   if (!exited_) ::kill(pid_, sig);
 }
 
-int BackgroundKeyart::wait(int timeout_ms) {
+int BackgroundProcess::wait(int timeout_ms) {
   for (int waited = 0; !exited_ && waited <= timeout_ms; waited += 5) {
     int status = 0;
     if (waitpid(pid_, &status, WNOHANG) == pid_) {

@@ -39,13 +39,15 @@ struct CommandResult {
 CommandResult run_keyart(const std::vector<std::string>& args,
                          const std::vector<std::string>& env = {});
 
-// A keyart process running in the background (e.g. `keyart serve`), with
-// its stdout and stderr captured to files.
-class BackgroundKeyart {
+// A process running in the background (argv[0] is the program's path),
+// with its stdout and stderr captured to files.
+class BackgroundProcess {
  public:
-  explicit BackgroundKeyart(const std::vector<std::string>& args,
-                            const std::vector<std::string>& env = {});
-  ~BackgroundKeyart();  // SIGKILL if still running
+  explicit BackgroundProcess(const std::vector<std::string>& argv,
+                             const std::vector<std::string>& env = {});
+  ~BackgroundProcess();  // SIGKILL if still running
+  BackgroundProcess(const BackgroundProcess&) = delete;
+  BackgroundProcess& operator=(const BackgroundProcess&) = delete;
   // Waits until stdout contains `needle` (true) or timeout / exit (false).
   bool wait_for_output(const std::string& needle, int timeout_ms);
   std::string out() const;
@@ -61,6 +63,14 @@ class BackgroundKeyart {
   int pid_ = -1;
   int exit_code_ = -1;
   bool exited_ = false;
+};
+
+// A keyart process in the background (e.g. `keyart serve`): args follow
+// the binary run_keyart() runs.
+class BackgroundKeyart : public BackgroundProcess {
+ public:
+  explicit BackgroundKeyart(const std::vector<std::string>& args,
+                            const std::vector<std::string>& env = {});
 };
 
 // Reads a whole file as bytes/text.
