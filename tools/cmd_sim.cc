@@ -34,6 +34,9 @@ int sim_run(Args args) {
       "seed", po::value<uint64_t>()->default_value(1), "decision randomness")(
       "last", po::value<uint64_t>()->default_value(100000), "size of the 'last' window")(
       "cold", po::value<uint64_t>()->default_value(50), "cold-start impressions per title")(
+      "publish-every", po::value<uint64_t>()->default_value(1),
+      "decide with a copy of the model refreshed every N impressions, as serving nodes that "
+      "follow a trainer do (1 = the learner decides itself)")(
       "plot", po::value<std::string>(), "write cumulative lift per policy to FILE.svg or FILE.html");
   if (!cmd.parse(args)) return kExitOk;
   sim::SimOptions o;
@@ -50,6 +53,8 @@ int sim_run(Args args) {
   o.seed = cmd.get<uint64_t>("seed");
   o.last = cmd.get<uint64_t>("last");
   o.cold = cmd.get<uint64_t>("cold");
+  o.publish_every = cmd.get<uint64_t>("publish-every");
+  if (o.publish_every < 1) throw UsageError("--publish-every must be at least 1");
   std::string plot;
   bool html = false;
   if (cmd.has("plot")) {

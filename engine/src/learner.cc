@@ -352,6 +352,28 @@ std::string Learner::policy_state() const {
   return out.take();
 }
 
+std::unique_ptr<Learner> Learner::clone_model() const {
+  LearnerOptions serving = options_;
+  serving.keep_pending = false;
+  auto copy = std::make_unique<Learner>(make_policy(spec_), serving);
+  std::string state = policy_state();
+  BinaryReader in(state);
+  copy->policy_->load(in);
+  return copy;
+}
+
+void Learner::learn_from(Request& request, std::span<const PreparedVariant* const> candidates,
+                         int default_index, const Decision& decision, int64_t now_ms) {
+  if (decision.chosen < 0 || decision.chosen >= static_cast<int>(candidates.size())) {
+    throw std::invalid_argument("the decision's chosen index is outside its candidates");
+  }
+  ChoiceInput input = layout_.build(request, candidates, default_index);
+  park(decision.event_id, now_ms, input, decision.chosen);
+  std::lock_guard lock(state_mu_);
+  ++impl_->stats.decisions;
+  if (decision.repeat) ++impl_->stats.repeats;
+}
+
 // ---- replay ----
 
 void Learner::record(const LoggedDecision& d) {

@@ -122,9 +122,12 @@ class LastWindow {
   std::vector<std::vector<Outcome>> outcomes_;
 };
 
-// One policy under simulation: its learner and what is measured of it.
+// One policy under simulation: its learner, the serving copy that decides
+// when models are published (publish_every > 1), and what is measured.
 struct Running {
   std::unique_ptr<engine::Learner> learner;
+  std::unique_ptr<engine::Learner> serving;
+  uint64_t published = 0;
   PolicyResult result;
   std::vector<float> latency_us;
   engine::Decision decision;
@@ -152,6 +155,7 @@ class Simulation {
     runs_.resize(options.specs.size());
     for (size_t i = 0; i < runs_.size(); ++i) {
       runs_[i].learner = std::make_unique<engine::Learner>(options.specs[i], lo);
+      if (options.publish_every > 1) runs_[i].serving = runs_[i].learner->clone_model();
       runs_[i].result.spec = runs_[i].learner->spec();
       runs_[i].latency_us.reserve(options.limit ? options.limit : 1 << 20);
     }
@@ -271,8 +275,18 @@ class Simulation {
     d.now_ms = now;
     d.seed = engine::mix_key(options_.seed * 0x9e3779b97f4a7c15ULL + index_ * 31 + r);
     const auto t1 = Clock::now();
-    run.learner->decide(pr.request, pr.candidates, -1, d, run.decision);
+    if (run.serving) {
+      run.serving->decide(pr.request, pr.candidates, -1, d, run.decision);
+    } else {
+      run.learner->decide(pr.request, pr.candidates, -1, d, run.decision);
+    }
     const auto t2 = Clock::now();
+    if (run.serving) {
+      run.learner->learn_from(pr.request, pr.candidates, -1, run.decision, now);
+      if ((index_ + 1) % options_.publish_every == 0) {
+        run.serving->adopt_model(*run.learner->clone_model(), ++run.published);
+      }
+    }
     const int c = run.decision.chosen;
     const double p = pr.p_click[c];
     const double click = pr.u < p ? 1.0 : 0.0;

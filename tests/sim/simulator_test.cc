@@ -138,6 +138,31 @@ TEST(Simulator, TwoThreadsDecideExactlyAsOne) {
   }
 }
 
+TEST(Simulator, AStaleModelCostsLiftAndTheLearnerBehindItStillLearns) {
+  // The truth is linear: a learner deciding itself reaches the oracle. A
+  // serving copy refreshed every 500 impressions trails it a little; one
+  // never refreshed (N beyond the stream) decides as the untrained policy
+  // all along, like uniform, while the learner behind it learned from
+  // every decision all the same.
+  TempDir dir;
+  const std::string path = (dir / "linear.jsonl").string();
+  std::ofstream(path) << linear_stream(4000);
+  auto run = [&](uint64_t publish_every) {
+    SimOptions o;
+    o.specs = {"hybrid-linucb:alpha=0.5"};
+    o.last = 1000;
+    o.publish_every = publish_every;
+    return run_simulation(path, o).policies[0];
+  };
+  PolicyResult fresh = run(1), every500 = run(500), never = run(1'000'000);
+  EXPECT_GT(fresh.last.expected_lift(), 0.9);
+  EXPECT_GT(every500.last.expected_lift(), 0.8);
+  EXPECT_LT(every500.all.expected_lift(), fresh.all.expected_lift());
+  EXPECT_LT(std::abs(never.last.expected_lift()), 0.25);
+  EXPECT_EQ(never.model_version, fresh.model_version) << "the learner behind learned every decision";
+  EXPECT_GT(never.model_version, 3900u);
+}
+
 struct CountingSink : SimSink {
   uint64_t decisions = 0, rewards = 0;
   void on_decision(size_t, const Impression&, const engine::Request&, const engine::Decision& d, int64_t) override {

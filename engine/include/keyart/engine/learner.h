@@ -152,6 +152,16 @@ class Learner {
   static std::unique_ptr<Learner> load(const std::string& path);
   static std::unique_ptr<Learner> from_snapshot(std::string_view bytes);
 
+  // A learner that decides as this one does now: a copy of its policy, the
+  // same options but keep_pending off, and nothing pending, no churn-limit entries, no counters
+  // (what a serving node holds between two published models).
+  std::unique_ptr<Learner> clone_model() const;
+  // Parks a decision another learner made (a serving copy of this model,
+  // clone_model) for the same request and candidates, so this one learns
+  // from it as if it had decided: the trainer's side of a node's decision.
+  void learn_from(Request& request, std::span<const PreparedVariant* const> candidates,
+                  int default_index, const Decision& decision, int64_t now_ms);
+
   // Parks a logged decision as pending (as decide() would have), without choosing.
   void record(const LoggedDecision& decision);
   // Only the churn-limit part of record(): from now until time_ms +

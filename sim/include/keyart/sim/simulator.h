@@ -44,6 +44,11 @@ struct SimOptions {
   std::vector<std::string> specs;
   uint64_t limit = 0;           // impressions to run, 0 = all
   uint64_t wait = 0;            // feedback delay in impressions
+  // Model staleness: decisions come from a copy of the learner refreshed
+  // every publish_every impressions (as serving nodes that follow a trainer
+  // decide), while the learner behind it learns from every decision. 1: the
+  // learner decides itself.
+  uint64_t publish_every = 1;
   uint64_t seed = 1;            // decision randomness
   uint64_t last = 100000;       // "last" window
   uint64_t cold = 50;           // cold-start impressions per title
