@@ -384,13 +384,16 @@ void Learner::record(const LoggedDecision& d) {
   }
   std::vector<PreparedVariant> prepared;
   prepared.reserve(d.candidates.size());
-  std::vector<const PreparedVariant*> ptrs;
+  std::vector<const PreparedVariant*> ptrs(d.candidates.size());
   int default_index = -1;
   for (size_t i = 0; i < d.candidates.size(); ++i) {
-    prepared.push_back(prepare_variant(d.candidates[i].variant_id, d.candidates[i].features));
-    if (d.candidates[i].is_default && default_index < 0) default_index = static_cast<int>(i);
+    const LoggedCandidate& c = d.candidates[i];
+    if (!c.prepared) prepared.push_back(prepare_variant(c.variant_id, c.features));
+    if (c.is_default && default_index < 0) default_index = static_cast<int>(i);
   }
-  for (const auto& p : prepared) ptrs.push_back(&p);
+  for (size_t i = 0, own = 0; i < d.candidates.size(); ++i) {
+    ptrs[i] = d.candidates[i].prepared ? d.candidates[i].prepared : &prepared[own++];
+  }
   Request request;
   request.reset(d.unit, d.title);
   request.add_user(d.user);

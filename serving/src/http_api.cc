@@ -389,6 +389,21 @@ struct Api {
                    {"shed", s.writer.shed},
                    {"failures", s.writer.failures},
                    {"last_error", s.writer.last_error}}}};
+    if (s.model.from_ledger) {
+      body["model"] = {{"source", "ledger"},
+                       {"version", s.model.version},
+                       {"published_at_ms", s.model.published_at_ms},
+                       {"age_ms", s.model.published_at_ms > 0
+                                      ? ledger::now_ms() - s.model.published_at_ms
+                                      : -1},
+                       {"adoptions", s.model.adoptions},
+                       {"pickup_ms", {{"p50", s.model.pickup_p50_ms},
+                                      {"p99", s.model.pickup_p99_ms},
+                                      {"max", s.model.pickup_max_ms}}},
+                       {"trainer", s.model.trainer_stale ? "stale" : "ok"}};
+    } else {
+      body["model"] = {{"source", "self"}};
+    }
     return json_response(200, body);
   }
 

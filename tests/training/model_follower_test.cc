@@ -7,6 +7,11 @@
 #include <chrono>
 #include <thread>
 
+#include <future>
+#include <nlohmann/json.hpp>
+
+#include "keyart/serving/http_api.h"
+#include "keyart/serving/metrics.h"
 #include "keyart/training/trainer.h"
 #include "serving/serving_fixture.h"
 
@@ -150,6 +155,46 @@ TEST_F(ModelFollowerTest, ARestartedNodeRebuildsItsChurnLimitsFromTheLedger) {
     bandit_units += again.arm_id == std::optional<std::string>("bandit");
   }
   EXPECT_GT(bandit_units, 5);  // not only the fixed arm, which always shows t1-v1
+}
+
+TEST_F(ModelFollowerTest, HealthAndMetricsTellOperatorsWhereTheModelComesFrom) {
+  serving::MetricsRegistry registry;
+  serving::HttpHandler api = serving::make_api_handler(*node, registry, serving::ApiOptions{});
+  auto call = [&](const std::string& method, const std::string& path, const std::string& body) {
+    serving::HttpRequest req{.method = method, .target = path, .body = body};
+    auto answer = std::make_shared<std::promise<serving::HttpResponse>>();
+    api(std::move(req), [answer](serving::HttpResponse r) { answer->set_value(std::move(r)); });
+    return answer->get_future().get();
+  };
+  using nlohmann::json;
+  json health = json::parse(call("GET", "/healthz", "").body);
+  EXPECT_EQ(health["status"], "degraded") << health;  // no trainer model yet
+  EXPECT_EQ(health["model"]["source"], "ledger");
+  EXPECT_EQ(health["model"]["trainer"], "stale");
+  EXPECT_EQ(health["model"]["version"], 0);
+
+  json d = json::parse(call("POST", "/v1/decide", R"({"unit_id":"u1","title_id":"t1"})").body);
+  ++decided;
+  auto reward = call("POST", "/v1/reward",
+                     json{{"event_id", d["event_id"]}, {"kind", "click"}}.dump());
+  ++rewarded;
+  EXPECT_EQ(reward.status, 200) << reward.body;
+  EXPECT_EQ(json::parse(reward.body)["status"], "deferred") << reward.body;
+  EXPECT_EQ(json::parse(reward.body)["recorded"], "stored") << reward.body;
+
+  wait_for_ledger();
+  trainer.step();
+  const int64_t version = trainer.publish();
+  wait_for_version(version);
+  health = json::parse(call("GET", "/healthz", "").body);
+  EXPECT_EQ(health["status"], "ok") << health;
+  EXPECT_EQ(health["model"]["trainer"], "ok");
+  EXPECT_EQ(health["model"]["version"], version);
+  std::string metrics = call("GET", "/metrics", "").body;
+  EXPECT_NE(metrics.find("keyart_model_version " + std::to_string(version)), std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("keyart_trainer_stale 0"), std::string::npos);
+  EXPECT_NE(metrics.find("keyart_rewards_total{status=\"deferred\"} 1"), std::string::npos);
 }
 
 }  // namespace

@@ -146,6 +146,7 @@ size_t Trainer::step() {
         }
         learner->record(*decision);
         ++s.exposures;
+        if (held.empty()) return;
         auto waiting = held.find(decision->event_id);
         if (waiting == held.end()) return;
         for (const ledger::StoredReward& r : waiting->second) {

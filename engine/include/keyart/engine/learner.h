@@ -92,6 +92,10 @@ struct LoggedCandidate {
   std::string variant_id;
   NamedFeatures features;
   bool is_default = false;
+  // The same features already prepared (the catalogue's, valid while the
+  // replay lasts): record() uses them as they are instead of preparing
+  // `features` again. Null: prepared from `features`.
+  const PreparedVariant* prepared = nullptr;
 };
 struct LoggedDecision {
   EventId event_id{};
