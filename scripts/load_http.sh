@@ -14,6 +14,8 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=lib/serve.sh
 source "$root/scripts/lib/serve.sh"
+# shellcheck source=lib/load_catalogue.sh
+source "$root/scripts/lib/load_catalogue.sh"
 keyart="$root/build/release/tools/keyart"
 duration=30s connections=32 wrk_threads=1 server_threads=2 reward_share=0 sample_memory=0 work=
 while [[ $# -gt 0 ]]; do
@@ -34,19 +36,7 @@ command -v wrk >/dev/null || { echo "load_http: needs wrk (apt-get install wrk)"
 if [[ -z "$work" ]]; then work="$(mktemp -d /tmp/keyart-load.XXXXXX)"; else mkdir -p "$work"; fi
 [[ -z "$(ls -A "$work")" ]] || { echo "load_http: $work is not empty" >&2; exit 2; }
 export KEYART_DB="$work/keyart.db"
-art="$root/tests/data/artwork"
-"$keyart" init >/dev/null
-"$keyart" title add night --name "The Long Night" --genre thriller >/dev/null
-for actor in frl_004 frl_025 frl_030 frl_042; do
-  "$keyart" cast add --title night --actor "$actor" "$art/people/$actor/01.jpg" >/dev/null
-done
-"$keyart" cast add --title night --actor lisa "$art/people/lisa/01.jpg" >/dev/null
-mkdir -p "$work/art"
-cp "$art"/posters/p0[1-6]*.jpg "$art/negatives/n07_title_card_text_only.jpg" \
-   "$art/negatives/n08_flat_dark.jpg" "$work/art/"
-"$keyart" variant upload --title night "$work/art" >/dev/null
-"$keyart" experiment create load --name "load test" --title night \
-  --arm control=fixed:night-v3@0.5 --arm bandit=hybrid-linucb@0.5 --start >/dev/null
+load_catalogue "$keyart" "$work"
 echo "load_http: ledger $KEYART_DB with $("$keyart" variant list --title night --json | grep -c '"variant_id"') variants"
 
 start_keyart_serve "$keyart" "$work/serve.log" --threads "$server_threads" --wait-window 10s ||

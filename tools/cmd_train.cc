@@ -1,8 +1,9 @@
 // keyart train: the trainer of a deployment whose serving nodes take their
 // model from the ledger (training/trainer.h). It follows the ledger, learns,
-// publishes a model version every --publish-interval, and answers GET
-// /healthz and GET /metrics on --listen, until SIGINT or SIGTERM (then it
-// publishes what it learned last and stops).
+// publishes a model version every --publish-interval and a checkpoint every
+// --checkpoint-interval, and answers GET /healthz and GET /metrics on
+// --listen, until SIGINT or SIGTERM (then it publishes and checkpoints what
+// it learned last and stops).
 #include <signal.h>
 
 #include <atomic>
@@ -35,6 +36,8 @@ nlohmann::json health(const training::TrainerStatus& st, int64_t now, const std:
       {"head", {{"exposure_id", st.head.last_exposure_id}, {"reward_id", st.head.last_reward_id}}},
       {"published_version", st.published_version},
       {"published_age_ms", st.published_at_ms > 0 ? now - st.published_at_ms : -1},
+      {"checkpoint_id", st.checkpoint_id},
+      {"checkpoint_age_ms", st.checkpoint_at_ms > 0 ? now - st.checkpoint_at_ms : -1},
       {"learners", st.learners},
       {"pending", st.pending}};
   if (!error.empty()) out["error"] = error;
@@ -48,12 +51,15 @@ int cmd_train(Args args) {
                  "Follows the ledger the serving nodes write, learns every decision and reward\n"
                  "exactly as one node would, and publishes a model version into the ledger\n"
                  "every --publish-interval for the nodes to pull (keyart serve --model-from\n"
-                 "ledger). Restartable: it resumes from its last published model. GET /healthz\n"
-                 "and GET /metrics report its lag. Stops cleanly on SIGINT/SIGTERM.");
+                 "ledger). Restartable: it resumes from its last checkpoint. GET /healthz and\n"
+                 "GET /metrics report its lag. Stops cleanly on SIGINT/SIGTERM.");
   cmd.with_db();
   add_learner_flags(cmd);
   cmd.add_options()("publish-interval", po::value<std::string>()->default_value("2s"),
                     "publish a model version this often")(
+      "checkpoint-interval", po::value<std::string>()->default_value("30s"),
+      "store the whole trainer state (pending decisions too) this often; a restart "
+      "resumes from the last one")(
       "lateness", po::value<std::string>()->default_value("10s"),
       "the trainer's clock runs this far behind the newest exposure, so events committed "
       "that much later are still learned in order")(
@@ -72,7 +78,10 @@ int cmd_train(Args args) {
   const int64_t publish_ms =
       parse_duration_ms(cmd.get<std::string>("publish-interval"), "publish-interval");
   const int64_t poll_ms = parse_duration_ms(cmd.get<std::string>("poll-interval"), "poll-interval");
+  const int64_t checkpoint_ms =
+      parse_duration_ms(cmd.get<std::string>("checkpoint-interval"), "checkpoint-interval");
   if (publish_ms < 1) throw UsageError("--publish-interval must be at least 1ms");
+  if (checkpoint_ms < 1) throw UsageError("--checkpoint-interval must be at least 1ms");
   if (poll_ms < 1) throw UsageError("--poll-interval must be at least 1ms");
   auto [host, port] = parse_listen(cmd.get<std::string>("listen"));
 
@@ -80,6 +89,7 @@ int cmd_train(Args args) {
   if (cmd.has("once")) {
     trainer.step();
     int64_t version = trainer.publish();
+    trainer.checkpoint();
     training::TrainerStatus st = trainer.status();
     std::cout << "keyart train: learned " << st.exposures << " exposures and "
               << st.rewards_joined << " rewards; published model version " << version
@@ -152,8 +162,8 @@ int cmd_train(Args args) {
   training::TrainerStatus start = trainer.status();
   std::cout << "keyart train: listening on http://" << host << ":" << server.port()
             << "; publishing every " << publish_ms << " ms; "
-            << (start.published_version
-                    ? "resumed from model version " + std::to_string(start.published_version) +
+            << (start.checkpoint_id
+                    ? "resumed from checkpoint " + std::to_string(start.checkpoint_id) +
                           " (learned to exposure " +
                           std::to_string(start.learned.last_exposure_id) + ")"
                     : std::string("starting from fresh learners"))
@@ -165,22 +175,32 @@ int cmd_train(Args args) {
     sigwait(&signals, &received);
     stop = true;
   });
-  auto last_publish = std::chrono::steady_clock::now();
-  bool learned_since_publish = true;
+  using Clock = std::chrono::steady_clock;
+  auto last_publish = Clock::now(), last_checkpoint = Clock::now();
+  bool learned_since_publish = true, learned_since_checkpoint = true;
   auto publish = [&] {
     trainer.publish();
     ++publishes;
     learned_since_publish = false;
-    last_publish = std::chrono::steady_clock::now();
+    last_publish = Clock::now();
+  };
+  auto checkpoint = [&] {
+    trainer.checkpoint();
+    learned_since_checkpoint = false;
+    last_checkpoint = Clock::now();
   };
   while (!stop) {
     size_t read = 0;
     try {
       read = trainer.step();
-      if (read > 0) learned_since_publish = true;
-      if (std::chrono::steady_clock::now() - last_publish >= std::chrono::milliseconds(publish_ms)) {
+      if (read > 0) learned_since_publish = learned_since_checkpoint = true;
+      if (Clock::now() - last_publish >= std::chrono::milliseconds(publish_ms)) {
         if (learned_since_publish) publish();
-        last_publish = std::chrono::steady_clock::now();
+        last_publish = Clock::now();
+      }
+      if (Clock::now() - last_checkpoint >= std::chrono::milliseconds(checkpoint_ms)) {
+        if (learned_since_checkpoint) checkpoint();
+        last_checkpoint = Clock::now();
       }
       std::lock_guard lock(error_mu);
       last_error.clear();
@@ -198,6 +218,7 @@ int cmd_train(Args args) {
   try {
     trainer.step();
     publish();
+    checkpoint();
   } catch (const std::exception& e) {
     std::cerr << "keyart train: final publish failed: " << e.what() << std::endl;
   }

@@ -465,7 +465,8 @@ void Learner::replay(std::span<const LoggedDecision> decisions,
 
 // ---- snapshots ----
 
-std::string Learner::snapshot() const {
+std::string Learner::snapshot(SnapshotContents contents) const {
+  const bool whole = contents == SnapshotContents::kWhole;
   BinaryWriter out;
   for (char c : kMagic) out.u8(static_cast<uint8_t>(c));
   out.u32(kSnapshotFormat);
@@ -484,7 +485,9 @@ std::string Learner::snapshot() const {
     out.u64(v);
   }
   std::vector<const Pending*> pending;
-  for (const auto& [id, p] : impl_->pending) pending.push_back(&p);
+  if (whole) {
+    for (const auto& [id, p] : impl_->pending) pending.push_back(&p);
+  }
   std::sort(pending.begin(), pending.end(), [](const Pending* x, const Pending* y) {
     return x->deadline != y->deadline ? x->deadline < y->deadline : x->id < y->id;
   });
@@ -506,7 +509,9 @@ std::string Learner::snapshot() const {
     out.f64(p->reward);
   }
   std::vector<FeatureKey> keys;
-  for (const auto& [k, v] : impl_->sticky) keys.push_back(k);
+  if (whole) {
+    for (const auto& [k, v] : impl_->sticky) keys.push_back(k);
+  }
   std::sort(keys.begin(), keys.end());
   out.u64(keys.size());
   for (FeatureKey k : keys) {

@@ -275,7 +275,7 @@ std::optional<engine::LoggedDecision> logged_decision(const StoredExposure& row,
       return std::nullopt;
     }
     if (id == row.variant_id) d.chosen = static_cast<int>(d.candidates.size());
-    d.candidates.push_back({id, v->named, !default_variant.empty() && id == default_variant, v});
+    d.candidates.push_back({id, {}, !default_variant.empty() && id == default_variant, v});
   }
   if (d.chosen < 0) {
     reason = "the shown variant is not among the candidates";

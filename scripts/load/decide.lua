@@ -20,9 +20,14 @@ function init(args)
   status_counts = {}
 end
 
+-- The URL's path, else /v1/decide (a load script may point wrk elsewhere).
+decide_path = (wrk.path ~= nil and wrk.path ~= "" and wrk.path ~= "/") and wrk.path or "/v1/decide"
+
+-- The viewer also goes in the X-Keyart-Unit header, which nginx routes by
+-- (deploy/nginx/keyart.conf); a single node ignores it.
 local function decide_body()
   local unit = "viewer-" .. math.random(1, 200000)
-  return string.format(
+  return unit, string.format(
     '{"unit_id":"%s","title_id":"%s","context":{"device":"%s","country":"%s","hour":%d},' ..
     '"user":{"actor_%s":%.2f,"genre_thriller":%.2f,"activity":1.0}}',
     unit, title, devices[math.random(#devices)], countries[math.random(#countries)],
@@ -35,7 +40,9 @@ function request()
     pending_reward = nil
     return wrk.format("POST", "/v1/reward", {["Content-Type"] = "application/json"}, body)
   end
-  return wrk.format("POST", "/v1/decide", {["Content-Type"] = "application/json"}, decide_body())
+  local unit, body = decide_body()
+  return wrk.format("POST", decide_path,
+                    {["Content-Type"] = "application/json", ["X-Keyart-Unit"] = unit}, body)
 end
 
 function response(status, headers, body)

@@ -242,9 +242,9 @@ TEST_F(ImportLogs, ImportedRowsReplayThroughTheDecisionLog) {
   ASSERT_EQ(d->candidates.size(), 2u);
   EXPECT_EQ(d->chosen, 1);
   EXPECT_EQ(d->candidates[0].variant_id, "d-a");
-  EXPECT_EQ(d->candidates[0].features.find("genre")->text, "drama");
-  EXPECT_EQ(d->candidates[0].features.find("price")->number, 9.5);
-  EXPECT_EQ(d->candidates[1].features.find("genre")->text, "comedy");
+  EXPECT_EQ(d->candidates[0].named().find("genre")->text, "drama");
+  EXPECT_EQ(d->candidates[0].named().find("price")->number, 9.5);
+  EXPECT_EQ(d->candidates[1].named().find("genre")->text, "comedy");
 }
 
 TEST_F(ImportLogs, WholeImportProblems) {

@@ -25,6 +25,7 @@
 #include "keyart/engine/learner.h"
 #include "keyart/engine/model_bundle.h"
 #include "keyart/ledger/events.h"
+#include "keyart/ledger/file_store.h"
 #include "keyart/ledger/model_snapshots.h"
 #include "serving/http_client.h"
 #include "serving/serving_fixture.h"
@@ -97,7 +98,7 @@ struct Cluster : ServingFixture {
   }
   static constexpr const char* kLateness = "1s";
   void start_trainer() {
-    auto args = with_ledger({"train", "--listen", "127.0.0.1:0", "--publish-interval", "300ms",
+    auto args = with_ledger({"train", "--listen", "127.0.0.1:0", "--publish-interval", "300ms", "--checkpoint-interval", "1s",
                              "--lateness", kLateness, "--poll-interval", "20ms"});
     for (const auto& a : learning()) args.push_back(a);
     trainer = std::make_unique<BackgroundKeyart>(args);
@@ -225,7 +226,7 @@ TEST(Cluster, ThreeNodesAndATrainerSurviveKillsAndAgreeWithTheLedger) {
   std::this_thread::sleep_for(std::chrono::seconds(2));
   cluster.start_node(1);
   cluster.start_trainer();
-  EXPECT_NE(cluster.trainer->out().find("resumed from model version"), std::string::npos)
+  EXPECT_NE(cluster.trainer->out().find("resumed from checkpoint"), std::string::npos)
       << cluster.trainer->out();
   std::this_thread::sleep_for(std::chrono::seconds(4));
   load.finish();
@@ -316,7 +317,11 @@ TEST(Cluster, ThreeNodesAndATrainerSurviveKillsAndAgreeWithTheLedger) {
   EXPECT_GE(versions.size(), 3u);
   std::vector<std::pair<int64_t, int64_t>> published;  // created_at, version
   for (const auto& record : ledger::list_model_snapshots(db)) {
-    if (record.snapshot_id < scratch->record.snapshot_id) {
+    if (record.snapshot_id >= scratch->record.snapshot_id) continue;
+    auto raw = ledger::read_file_bytes(db.files_dir() / record.storage_path, 1ull << 30);
+    auto bundle = engine::decode_bundle({reinterpret_cast<const char*>(raw.data()), raw.size()});
+    ASSERT_TRUE(bundle);
+    if (engine::written_by(*bundle) == engine::kWrittenByTrainer) {
       published.emplace_back(record.created_at, record.snapshot_id);
     }
   }

@@ -135,7 +135,7 @@ TEST(DecisionLog, LiveDecisionSurvivesTheLedger) {
   EXPECT_EQ(d->chosen, 1);
   for (size_t i = 0; i < 2; ++i) {
     EXPECT_EQ(d->candidates[i].variant_id, live.variants[i].id);
-    expect_same(d->candidates[i].features, live.variants[i].named);
+    expect_same(d->candidates[i].named(), live.variants[i].named);
   }
   EXPECT_TRUE(d->candidates[0].is_default);
   EXPECT_FALSE(d->candidates[1].is_default);

@@ -134,7 +134,7 @@ TEST(SimLedger, TheLedgerHoldsExactlyWhatThePoliciesDecided) {
     ASSERT_EQ(logged->candidates.size(), seen.candidates.size());
     for (size_t i = 0; i < seen.candidates.size(); ++i) {
       EXPECT_EQ(logged->candidates[i].variant_id, seen.candidates[i].variant_id);
-      EXPECT_EQ(logged->candidates[i].features.to_json(), seen.candidates[i].features.to_json());
+      EXPECT_EQ(logged->candidates[i].named().to_json(), seen.candidates[i].features.to_json());
     }
     // Sticky: a unit never changes arm, and its arm is the hash's.
     auto [known, inserted] = arm_of_unit.emplace(e.unit_id, *e.arm_id);

@@ -100,18 +100,21 @@ TEST_F(TrainerTest, FollowingLiveEqualsReadingTheWholeLedger) {
   EXPECT_LT(a.pending, decided);
 }
 
-TEST_F(TrainerTest, ARestartResumesFromThePublishedModelWithoutLearningTwice) {
+TEST_F(TrainerTest, ARestartResumesFromItsCheckpointWithoutLearningTwice) {
   auto first = trainer();
   traffic(0, 150);
   first->step();
   const int64_t version = first->publish();
-  EXPECT_GT(version, 0);
+  const int64_t checkpoint = first->checkpoint();
+  EXPECT_GT(checkpoint, version);
   traffic(150, 200);
-  first->step();  // learned, never published: lost when it is killed
+  first->step();  // learned, then published but not checkpointed: relearned after the kill
+  first->publish();
   first.reset();
 
   traffic(200, 330);
   auto second = trainer();
+  EXPECT_EQ(second->status().checkpoint_id, checkpoint);
   EXPECT_EQ(second->status().published_version, version);
   second->step();
   traffic(330, 400);
@@ -128,6 +131,7 @@ TEST_F(TrainerTest, PublishingStoresALoadableModelThatServingSnapshotsDoNotShado
   auto t = trainer();
   t->step();
   const int64_t version = t->publish();
+  const int64_t checkpoint = t->checkpoint();
   service->snapshot();  // the serving hook's own snapshot is newer, and not the trainer's
   auto stored = ledger::newest_model_bundle(ledger, [](const engine::ModelBundle& b) {
     return engine::written_by(b) == engine::kWrittenByTrainer;
@@ -139,9 +143,17 @@ TEST_F(TrainerTest, PublishingStoresALoadableModelThatServingSnapshotsDoNotShado
   for (const auto& part : stored->bundle.learners) {
     auto learner = engine::Learner::from_snapshot(part.snapshot);
     EXPECT_EQ(learner->policy_state(), t->policy_states().at(part.scope));
+    EXPECT_EQ(learner->stats().pending, 0u) << "the nodes' model leaves pending decisions out";
   }
+  EXPECT_GT(t->status().pending, 0u);
+  auto whole = ledger::newest_model_bundle(ledger, [](const engine::ModelBundle& b) {
+    return engine::written_by(b) == engine::kTrainerCheckpoint;
+  });
+  ASSERT_TRUE(whole);
+  EXPECT_EQ(whole->record.snapshot_id, checkpoint);
+  EXPECT_GT(whole->record.bytes, stored->record.bytes);
   // A trainer resuming ignores the newer serving snapshot.
-  EXPECT_EQ(trainer()->status().published_version, version);
+  EXPECT_EQ(trainer()->status().checkpoint_id, checkpoint);
 }
 
 }  // namespace

@@ -35,7 +35,7 @@ struct Trainer::State {
   std::unordered_map<std::string, std::string> refused;  // scope -> why no learner
   ledger::LedgerMarks learned;
   int64_t clock_ms = std::numeric_limits<int64_t>::min();
-  int64_t published_version = 0, published_at_ms = 0;
+  int64_t published_version = 0, published_at_ms = 0, checkpoint_id = 0, checkpoint_at_ms = 0;
   uint64_t exposures = 0, skipped = 0, joined = 0, unjoined = 0, steps = 0;
 
   State(ledger::Ledger l, TrainerOptions o) : ledger(std::move(l)), options(std::move(o)) {}
@@ -75,7 +75,7 @@ struct Trainer::State {
   bool resume() {
     std::map<std::string, std::unique_ptr<engine::Learner>> loaded;
     auto stored = ledger::newest_model_bundle(ledger, [&](const engine::ModelBundle& bundle) {
-      if (engine::written_by(bundle) != engine::kWrittenByTrainer) return false;
+      if (engine::written_by(bundle) != engine::kTrainerCheckpoint) return false;
       loaded.clear();
       try {
         for (const auto& part : bundle.learners) {
@@ -90,9 +90,24 @@ struct Trainer::State {
     learners = std::move(loaded);
     learned = stored->record.marks;
     clock_ms = stored->bundle.meta.at("clock_ms").get<int64_t>();
-    published_version = stored->record.snapshot_id;
-    published_at_ms = stored->record.created_at;
+    checkpoint_id = stored->record.snapshot_id;
+    checkpoint_at_ms = stored->record.created_at;
+    published_version = stored->bundle.meta.value("model_version", int64_t{0});
     return true;
+  }
+
+  // A bundle of every learner, model-only or whole.
+  engine::ModelBundle bundle(std::string_view writer,
+                             engine::Learner::SnapshotContents contents) const {
+    engine::ModelBundle b;
+    b.meta = {{"writer", writer},
+              {"clock_ms", clock_ms},
+              {"lateness_ms", options.lateness_ms},
+              {"model_version", published_version}};
+    for (const auto& [scope, learner] : learners) {
+      b.learners.push_back({scope, learner->spec(), learner->snapshot(contents)});
+    }
+    return b;
   }
 };
 
@@ -108,6 +123,8 @@ Trainer::Trainer(ledger::Ledger ledger, TrainerOptions options)
   status_.clock_ms = state_->clock_ms;
   status_.published_version = state_->published_version;
   status_.published_at_ms = state_->published_at_ms;
+  status_.checkpoint_id = state_->checkpoint_id;
+  status_.checkpoint_at_ms = state_->checkpoint_at_ms;
   status_.learners = state_->learners.size();
 }
 
@@ -164,6 +181,8 @@ size_t Trainer::step() {
   st.clock_ms = s.clock_ms;
   st.published_version = s.published_version;
   st.published_at_ms = s.published_at_ms;
+  st.checkpoint_id = s.checkpoint_id;
+  st.checkpoint_at_ms = s.checkpoint_at_ms;
   st.exposures = s.exposures;
   st.skipped = s.skipped;
   st.rewards_joined = s.joined;
@@ -178,19 +197,27 @@ size_t Trainer::step() {
 
 int64_t Trainer::publish() {
   State& s = *state_;
-  engine::ModelBundle bundle;
-  bundle.meta = {{"writer", engine::kWrittenByTrainer},
-                 {"clock_ms", s.clock_ms},
-                 {"lateness_ms", s.options.lateness_ms}};
-  for (const auto& [scope, learner] : s.learners) {
-    bundle.learners.push_back({scope, learner->spec(), learner->snapshot()});
-  }
-  ledger::ModelSnapshotRecord record = ledger::store_model_bundle(s.ledger, bundle, s.learned);
+  ledger::ModelSnapshotRecord record = ledger::store_model_bundle(
+      s.ledger, s.bundle(engine::kWrittenByTrainer, engine::Learner::SnapshotContents::kModelOnly),
+      s.learned);
   s.published_version = record.snapshot_id;
   s.published_at_ms = record.created_at;
   std::lock_guard lock(status_mu_);
   status_.published_version = s.published_version;
   status_.published_at_ms = s.published_at_ms;
+  return record.snapshot_id;
+}
+
+int64_t Trainer::checkpoint() {
+  State& s = *state_;
+  ledger::ModelSnapshotRecord record = ledger::store_model_bundle(
+      s.ledger, s.bundle(engine::kTrainerCheckpoint, engine::Learner::SnapshotContents::kWhole),
+      s.learned);
+  s.checkpoint_id = record.snapshot_id;
+  s.checkpoint_at_ms = record.created_at;
+  std::lock_guard lock(status_mu_);
+  status_.checkpoint_id = s.checkpoint_id;
+  status_.checkpoint_at_ms = s.checkpoint_at_ms;
   return record.snapshot_id;
 }
 

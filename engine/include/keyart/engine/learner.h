@@ -90,12 +90,13 @@ std::string_view to_string(RewardStatus status);
 // Plain records for rebuilding a learner from a ledger.
 struct LoggedCandidate {
   std::string variant_id;
-  NamedFeatures features;
+  NamedFeatures features;  // used when `prepared` is null
   bool is_default = false;
-  // The same features already prepared (the catalogue's, valid while the
-  // replay lasts): record() uses them as they are instead of preparing
-  // `features` again. Null: prepared from `features`.
+  // The candidate's features already prepared (the catalogue's, valid while
+  // the replay lasts): record() uses them as they are. Null: prepared from
+  // `features`.
   const PreparedVariant* prepared = nullptr;
+  const NamedFeatures& named() const { return prepared ? prepared->named : features; }
 };
 struct LoggedDecision {
   EventId event_id{};
@@ -151,8 +152,11 @@ class Learner {
   size_t expire(int64_t now_ms);
 
   // Snapshot to a file (atomic) or to bytes; load throws SnapshotError.
+  // kModelOnly leaves out the pending and churn-limit tables: what a node
+  // that only decides needs of a trainer's learner (small: the policy).
+  enum class SnapshotContents { kWhole, kModelOnly };
   void save(const std::string& path) const;
-  std::string snapshot() const;
+  std::string snapshot(SnapshotContents contents = SnapshotContents::kWhole) const;
   static std::unique_ptr<Learner> load(const std::string& path);
   static std::unique_ptr<Learner> from_snapshot(std::string_view bytes);
 

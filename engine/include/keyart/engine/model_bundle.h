@@ -32,10 +32,13 @@ struct ModelBundle {
 };
 
 // Who wrote a bundle (its meta's "writer"): a serving hook saving its own
-// learners, or the trainer publishing the model its nodes follow. A bundle
-// without one is a serving hook's (written before the trainer existed).
+// learners; the trainer publishing the model its nodes follow (learners
+// without their pending decisions); the trainer checkpointing itself (whole
+// learners, to resume from). A bundle without one is a serving hook's
+// (written before the trainer existed).
 inline constexpr std::string_view kWrittenByServe = "serve";
 inline constexpr std::string_view kWrittenByTrainer = "trainer";
+inline constexpr std::string_view kTrainerCheckpoint = "trainer-checkpoint";
 std::string written_by(const ModelBundle& bundle);
 
 std::string encode_bundle(const ModelBundle& bundle);

@@ -19,9 +19,12 @@
 // exposure (a node's flush interval is milliseconds; the default allowance
 // is 10 s).
 //
-// Restart: publish() stores every learner whole (pending decisions too),
-// the ledger marks it learned to and the clock; open() resumes from the
-// newest intact published model, so no event is learned twice or skipped.
+// Publishing and restart: publish() stores the model the nodes adopt
+// (each learner without its pending decisions: small, so nodes load it
+// quickly); checkpoint() stores every learner whole (pending decisions
+// too), the ledger marks it learned to and the clock. open() resumes from
+// the newest intact checkpoint, so no event is learned twice or skipped;
+// what was learned after it is learned again, identically.
 //
 // Not thread-safe, except status(), which may be called from any thread.
 #pragma once
@@ -48,8 +51,10 @@ struct TrainerStatus {
   ledger::LedgerMarks learned;  // every exposure and reward at or below is learned
   ledger::LedgerMarks head;     // the ledger's head at the last step
   int64_t clock_ms = 0;         // windows that end at or before it are closed
-  int64_t published_version = 0;  // the newest model this trainer published or resumed from
+  int64_t published_version = 0;  // the newest model published (0: none yet)
   int64_t published_at_ms = 0;
+  int64_t checkpoint_id = 0;       // the newest checkpoint (0: none yet), resumed from or written
+  int64_t checkpoint_at_ms = 0;
   uint64_t exposures = 0;        // recorded for learning
   uint64_t skipped = 0;          // exposures no learner can replay (fallbacks, unknown variants)
   uint64_t rewards_joined = 0;   // applied to a pending decision
@@ -75,9 +80,11 @@ class Trainer {
   // exposures and rewards it read.
   size_t step();
 
-  // Stores the current model as a new version; returns its version (the
-  // model snapshot id).
+  // Stores the current model as a new version for the nodes; returns its
+  // version (the model snapshot id).
   int64_t publish();
+  // Stores the whole trainer state to resume from; returns its id.
+  int64_t checkpoint();
 
   TrainerStatus status() const;
 
