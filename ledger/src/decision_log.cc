@@ -2,9 +2,11 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <unordered_map>
 
 #include "keyart/engine/context_fields.h"
@@ -109,8 +111,25 @@ std::string encode_candidates(std::span<const std::string> variant_ids) {
   return ids;
 }
 
-bool decode_request(std::string_view context_json, DecodedRequest& out, std::string& reason) {
-  out = {};
+namespace {
+
+// nlohmann's name for a JSON type, as NamedFeatures::from_json reports it.
+const char* json_type_name(simdjson::dom::element_type type) {
+  switch (type) {
+    case simdjson::dom::element_type::ARRAY: return "array";
+    case simdjson::dom::element_type::OBJECT: return "object";
+    case simdjson::dom::element_type::NULL_VALUE: return "null";
+    case simdjson::dom::element_type::BOOL: return "boolean";
+    case simdjson::dom::element_type::STRING: return "string";
+    default: return "number";
+  }
+}
+
+// The context read through nlohmann and NamedFeatures::from_json (the
+// engine's rule for named features): for what the fast reading below cannot
+// read itself: numbers it refuses (integers beyond 64 bits).
+bool decode_request_fully(std::string_view context_json, DecodedRequest& out,
+                          std::string& reason) {
   auto doc = nlohmann::json::parse(context_json, nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) {
     reason = "the context is not a JSON object";
@@ -126,6 +145,86 @@ bool decode_request(std::string_view context_json, DecodedRequest& out, std::str
     return false;
   }
   out.repeat = doc.contains("repeat_of");
+  return true;
+}
+
+// The fast reading (the trainer and replays decode every logged context):
+// a features object as NamedFeatures::from_json makes it after a full parse,
+// in name order with the last of repeated names winning, with its errors
+// (tests/ledger/decision_log_test.cc holds the two to the same answers).
+bool decode_features(simdjson::dom::element element, engine::NamedFeatures& out,
+                     std::string& reason) {
+  simdjson::dom::object object;
+  if (element.get_object().get(object)) {
+    reason = "features must be a JSON object of name: number or string";
+    return false;
+  }
+  struct Field {
+    std::string_view name;
+    simdjson::dom::element value;
+  };
+  thread_local std::vector<Field> fields;
+  fields.clear();
+  for (auto field : object) fields.push_back({field.key, field.value});
+  std::stable_sort(fields.begin(), fields.end(),
+                   [](const Field& a, const Field& b) { return a.name < b.name; });
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (i + 1 < fields.size() && fields[i + 1].name == fields[i].name) continue;  // the last wins
+    const Field& f = fields[i];
+    double number = 0;
+    bool flag = false;
+    std::string_view text;
+    switch (f.value.type()) {
+      case simdjson::dom::element_type::INT64:
+      case simdjson::dom::element_type::UINT64:
+      case simdjson::dom::element_type::DOUBLE:
+        if (f.value.get_double().get(number)) {
+          reason = "the context is not a JSON object";
+          return false;
+        }
+        out.set(f.name, number);
+        break;
+      case simdjson::dom::element_type::BOOL:
+        flag = f.value.get_bool().value_unsafe();  // the type says it is one
+        out.set(f.name, flag ? 1.0 : 0.0);
+        break;
+      case simdjson::dom::element_type::STRING:
+        text = f.value.get_string().value_unsafe();
+        out.set(f.name, text);
+        break;
+      default:
+        reason = "feature '" + std::string(f.name) + "' must be a number or a string, not " +
+                 json_type_name(f.value.type());
+        return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+bool decode_request(std::string_view context_json, DecodedRequest& out, std::string& reason) {
+  out = {};
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  simdjson::dom::object top;
+  auto error = parser.parse(context_json.data(), context_json.size()).get(doc);
+  if (error == simdjson::NUMBER_ERROR || error == simdjson::NUMBER_OUT_OF_RANGE) {
+    return decode_request_fully(context_json, out, reason);  // e.g. an integer beyond 64 bits
+  }
+  if (error || doc.get_object().get(top)) {
+    reason = "the context is not a JSON object";
+    return false;
+  }
+  // Repeated top-level names: the last wins, as in a parsed JSON object.
+  std::optional<simdjson::dom::element> context, user;
+  for (auto field : top) {
+    if (field.key == "context") context = field.value;
+    if (field.key == "user") user = field.value;
+    if (field.key == "repeat_of") out.repeat = true;
+  }
+  if (context && !decode_features(*context, out.context, reason)) return false;
+  if (user && !decode_features(*user, out.user, reason)) return false;
   return true;
 }
 

@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <nlohmann/json.hpp>
 
 #include "keyart/engine/context_fields.h"
 #include "keyart/engine/event_id.h"
@@ -208,6 +209,92 @@ TEST(DecisionLog, TitleFeaturesFromTheLedger) {
   expected.set("genre_crime", 1.0).set("genre_drama", 1.0).set("cast_a1", 1.0).set("cast_a2", 1.0);
   expect_same(title_features(f.ledger, "t1"), expected);
   EXPECT_TRUE(title_features(f.ledger, "nope").empty());
+}
+
+}  // namespace
+}  // namespace keyart::ledger
+
+namespace keyart::ledger {
+namespace {
+
+// The context decoder against an independent reading of the same text: a
+// full JSON parse (nlohmann, ordered by name, the last of repeated names
+// winning) and NamedFeatures::from_json; values, their order and the
+// verdict must agree, error messages included, on well-formed, odd and
+// broken contexts.
+std::string spelled(const engine::NamedFeatures& f) {
+  std::string out;
+  for (const auto& v : f.values()) {
+    char number[40];
+    std::snprintf(number, sizeof number, "%.17g", v.number);
+    out += v.name + "=" + (v.is_text ? "'" + v.text + "'" : std::string(number)) + ";";
+  }
+  return out;
+}
+
+struct Reference {
+  bool ok = false;
+  std::string reason, context, user;
+  bool repeat = false;
+};
+
+Reference reference_decode(std::string_view text) {
+  Reference r;
+  auto doc = nlohmann::json::parse(text, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) {
+    r.reason = "the context is not a JSON object";
+    return r;
+  }
+  try {
+    if (doc.contains("context")) r.context = spelled(engine::NamedFeatures::from_json(doc["context"]));
+    if (doc.contains("user")) r.user = spelled(engine::NamedFeatures::from_json(doc["user"]));
+  } catch (const std::exception& e) {
+    r.reason = e.what();
+    return r;
+  }
+  r.repeat = doc.contains("repeat_of");
+  r.ok = true;
+  return r;
+}
+
+TEST(DecisionLog, ContextDecodingAgreesWithAFullJsonParse) {
+  const std::vector<std::string> cases = {
+      R"({"context":{"device":"tv","hour":21},"user":{"actor_a":0.9,"genre_b":1}})",
+      R"({"user":{"z":1,"a":2,"m":"x"},"context":{"b":true,"a":false}})",
+      R"({"context":{"k":1,"k":2,"j":"first","j":"second"},"context":{"only":3}})",
+      R"({"context":{"e":"caf\u00e9 \"q\" \\ \n","neg":-0.0,"small":1e-7,"big":12345678901234567890}})",
+      R"({"context":{"i":-9223372036854775808,"d":0.1,"x":1E+2,"y":2.5e-3}})",
+      R"({"context":{"huge":123456789012345678901234567890}})",
+      R"({"context":{"inf":1e400}})",
+      R"({"context":{"n":null}})",
+      R"({"user":{"a":[1,2]}})",
+      R"({"user":{"o":{"p":1}}})",
+      R"({"context":[1]})",
+      R"({"context":"tv"})",
+      R"({"repeat_of":"00112233445566778899aabbccddeeff","context":{}})",
+      R"({})",
+      R"({"other":{"ignored":[null]}})",
+      R"([])",
+      R"("text")",
+      R"({"context":{"a":1})",
+      R"({"context":{"a":1}} trailing)",
+      R"({"context":{"a":01}})",
+      "",
+  };
+  for (const std::string& text : cases) {
+    Reference want = reference_decode(text);
+    DecodedRequest got;
+    std::string reason;
+    const bool ok = decode_request(text, got, reason);
+    EXPECT_EQ(ok, want.ok) << text;
+    if (!ok || !want.ok) {
+      EXPECT_EQ(reason, want.reason) << text;
+      continue;
+    }
+    EXPECT_EQ(spelled(got.context), want.context) << text;
+    EXPECT_EQ(spelled(got.user), want.user) << text;
+    EXPECT_EQ(got.repeat, want.repeat) << text;
+  }
 }
 
 }  // namespace
