@@ -7,7 +7,8 @@
 # With KEYART_DEMO_POSTGRES=1 the ledgers are PostgreSQL databases on a
 # throwaway local cluster (scripts/pg_cluster.sh, removed at the end) and the
 # stored files go in the demo folder (--files): the same loop, the same
-# commands.
+# commands, except that the serving node follows a trainer (`keyart train`
+# beside it, docs/SCALING.md), as nodes on a shared ledger do.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 keyart="${1:-$here/../build/release/tools/keyart}"
@@ -19,9 +20,16 @@ rm -rf "$out"
 mkdir -p "$out"
 export KEYART_DB="$out/keyart.db"
 sim_db="$out/sim.db"
+cluster="" serve_pid="" train_pid=""
+cleanup() {
+  [[ -n "$serve_pid" ]] && kill "$serve_pid" 2>/dev/null
+  [[ -n "$train_pid" ]] && kill "$train_pid" 2>/dev/null
+  [[ -n "$cluster" ]] && "$here/../scripts/pg_cluster.sh" stop "$cluster"
+  return 0
+}
+trap cleanup EXIT
 if [[ "${KEYART_DEMO_POSTGRES:-0}" == 1 ]]; then
   cluster="$out/postgres"
-  trap '"$here/../scripts/pg_cluster.sh" stop "$cluster"' EXIT
   admin="$("$here/../scripts/pg_cluster.sh" start "$cluster")"
   export PGPASSFILE="$cluster/pgpass"
   psql -q "$admin" -c "CREATE DATABASE keyart_demo" -c "CREATE DATABASE keyart_demo_sim"
@@ -56,17 +64,32 @@ step "3. An experiment: the ensemble poster for everyone vs a contextual bandit"
 
 step "4. Serve $impressions simulated impressions over HTTP (keyart serve on 127.0.0.1)"
 "$keyart" variant list --title night --json > "$out/variants.json"
+if [[ -n "$cluster" ]]; then
+  # On the shared ledger the node only decides and logs; the trainer learns
+  # from the ledger and publishes a model every half second (1 s behind the
+  # newest decision, windows of 2 s), which the node adopts.
+  "$keyart" train --listen 127.0.0.1:0 --wait-window 2s --lateness 1s \
+    --publish-interval 500ms > "$out/train.log" 2>&1 &
+  train_pid=$!
+  for _ in $(seq 1 100); do grep -q "listening on" "$out/train.log" && break; sleep 0.1; done
+  head -1 "$out/train.log"
+fi
 start_keyart_serve "$keyart" "$out/serve.log" --wait-window 2s ||
   { echo "demo: keyart serve did not start" >&2; exit 1; }
-trap 'kill $serve_pid 2>/dev/null || true' EXIT
 port="$serve_port"
 python3 "$here/traffic.py" --port "$port" --title night --variants "$out/variants.json" \
   --impressions "$impressions"
 curl -s "http://127.0.0.1:$port/healthz" 2>/dev/null && echo || true
 kill -TERM "$serve_pid"
 wait "$serve_pid" || true
-trap - EXIT
+serve_pid=""
 tail -2 "$out/serve.log"
+if [[ -n "$train_pid" ]]; then
+  kill -TERM "$train_pid"
+  wait "$train_pid" || true
+  train_pid=""
+  tail -1 "$out/train.log"
+fi
 
 step "5. The analyst's report"
 "$keyart" variant sheet --title night --out "$out/night-sheet.png"

@@ -140,13 +140,16 @@ int cmd_serve(Args args) {
   int received = 0;
   sigwait(&signals, &received);
   std::cout << "keyart serve: " << (received == SIGINT ? "SIGINT" : "SIGTERM")
-            << ", stopping: finishing requests, draining the ledger queue, saving the models"
+            << ", stopping: finishing requests, draining the ledger queue"
+            << (options.model_source == serving::ServiceOptions::ModelSource::kSelf
+                    ? ", saving the models"
+                    : "")
             << std::endl;
   server.stop();
   service->shutdown();
   serving::ServiceStats stats = service->stats();
   std::cout << "keyart serve: stopped after " << stats.decisions << " decisions and "
-            << stats.rewards << " rewards; ledger has " << stats.writer.exposures_committed
+            << stats.rewards + stats.rewards_deferred << " rewards; ledger has " << stats.writer.exposures_committed
             << " exposures and " << stats.writer.rewards_committed
             << " rewards from this run; " << stats.writer.shed + stats.writer.dropped
             << " events not recorded" << std::endl;

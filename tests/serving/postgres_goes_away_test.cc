@@ -17,6 +17,7 @@
 #include "keyart/ledger/events.h"
 #include "serving/http_client.h"
 #include "serving/serving_fixture.h"
+#include "support/private_cluster.h"
 #include "support/test_ledger.h"
 
 namespace keyart::serving {
@@ -25,32 +26,7 @@ namespace {
 using json = nlohmann::json;
 using testing::BackgroundKeyart;
 using testing::HttpClient;
-
-// A private cluster: stopping it must not disturb the other tests'. While
-// it lives, the test's ledgers are created on it.
-class PrivateCluster {
- public:
-  PrivateCluster() {
-    const char* shared = std::getenv("KEYART_TEST_POSTGRES_DIR");
-    shared_ = shared ? shared : "";
-    run("start");
-    ::setenv("KEYART_TEST_POSTGRES_DIR", cluster_dir().c_str(), 1);
-  }
-  ~PrivateCluster() {
-    ::setenv("KEYART_TEST_POSTGRES_DIR", shared_.c_str(), 1);
-    run("stop");
-  }
-  void run(const std::string& action) {
-    std::string cmd = (testing::source_dir() / "scripts" / "pg_cluster.sh").string() + " " +
-                      action + " " + cluster_dir() + " >/dev/null";
-    EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
-  }
-  std::string cluster_dir() const { return (dir_ / "cluster").string(); }
-
- private:
-  testing::TempDir dir_;
-  std::string shared_;
-};
+using testing::PrivateCluster;
 
 uint16_t port_from(const std::string& out) {
   std::smatch m;

@@ -44,7 +44,7 @@ struct Trainer::State {
   ledger::LedgerDecisionCatalog catalog{ledger};
   std::map<std::string, std::unique_ptr<engine::Learner>> learners;  // by scope
   std::unordered_map<std::string, std::string> refused;  // scope -> why no learner
-  ledger::LedgerMarks learned;
+  ledger::LedgerMarks learned, head;
   int64_t clock_ms = std::numeric_limits<int64_t>::min();
   int64_t published_version = 0, published_at_ms = 0, checkpoint_id = 0, checkpoint_at_ms = 0;
   uint64_t exposures = 0, skipped = 0, joined = 0, unjoined = 0, steps = 0;
@@ -128,6 +128,31 @@ struct Trainer::State {
     return true;
   }
 
+  TrainerStatus status() const {
+    TrainerStatus st;
+    st.learned = learned;
+    st.head = head;
+    st.clock_ms = clock_ms;
+    st.published_version = published_version;
+    st.published_at_ms = published_at_ms;
+    st.checkpoint_id = checkpoint_id;
+    st.checkpoint_at_ms = checkpoint_at_ms;
+    st.exposures = exposures;
+    st.skipped = skipped;
+    st.rewards_joined = joined;
+    st.rewards_unjoined = unjoined;
+    st.steps = steps;
+    st.learners = learners.size();
+    for (const auto& [scope, learner] : learners) st.pending += learner->stats().pending;
+    return st;
+  }
+
+  // Stores a bundle of every learner, model-only or whole, with the marks.
+  ledger::ModelSnapshotRecord store(std::string_view writer,
+                                    engine::Learner::SnapshotContents contents) {
+    return ledger::store_model_bundle(ledger, bundle(writer, contents), learned);
+  }
+
   // A bundle of every learner, model-only or whole.
   engine::ModelBundle bundle(std::string_view writer,
                              engine::Learner::SnapshotContents contents) const {
@@ -150,14 +175,7 @@ Trainer::Trainer(ledger::Ledger ledger, TrainerOptions options)
     throw std::invalid_argument("the lateness allowance must be >= 0 ms");
   }
   if (state_->options.resume) state_->resume();
-  std::lock_guard lock(status_mu_);
-  status_.learned = state_->learned;
-  status_.clock_ms = state_->clock_ms;
-  status_.published_version = state_->published_version;
-  status_.published_at_ms = state_->published_at_ms;
-  status_.checkpoint_id = state_->checkpoint_id;
-  status_.checkpoint_at_ms = state_->checkpoint_at_ms;
-  status_.learners = state_->learners.size();
+  status_ = state_->status();
 }
 
 Trainer::~Trainer() = default;
@@ -203,50 +221,29 @@ size_t Trainer::step() {
   for (const auto& [id, rewards] : held) s.unjoined += rewards.size();
   s.learned.last_reward_id = last_reward;
   ++s.steps;
-
-  TrainerStatus st;
-  st.learned = s.learned;
-  st.head = ledger::ledger_marks(s.ledger);
-  st.clock_ms = s.clock_ms;
-  st.published_version = s.published_version;
-  st.published_at_ms = s.published_at_ms;
-  st.checkpoint_id = s.checkpoint_id;
-  st.checkpoint_at_ms = s.checkpoint_at_ms;
-  st.exposures = s.exposures;
-  st.skipped = s.skipped;
-  st.rewards_joined = s.joined;
-  st.rewards_unjoined = s.unjoined;
-  st.steps = s.steps;
-  st.learners = s.learners.size();
-  for (const auto& [scope, learner] : s.learners) st.pending += learner->stats().pending;
+  s.head = ledger::ledger_marks(s.ledger);
   std::lock_guard lock(status_mu_);
-  status_ = st;
+  status_ = s.status();
   return read;
 }
 
 int64_t Trainer::publish() {
   State& s = *state_;
-  ledger::ModelSnapshotRecord record = ledger::store_model_bundle(
-      s.ledger, s.bundle(engine::kWrittenByTrainer, engine::Learner::SnapshotContents::kModelOnly),
-      s.learned);
+  auto record = s.store(engine::kWrittenByTrainer, engine::Learner::SnapshotContents::kModelOnly);
   s.published_version = record.snapshot_id;
   s.published_at_ms = record.created_at;
   std::lock_guard lock(status_mu_);
-  status_.published_version = s.published_version;
-  status_.published_at_ms = s.published_at_ms;
+  status_ = s.status();
   return record.snapshot_id;
 }
 
 int64_t Trainer::checkpoint() {
   State& s = *state_;
-  ledger::ModelSnapshotRecord record = ledger::store_model_bundle(
-      s.ledger, s.bundle(engine::kTrainerCheckpoint, engine::Learner::SnapshotContents::kWhole),
-      s.learned);
+  auto record = s.store(engine::kTrainerCheckpoint, engine::Learner::SnapshotContents::kWhole);
   s.checkpoint_id = record.snapshot_id;
   s.checkpoint_at_ms = record.created_at;
   std::lock_guard lock(status_mu_);
-  status_.checkpoint_id = s.checkpoint_id;
-  status_.checkpoint_at_ms = s.checkpoint_at_ms;
+  status_ = s.status();
   return record.snapshot_id;
 }
 
