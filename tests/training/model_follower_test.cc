@@ -157,6 +157,29 @@ TEST_F(ModelFollowerTest, ARestartedNodeRebuildsItsChurnLimitsFromTheLedger) {
   EXPECT_GT(bandit_units, 5);  // not only the fixed arm, which always shows t1-v1
 }
 
+TEST_F(ModelFollowerTest, WhenTheTrainerStopsPublishingTheNodeKeepsItsModelAndSaysSo) {
+  node.reset();
+  auto o = options();
+  o.model_source = serving::ServiceOptions::ModelSource::kLedger;
+  o.model_poll_ms = 5;
+  o.trainer_stale_ms = 400;
+  node = serving::Service::open(o);
+  decide("u1", kStart);
+  wait_for_ledger();
+  trainer.step();
+  const int64_t version = trainer.publish();
+  wait_for_version(version);
+  EXPECT_FALSE(node->stats().model.trainer_stale);
+  EXPECT_FALSE(node->stats().degraded);
+  // The trainer is gone: no newer model comes.
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  EXPECT_TRUE(node->stats().model.trainer_stale);
+  EXPECT_TRUE(node->stats().degraded);
+  serving::DecideResult d = decide("u2", kStart + 1'000);
+  EXPECT_FALSE(d.fallback);
+  EXPECT_EQ(d.model_version, static_cast<uint64_t>(version));
+}
+
 TEST_F(ModelFollowerTest, HealthAndMetricsTellOperatorsWhereTheModelComesFrom) {
   serving::MetricsRegistry registry;
   serving::HttpHandler api = serving::make_api_handler(*node, registry, serving::ApiOptions{});

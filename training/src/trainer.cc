@@ -147,12 +147,6 @@ struct Trainer::State {
     return st;
   }
 
-  // Stores a bundle of every learner, model-only or whole, with the marks.
-  ledger::ModelSnapshotRecord store(std::string_view writer,
-                                    engine::Learner::SnapshotContents contents) {
-    return ledger::store_model_bundle(ledger, bundle(writer, contents), learned);
-  }
-
   // A bundle of every learner, model-only or whole.
   engine::ModelBundle bundle(std::string_view writer,
                              engine::Learner::SnapshotContents contents) const {
@@ -229,19 +223,23 @@ size_t Trainer::step() {
 
 int64_t Trainer::publish() {
   State& s = *state_;
-  auto record = s.store(engine::kWrittenByTrainer, engine::Learner::SnapshotContents::kModelOnly);
-  s.published_version = record.snapshot_id;
-  s.published_at_ms = record.created_at;
-  std::lock_guard lock(status_mu_);
-  status_ = s.status();
-  return record.snapshot_id;
+  return store(engine::kWrittenByTrainer, engine::Learner::SnapshotContents::kModelOnly,
+               s.published_version, s.published_at_ms);
 }
 
 int64_t Trainer::checkpoint() {
   State& s = *state_;
-  auto record = s.store(engine::kTrainerCheckpoint, engine::Learner::SnapshotContents::kWhole);
-  s.checkpoint_id = record.snapshot_id;
-  s.checkpoint_at_ms = record.created_at;
+  return store(engine::kTrainerCheckpoint, engine::Learner::SnapshotContents::kWhole,
+               s.checkpoint_id, s.checkpoint_at_ms);
+}
+
+int64_t Trainer::store(std::string_view writer, engine::Learner::SnapshotContents contents,
+                       int64_t& id, int64_t& at_ms) {
+  State& s = *state_;
+  ledger::ModelSnapshotRecord record =
+      ledger::store_model_bundle(s.ledger, s.bundle(writer, contents), s.learned);
+  id = record.snapshot_id;
+  at_ms = record.created_at;
   std::lock_guard lock(status_mu_);
   status_ = s.status();
   return record.snapshot_id;

@@ -34,6 +34,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 #include "keyart/engine/learner.h"
 #include "keyart/ledger/event_scan.h"
@@ -93,6 +94,9 @@ class Trainer {
 
  private:
   struct State;
+  // Stores a bundle of every learner with the marks; sets id and at_ms.
+  int64_t store(std::string_view writer, engine::Learner::SnapshotContents contents, int64_t& id,
+                int64_t& at_ms);
   std::unique_ptr<State> state_;
   mutable std::mutex status_mu_;
   TrainerStatus status_;
