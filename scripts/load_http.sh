@@ -7,9 +7,15 @@
 # ledger must hold exactly one exposure per decision answered 200 and one
 # reward per reward answered 200; the script fails otherwise.
 #
+# --baseline: beside keyart, nginx (Debian's nginx-light) answers every
+# POST /v1/decide with a fixed decision of the same size (one keyart gave at
+# the start); wrk runs against keyart and nginx in turn, --rounds times, and
+# the script prints each run and keyart's share of nginx's rate (medians):
+# this machine's HTTP ceiling, measured in the same minutes.
+#
 #   scripts/load_http.sh [--keyart BIN] [--duration 30s] [--connections 32]
 #                        [--wrk-threads 1] [--server-threads 2] [--reward-share 0.1]
-#                        [--sample-memory SECONDS] [--work DIR]
+#                        [--sample-memory SECONDS] [--work DIR] [--baseline [--rounds 2]]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=lib/serve.sh
@@ -18,6 +24,7 @@ source "$root/scripts/lib/serve.sh"
 source "$root/scripts/lib/load_catalogue.sh"
 keyart="$root/build/release/tools/keyart"
 duration=30s connections=32 wrk_threads=1 server_threads=2 reward_share=0 sample_memory=0 work=
+baseline=0 rounds=1
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --keyart) keyart="$2"; shift 2 ;;
@@ -28,10 +35,16 @@ while [[ $# -gt 0 ]]; do
     --reward-share) reward_share="$2"; shift 2 ;;
     --sample-memory) sample_memory="$2"; shift 2 ;;  # seconds between RSS samples (0 = off)
     --work) work="$2"; shift 2 ;;  # folder for the ledger, logs and samples (default: a new one)
+    --baseline) baseline=1; [[ "$rounds" == 1 ]] && rounds=2; shift ;;
+    --rounds) rounds="$2"; shift 2 ;;
     *) echo "load_http: unknown option $1" >&2; exit 2 ;;
   esac
 done
 command -v wrk >/dev/null || { echo "load_http: needs wrk (apt-get install wrk)" >&2; exit 1; }
+if [[ "$baseline" == 1 ]] && ! command -v nginx >/dev/null; then
+  echo "load_http: --baseline needs nginx (scripts/setup.sh installs nginx-light)" >&2
+  exit 1
+fi
 
 if [[ -z "$work" ]]; then work="$(mktemp -d /tmp/keyart-load.XXXXXX)"; else mkdir -p "$work"; fi
 [[ -z "$(ls -A "$work")" ]] || { echo "load_http: $work is not empty" >&2; exit 2; }
@@ -51,9 +64,60 @@ if [[ "$sample_memory" != 0 ]]; then
    done) > "$work/rss.log" &
 fi
 
-KEYART_REWARD_SHARE="$reward_share" KEYART_WRK_RESULT="$work/wrk.result" \
-  wrk -t"$wrk_threads" -c"$connections" -d"$duration" --latency \
-  -s "$root/scripts/load/decide.lua" "http://127.0.0.1:$port" | tee "$work/wrk.log"
+# nginx with a fixed decision of keyart's size, on a free port.
+nginx_pid=""
+if [[ "$baseline" == 1 ]]; then
+  answer="$(curl -s -X POST -d '{"unit_id":"viewer-1","title_id":"night","context":{"device":"tv","country":"US","hour":21},"user":{"actor_frl_004":0.5,"genre_thriller":0.5,"activity":1.0}}' \
+            "http://127.0.0.1:$port/v1/decide")"
+  nginx_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  mkdir -p "$work/nginx/logs" "$work/nginx/temp"
+  cat > "$work/nginx/nginx.conf" <<NGINX
+worker_processes 1;
+pid logs/nginx.pid;
+error_log logs/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path temp/body;
+  proxy_temp_path temp/proxy;
+  fastcgi_temp_path temp/fastcgi;
+  uwsgi_temp_path temp/uwsgi;
+  scgi_temp_path temp/scgi;
+  server {
+    listen 127.0.0.1:$nginx_port;
+    location = /v1/decide { default_type application/json; return 200 '$answer'; }
+  }
+}
+NGINX
+  nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" -q
+  for _ in $(seq 1 50); do [[ -s "$work/nginx/logs/nginx.pid" ]] && break; sleep 0.1; done
+  nginx_pid=$(cat "$work/nginx/logs/nginx.pid")
+  trap 'kill -9 $pid 2>/dev/null || true; kill $nginx_pid 2>/dev/null || true' EXIT
+  echo "load_http: nginx on :$nginx_port answers a fixed decision of ${#answer} bytes"
+fi
+
+# One wrk run against PORT; the keyart runs add their reads to the totals.
+decisions=0 rewards=0 errors=0
+: > "$work/runs"
+run_wrk() {  # name port
+  KEYART_REWARD_SHARE="$reward_share" KEYART_WRK_RESULT="$work/wrk.result" \
+    wrk -t"$wrk_threads" -c"$connections" -d"$duration" --latency \
+    -s "$root/scripts/load/decide.lua" "http://127.0.0.1:$2" > "$work/wrk-$1.log"
+  cat "$work/wrk-$1.log"
+  local r_ok r_decisions r_rewards r_errors r_p50 r_p99 rps
+  read -r r_ok r_decisions r_rewards r_errors r_p50 r_p99 < "$work/wrk.result"
+  rps=$(awk '/^Requests\/sec:/ {print $2}' "$work/wrk-$1.log")
+  echo "$1 $rps $r_p50 $r_p99 $r_errors" >> "$work/runs"
+  if [[ "$1" == keyart ]]; then
+    decisions=$((decisions + r_decisions)) rewards=$((rewards + r_rewards))
+  fi
+  errors=$((errors + r_errors))
+}
+for ((round = 1; round <= rounds; round++)); do
+  run_wrk keyart "$port"
+  [[ "$baseline" == 1 ]] && run_wrk nginx "$nginx_port"
+done
+[[ -n "$nginx_pid" ]] && kill "$nginx_pid"
 
 metrics="$(curl -s "http://127.0.0.1:$port/metrics")"
 grep -E '^keyart_(decisions_total|fallbacks_total|rewards_acknowledged|ledger_shed|errors_total)' <<<"$metrics" || true
@@ -64,7 +128,16 @@ wait "$pid" || true
 trap - EXIT
 tail -1 "$work/serve.log"
 
-read -r ok decisions rewards errors p50 p99 < "$work/wrk.result"
+if [[ "$baseline" == 1 ]]; then
+  python3 - "$work/runs" <<'PY'
+import statistics, sys
+runs = [line.split() for line in open(sys.argv[1])]
+for name, rps, p50, p99, errors in runs:
+    print(f"load_http: {name:6} {float(rps):>10,.0f} requests/s  p50 {float(p50):,.0f} us  p99 {float(p99):,.0f} us  non-200 {errors}")
+med = {k: statistics.median(float(r[1]) for r in runs if r[0] == k) for k in ("keyart", "nginx")}
+print(f"load_http: keyart / nginx (medians): {med['keyart']:,.0f} / {med['nginx']:,.0f} = {med['keyart'] / med['nginx']:.2f}")
+PY
+fi
 exposures=$(sqlite3 "$KEYART_DB" "SELECT count(*) FROM exposures")
 stored_rewards=$(sqlite3 "$KEYART_DB" "SELECT count(*) FROM rewards")
 integrity=$(sqlite3 "$KEYART_DB" "PRAGMA integrity_check")
@@ -81,7 +154,7 @@ fi
 status=0
 [[ "$exposures" == "$answered_decisions" ]] || { echo "load_http: MISMATCH exposures" >&2; status=1; }
 [[ "$stored_rewards" == "$answered_rewards" ]] || { echo "load_http: MISMATCH rewards" >&2; status=1; }
-(( answered_decisions - decisions <= connections )) || { echo "load_http: wrk lost too many" >&2; status=1; }
+(( answered_decisions - decisions <= connections * rounds )) || { echo "load_http: wrk lost too many" >&2; status=1; }
 [[ "$errors" == 0 ]] || { echo "load_http: errors answered" >&2; status=1; }
 [[ "$integrity" == "ok" ]] || status=1
 echo "load_http: work files in $work"

@@ -28,7 +28,9 @@
 // Thread-safe: decide() and reward() run on any number of threads.
 // shutdown() (or the destructor) stops accepting, drains the ledger queue and
 // saves a model snapshot; open() restores the newest snapshot and replays the
-// ledger rows after it, so nothing learned is lost across restarts.
+// ledger rows after it, so nothing learned is lost across restarts. A
+// service whose model comes from a trainer (ServiceOptions::model_source)
+// learns nothing itself and takes no snapshots: see ModelSource below.
 #pragma once
 
 #include <chrono>

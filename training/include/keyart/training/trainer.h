@@ -23,10 +23,16 @@
 // (each learner without its pending decisions: small, so nodes load it
 // quickly); checkpoint() stores every learner whole (pending decisions
 // too), the ledger marks it learned to and the clock. open() resumes from
-// the newest intact checkpoint, so no event is learned twice or skipped;
-// what was learned after it is learned again, identically.
+// the newest intact checkpoint (the constructor, unless told not to), so no
+// event is learned twice or skipped; what was learned after it is learned
+// again, identically.
 //
-// Not thread-safe, except status(), which may be called from any thread.
+// Ledger errors (the server away, a write refused) are thrown as
+// ledger::LedgerError; a step that fails keeps what it learned before the
+// error, and the next step carries on from there.
+//
+// Not thread-safe, except status(), which may be called from any thread
+// (step() itself reads on the calling thread and learns on a second one).
 #pragma once
 
 #include <cstdint>
