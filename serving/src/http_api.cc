@@ -93,19 +93,26 @@ engine::NamedFeatures get_features(const json& doc, const char* field) {
   }
 }
 
-DecideRequest decide_request(const json& doc) {
-  DecideRequest r;
-  r.unit_id = get_string(doc, "unit_id", true);
-  r.title_id = get_string(doc, "title_id", true);
+// doc[field] as variant ids (absent or null: none); `name` is how errors
+// call the field.
+std::vector<std::string> get_eligible(const json& doc, const std::string& name) {
+  std::vector<std::string> ids;
+  auto it = doc.find("eligible");
+  if (it == doc.end() || it->is_null()) return ids;
+  if (!it->is_array()) field_error(name, name + " must be an array of variant ids");
+  for (const auto& id : *it) {
+    if (!id.is_string()) field_error(name, name + " must be an array of variant ids");
+    ids.push_back(id.get<std::string>());
+  }
+  return ids;
+}
+
+// The fields a decision and a page share: context, user, experiment, seed,
+// explain.
+template <typename Request>
+void get_shared(const json& doc, Request& r) {
   r.context = get_features(doc, "context");
   r.user = get_features(doc, "user");
-  if (auto it = doc.find("eligible"); it != doc.end() && !it->is_null()) {
-    if (!it->is_array()) field_error("eligible", "eligible must be an array of variant ids");
-    for (const auto& id : *it) {
-      if (!id.is_string()) field_error("eligible", "eligible must be an array of variant ids");
-      r.eligible.push_back(id.get<std::string>());
-    }
-  }
   if (std::string e = get_string(doc, "experiment_id", false); !e.empty()) r.experiment_id = e;
   if (auto it = doc.find("seed"); it != doc.end() && !it->is_null()) {
     if (!it->is_number_unsigned()) field_error("seed", "seed must be a non-negative integer");
@@ -114,6 +121,54 @@ DecideRequest decide_request(const json& doc) {
   if (auto it = doc.find("explain"); it != doc.end() && !it->is_null()) {
     if (!it->is_boolean()) field_error("explain", "explain must be true or false");
     r.want_scores = it->get<bool>();
+  }
+}
+
+DecideRequest decide_request(const json& doc) {
+  DecideRequest r;
+  r.unit_id = get_string(doc, "unit_id", true);
+  r.title_id = get_string(doc, "title_id", true);
+  r.eligible = get_eligible(doc, "eligible");
+  get_shared(doc, r);
+  return r;
+}
+
+DecidePageRequest page_request(const json& doc, size_t max_impressions) {
+  DecidePageRequest r;
+  r.unit_id = get_string(doc, "unit_id", true);
+  get_shared(doc, r);
+  if (auto it = doc.find("max_same_actor"); it != doc.end() && !it->is_null()) {
+    if (!it->is_number_integer()) field_error("max_same_actor", "max_same_actor must be an integer");
+    const int64_t cap = it->get<int64_t>();
+    if (cap < 1) field_error("max_same_actor", "max_same_actor must be at least 1");
+    r.max_same_actor = static_cast<int>(std::min<int64_t>(cap, max_impressions));
+  }
+  auto list = doc.find("impressions");
+  if (list == doc.end() || !list->is_array()) {
+    field_error("impressions", "impressions must be an array of {title_id, position, eligible}");
+  }
+  if (list->size() > max_impressions) {
+    field_error("impressions", "more than " + std::to_string(max_impressions) +
+                                   " impressions on one page");
+  }
+  for (size_t i = 0; i < list->size(); ++i) {
+    const json& item = (*list)[i];
+    const std::string name = "impressions[" + std::to_string(i) + "]";
+    if (!item.is_object()) field_error(name, name + " must be an object");
+    PageImpression imp;
+    auto title = item.find("title_id");
+    if (title == item.end() || !title->is_string()) {
+      field_error(name + ".title_id", name + ".title_id must be a string");
+    }
+    imp.title_id = title->get<std::string>();
+    if (auto pos = item.find("position"); pos != item.end() && !pos->is_null()) {
+      if (!pos->is_number_unsigned()) {
+        field_error(name + ".position", name + ".position must be a non-negative integer");
+      }
+      imp.position = static_cast<int64_t>(pos->get<uint64_t>());
+    }
+    imp.eligible = get_eligible(item, name + ".eligible");
+    r.impressions.push_back(std::move(imp));
   }
   return r;
 }
@@ -130,6 +185,8 @@ json decide_json(const DecideResult& d) {
               {"fallback", d.fallback},
               {"repeat", d.repeat}};
   if (d.fallback) out["fallback_reason"] = d.fallback_reason;
+  if (d.position) out["position"] = *d.position;
+  if (d.page_rule_relaxed) out["page_rule_relaxed"] = true;
   if (!d.candidates.empty()) {
     json list = json::array();
     for (const auto& c : d.candidates) {
@@ -264,6 +321,19 @@ struct Api {
     DecideResult result = service.decide(request);
     decide_latency->observe(std::chrono::duration<double>(Clock::now() - start).count());
     return json_response(200, decide_json(result));
+  }
+
+  HttpResponse decide_page(const HttpRequest& req) {
+    json doc = parse_body(req.body, options.max_json_depth);
+    DecidePageRequest request =
+        page_request(doc, service.options().limits.max_page_impressions);
+    std::vector<DecideResult> results = service.decide_page(request);
+    json decisions = json::array();
+    for (const DecideResult& d : results) decisions.push_back(decide_json(d));
+    return json_response(200, {{"decisions", decisions},
+                               {"max_same_actor", request.max_same_actor
+                                                      ? json(*request.max_same_actor)
+                                                      : json(nullptr)}});
   }
 
   // Validates and submits the rewards of a request; answers when all are
@@ -473,7 +543,8 @@ struct Api {
       const char* path;
       const char* method;
     };
-    static const Route routes[] = {{"/v1/decide", "POST"}, {"/v1/reward", "POST"},
+    static const Route routes[] = {{"/v1/decide", "POST"}, {"/v1/decide/page", "POST"},
+                                   {"/v1/reward", "POST"},
                                    {"/healthz", "GET"},    {"/metrics", "GET"}};
     const char* allowed = nullptr;
     for (const auto& r : routes) {
@@ -492,6 +563,7 @@ struct Api {
     }
     try {
       if (path == "/v1/decide") return send(count(decide(req)));
+      if (path == "/v1/decide/page") return send(count(decide_page(req)));
       if (path == "/v1/reward") {
         HttpRequest copy = req;  // the log line needs it after the answer
         return reward(copy, [this, copy, start, respond](HttpResponse r) {

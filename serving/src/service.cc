@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "keyart/engine/context_fields.h"
@@ -208,7 +209,7 @@ ledger::Exposure exposure_of(const Route& route, const DecideRequest& req, const
   exposure.unit_id = req.unit_id;
   exposure.title_id = route.title->id;
   exposure.variant_id = tl.cached[d.chosen]->id;
-  exposure.position = d.chosen;
+  exposure.position = req.position;
   exposure.policy = learner.spec();
   exposure.model_version = static_cast<int64_t>(d.model_version);
   exposure.propensity = d.propensity;
@@ -410,8 +411,91 @@ DecideResult Service::decide(const DecideRequest& req) {
   }
   ledger::Exposure exposure = exposure_of(route, req, tl, *choice.learner, now);
   DecideResult out = answer_of(exposure, tl, req.want_scores);
+  out.position = req.position;
   s.writer->submit_reserved(std::move(exposure));  // the place choose() reserved
   ++s.decisions;
+  return out;
+}
+
+std::vector<DecideResult> Service::decide_page(const DecidePageRequest& page) {
+  Impl& s = *impl_;
+  const ServiceLimits& limits = s.options.limits;
+  auto catalog = s.current_catalog();
+  // Every impression's request, checked (400) and routed (404) before any
+  // is decided, so a page with a bad impression logs nothing.
+  std::vector<DecideRequest> requests(page.impressions.size());
+  try {
+    check_string("unit_id", page.unit_id, limits);
+    if (page.impressions.empty()) bad("impressions", "the page has no impressions");
+    if (page.impressions.size() > limits.max_page_impressions) {
+      bad("impressions", "more than " + std::to_string(limits.max_page_impressions) +
+                             " impressions on one page");
+    }
+    if (page.max_same_actor && *page.max_same_actor < 1) {
+      bad("max_same_actor", "max_same_actor must be at least 1");
+    }
+    std::unordered_set<std::string_view> titles;
+    for (size_t i = 0; i < page.impressions.size(); ++i) {
+      const PageImpression& imp = page.impressions[i];
+      if (!titles.insert(imp.title_id).second) {
+        bad("impressions", "title '" + imp.title_id + "' is on the page twice");
+      }
+      DecideRequest& r = requests[i];
+      r.unit_id = page.unit_id;
+      r.title_id = imp.title_id;
+      r.context = page.context;
+      r.user = page.user;
+      r.eligible = imp.eligible;
+      r.experiment_id = page.experiment_id;
+      if (page.seed) r.seed = *page.seed + i;
+      r.want_scores = page.want_scores;
+      r.now_ms = page.now_ms;
+      r.position = imp.position ? *imp.position : static_cast<int64_t>(i);
+      if (*r.position < 0) bad("impressions", "a position must be >= 0");
+      validate(r, limits);
+    }
+  } catch (const ServiceError&) {
+    ++s.bad_requests;
+    throw;
+  }
+  for (const DecideRequest& r : requests) {
+    Route route = resolve_route(s, *catalog, r);
+    collect_candidates(s, *catalog, route, r, scratch);
+  }
+  // In page order; with the rule, each tile among the candidates that keep it.
+  std::unordered_map<engine::FeatureKey, int> shown_per_actor;
+  std::vector<DecideResult> out;
+  out.reserve(requests.size());
+  for (DecideRequest& r : requests) {
+    bool relaxed = false;
+    if (page.max_same_actor) {
+      const CachedTitle& title = catalog->titles.at(r.title_id);
+      std::vector<std::string> allowed;
+      size_t considered = 0;
+      auto consider = [&](const CachedVariant& v) {
+        ++considered;
+        const engine::FeatureKey actor = v.prepared.affinity_key;
+        if (actor == 0 || shown_per_actor[actor] < *page.max_same_actor) allowed.push_back(v.id);
+      };
+      if (r.eligible.empty()) {
+        for (const CachedVariant* v : title.active) consider(*v);
+      } else {
+        for (const std::string& id : r.eligible) consider(catalog->variants.at(id));
+      }
+      if (allowed.empty()) {
+        relaxed = true;
+      } else if (allowed.size() < considered) {
+        r.eligible = std::move(allowed);
+      }
+    }
+    DecideResult d = decide(r);
+    d.page_rule_relaxed = relaxed;
+    auto shown = catalog->variants.find(d.variant_id);
+    if (shown != catalog->variants.end() && shown->second.prepared.affinity_key != 0) {
+      ++shown_per_actor[shown->second.prepared.affinity_key];
+    }
+    out.push_back(std::move(d));
+  }
   return out;
 }
 

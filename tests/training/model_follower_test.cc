@@ -175,7 +175,8 @@ TEST_F(ModelFollowerTest, WhenTheTrainerStopsPublishingTheNodeKeepsItsModelAndSa
   std::this_thread::sleep_for(std::chrono::milliseconds(600));
   EXPECT_TRUE(node->stats().model.trainer_stale);
   EXPECT_TRUE(node->stats().degraded);
-  serving::DecideResult d = decide("u2", kStart + 1'000);
+  // (The same viewer, so the same arm: the one learner the trainer had.)
+  serving::DecideResult d = decide("u1", kStart + 1'000);
   EXPECT_FALSE(d.fallback);
   EXPECT_EQ(d.model_version, static_cast<uint64_t>(version));
 }

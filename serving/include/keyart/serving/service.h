@@ -54,6 +54,7 @@ struct ServiceLimits {
   size_t max_candidates = 64;    // eligible variants in one request
   size_t max_features = 256;     // context + user features in one request
   size_t max_string_bytes = 256; // ids, names and text values
+  size_t max_page_impressions = 100;  // impressions in one decide_page()
 };
 
 struct ServiceOptions {
@@ -102,6 +103,28 @@ struct DecideRequest {
   std::optional<uint64_t> seed;                // fixes this decision's randomness
   bool want_scores = false;
   int64_t now_ms = 0;                          // 0: the clock
+  std::optional<int64_t> position;             // where the tile is on the page (logged)
+};
+
+// A whole page for one viewer (decide_page): one context, up to
+// ServiceLimits::max_page_impressions titles, each with its position and,
+// optionally, its eligible variants. max_same_actor (unset: no rule; else at
+// least 1): no more than that many tiles of the page show artwork featuring
+// the same actor.
+struct PageImpression {
+  std::string title_id;
+  std::optional<int64_t> position;       // unset: its index on the page
+  std::vector<std::string> eligible;     // empty: all active variants
+};
+struct DecidePageRequest {
+  std::string unit_id;
+  engine::NamedFeatures context, user;
+  std::vector<PageImpression> impressions;
+  std::optional<std::string> experiment_id;
+  std::optional<uint64_t> seed;          // fixes the page's randomness (impression i: seed + i)
+  std::optional<int> max_same_actor;
+  bool want_scores = false;
+  int64_t now_ms = 0;
 };
 
 struct DecideResult {
@@ -115,6 +138,11 @@ struct DecideResult {
   bool fallback = false;  // the default artwork, because deciding failed
   std::string fallback_reason;
   bool repeat = false;    // churn limiting showed the unit's earlier variant
+  // decide_page with max_same_actor: every candidate of this tile featured
+  // an actor already shown max_same_actor times, so the rule was set aside
+  // for it (it decided among all its candidates).
+  bool page_rule_relaxed = false;
+  std::optional<int64_t> position;  // the request's position, if any
   struct Candidate {
     std::string variant_id;
     double probability = 0;
@@ -179,6 +207,14 @@ class Service {
   ~Service();
 
   DecideResult decide(const DecideRequest& request);
+  // A page: one decision per impression, in page order, each logged as its
+  // own exposure with its position. Everything is validated before anything
+  // is decided (an unknown title anywhere: 404 naming it, nothing logged).
+  // With max_same_actor the tiles are decided in page order, each among the
+  // candidates that keep the rule given the tiles before it, so each logged
+  // propensity is the exact probability of the variant shown given the
+  // earlier tiles (and the logged candidates are the ones it chose among).
+  std::vector<DecideResult> decide_page(const DecidePageRequest& request);
   // on_recorded, if given, is called exactly once unless reward() throws:
   // with the ledger's verdict once the reward's batch was tried (kStored,
   // kDuplicate, kRejected: unknown event; kDropped: the ledger stayed
