@@ -4,6 +4,9 @@
 # artwork variants (the sample posters and title cards, uploaded through the
 # real pipeline; copied to WORK/art) and a running experiment, a fixed
 # control against hybrid LinUCB.
+# load_page_titles KEYART WORK N adds titles page-1 .. page-N (the page
+# load), three poster variants each (the same images in every title),
+# under the default policy (uniform).
 load_catalogue() {
   local keyart="$1" work="$2"
   local art
@@ -21,4 +24,16 @@ load_catalogue() {
   "$keyart" variant upload --title night "$work/art" >/dev/null
   "$keyart" experiment create load --name "load test" --title night \
     --arm control=fixed:night-v3@0.5 --arm bandit=hybrid-linucb@0.5 --start >/dev/null
+}
+
+load_page_titles() {
+  local keyart="$1" work="$2" n="$3" i
+  local art
+  art="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/tests/data/artwork"
+  mkdir -p "$work/page-art"
+  cp "$art"/posters/p0[7-9]*.jpg "$work/page-art/"
+  for ((i = 1; i <= n; i++)); do
+    "$keyart" title add "page-$i" --name "Page title $i" --genre drama >/dev/null
+    "$keyart" variant upload --title "page-$i" "$work/page-art" >/dev/null
+  done
 }

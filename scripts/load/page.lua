@@ -1,0 +1,62 @@
+-- wrk script: POST /v1/decide/page, one viewer and context per request and
+-- KEYART_PAGE titles (page-1 .. page-N) on the page, the viewer also in the
+-- X-Keyart-Unit header. Counts answers by status per thread and writes the
+-- totals (pages answered, decisions in them) like decide.lua does.
+local threads = {}
+local page = tonumber(os.getenv("KEYART_PAGE") or "40")
+local cap = os.getenv("KEYART_MAX_SAME_ACTOR")
+if cap == "" then cap = nil end
+local devices = {"tv", "tv", "mobile", "web"}
+local path = (wrk.path ~= nil and wrk.path ~= "" and wrk.path ~= "/") and wrk.path or "/v1/decide/page"
+
+function setup(thread)
+  thread:set("id", #threads)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  math.randomseed(os.time() + id * 7919)
+  ok, errors, decisions = 0, 0, 0
+  local tiles = {}
+  for i = 1, page do
+    tiles[#tiles + 1] = string.format('{"title_id":"page-%d","position":%d}', i, i - 1)
+  end
+  impressions = table.concat(tiles, ",")
+end
+
+function request()
+  local unit = "viewer-" .. math.random(1, 200000)
+  local body = string.format(
+    '{"unit_id":"%s","context":{"device":"%s","hour":%d},"user":{"actor_frl_004":%.2f,"genre_drama":%.2f},%s"impressions":[%s]}',
+    unit, devices[math.random(#devices)], math.random(0, 23), math.random(), math.random(),
+    cap and string.format('"max_same_actor":%s,', cap) or "", impressions)
+  return wrk.format("POST", path,
+                    {["Content-Type"] = "application/json", ["X-Keyart-Unit"] = unit}, body)
+end
+
+function response(status, headers, body)
+  if status ~= 200 then
+    errors = errors + 1
+    return
+  end
+  ok = ok + 1
+  local _, n = string.gsub(body, '"event_id"', "")
+  decisions = decisions + n
+end
+
+function done(summary, latency, requests)
+  local totals = {ok = 0, errors = 0, decisions = 0}
+  for _, t in ipairs(threads) do
+    for k, _ in pairs(totals) do totals[k] = totals[k] + t:get(k) end
+  end
+  io.write(string.format("keyart: %d pages answered 200 (%d decisions), %d not 200\n",
+                         totals.ok, totals.decisions, totals.errors))
+  io.write(string.format("keyart: latency p50 %.0f us, p99 %.0f us\n",
+                         latency:percentile(50), latency:percentile(99)))
+  local f = io.open(os.getenv("KEYART_WRK_RESULT") or "/dev/null", "w")
+  if f then
+    f:write(string.format("%d %d %d %d %.0f %.0f\n", totals.ok, totals.decisions, 0,
+                          totals.errors, latency:percentile(50), latency:percentile(99)))
+    f:close()
+  end
+end
