@@ -135,6 +135,14 @@ struct Cluster : ServingFixture {
     }
     FAIL() << "nginx did not start: " << nginx->err() << read_text(nginx_dir.path() / "logs/error.log");
   }
+  // nginx's workers outlive a master killed with SIGKILL (and keep its
+  // port): stop it the way it is meant to be stopped.
+  ~Cluster() {
+    if (nginx) {
+      nginx->signal(SIGTERM);
+      nginx->wait(10000);
+    }
+  }
   json trainer_health() {
     HttpClient c(listening_port(trainer->out()));
     return json::parse(c.get("/healthz").body);
