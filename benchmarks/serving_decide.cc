@@ -1,7 +1,9 @@
 // The in-process serving hook: Service::decide() for one impression with 8
 // candidate variants and the default feature layout (catalogue lookup, arm
 // assignment, feature building, policy, event id, exposure queued for the
-// ledger writer), and Service::reward(). Reports p50/p99 per call besides
+// ledger writer), Service::decide_page() for a page of every title (per
+// tile: the same steps, in page order, with and without the same-actor
+// rule), and Service::reward(). Reports p50/p99 per call besides
 // Google Benchmark's mean; ->Threads(2) gives throughput on both cores.
 //
 //   build/release/benchmarks/bench_serving_decide
@@ -10,6 +12,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <random>
 
 #include "sqlite.h"
@@ -119,6 +122,40 @@ BENCHMARK_CAPTURE(BM_Decide, linucb, std::string("linucb:alpha=1"))->Threads(1)-
 BENCHMARK_CAPTURE(BM_Decide, hybrid_linucb, std::string("hybrid-linucb"))->Threads(1)->Threads(2)->UseRealTime();
 BENCHMARK_CAPTURE(BM_Decide, linear_thompson, std::string("lints"))->Threads(1)->UseRealTime();
 BENCHMARK_CAPTURE(BM_Decide, uniform, std::string("uniform"))->Threads(1)->UseRealTime();
+
+// A page of all kTitles titles for one viewer; items are tiles (decisions).
+void BM_DecidePage(benchmark::State& state, std::optional<int> max_same_actor) {
+  std::string path = make_ledger("hybrid-linucb");
+  serving::ServiceOptions o;
+  o.ledger_path = path;
+  o.learner.seed = 1;
+  o.learner.wait_ms = 60'000;
+  auto service = serving::Service::open(o);
+  std::vector<serving::DecidePageRequest> pages;
+  for (uint64_t i = 0; i < 512; ++i) {
+    serving::DecideRequest single = request(i * 31);
+    serving::DecidePageRequest p;
+    p.unit_id = single.unit_id;
+    p.context = single.context;
+    p.user = single.user;
+    p.max_same_actor = max_same_actor;
+    for (int t = 0; t < kTitles; ++t) p.impressions.push_back({.title_id = "t" + std::to_string(t)});
+    pages.push_back(std::move(p));
+  }
+  std::vector<double> micros;
+  size_t i = 0;
+  for (auto _ : state) {
+    auto start = std::chrono::steady_clock::now();
+    auto d = service->decide_page(pages[i++ & 511]);
+    benchmark::DoNotOptimize(d);
+    micros.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * kTitles);
+  report_percentiles(state, micros);
+  service->shutdown();
+}
+BENCHMARK_CAPTURE(BM_DecidePage, hybrid_linucb, std::nullopt)->UseRealTime();
+BENCHMARK_CAPTURE(BM_DecidePage, hybrid_linucb_max_same_actor_1, std::optional<int>(1))->UseRealTime();
 
 void BM_Reward(benchmark::State& state) {
   std::string path = make_ledger("linucb:alpha=1");

@@ -42,15 +42,22 @@ void check_features(const std::string& field, const engine::NamedFeatures& featu
   }
 }
 
-void validate(const DecideRequest& r, const ServiceLimits& limits) {
+// The viewer's part of a request (a page shares it among its tiles): unit,
+// context, user, experiment.
+void validate_viewer(const DecideRequest& r, const ServiceLimits& limits) {
   check_string("unit_id", r.unit_id, limits);
-  check_string("title_id", r.title_id, limits);
   check_features("context", r.context, limits);
   check_features("user", r.user, limits);
   if (r.context.size() + r.user.size() > limits.max_features) {
     bad("user", "more than " + std::to_string(limits.max_features) + " features in one request");
   }
   if (auto error = engine::check_context_fields(r.context)) bad(error->field, error->message);
+  if (r.experiment_id) check_string("experiment_id", *r.experiment_id, limits);
+}
+
+// The impression's part: title and eligible variants.
+void validate_impression(const DecideRequest& r, const ServiceLimits& limits) {
+  check_string("title_id", r.title_id, limits);
   if (r.eligible.size() > limits.max_candidates) {
     bad("eligible", "more than " + std::to_string(limits.max_candidates) + " eligible variants");
   }
@@ -59,7 +66,6 @@ void validate(const DecideRequest& r, const ServiceLimits& limits) {
     check_string("eligible", id, limits);
     if (!seen.insert(id).second) bad("eligible", "variant '" + id + "' is listed twice");
   }
-  if (r.experiment_id) check_string("experiment_id", *r.experiment_id, limits);
 }
 
 // Per-thread scratch for deciding, reused so the hot path does not allocate.
@@ -389,15 +395,29 @@ std::unique_ptr<Service> Service::open(const ServiceOptions& options) {
 // record the exposure, answer. Each step is a function of its own in the
 // anonymous namespace above; they pass references into the catalogue and the
 // thread's scratch, so splitting adds no allocation or copy.
+namespace {
+DecideResult decide_checked(Service::Impl& s, const CatalogCache& catalog,
+                            const DecideRequest& req);
+}  // namespace
+
 DecideResult Service::decide(const DecideRequest& req) {
   Impl& s = *impl_;
   try {
-    validate(req, s.options.limits);
+    validate_viewer(req, s.options.limits);
+    validate_impression(req, s.options.limits);
   } catch (const ServiceError&) {
     ++s.bad_requests;
     throw;
   }
-  auto catalog = s.current_catalog();
+  return decide_checked(s, *s.current_catalog(), req);
+}
+
+namespace {
+
+// Steps 1-5 for a request already checked, on the catalogue given.
+DecideResult decide_checked(Service::Impl& s, const CatalogCache& catalog_ref,
+                            const DecideRequest& req) {
+  const CatalogCache* catalog = &catalog_ref;
   const Route route = resolve_route(s, *catalog, req);
   Scratch& tl = scratch;
   const int default_index = collect_candidates(s, *catalog, route, req, tl);
@@ -416,6 +436,8 @@ DecideResult Service::decide(const DecideRequest& req) {
   ++s.decisions;
   return out;
 }
+
+}  // namespace
 
 std::vector<DecideResult> Service::decide_page(const DecidePageRequest& page) {
   Impl& s = *impl_;
@@ -452,7 +474,8 @@ std::vector<DecideResult> Service::decide_page(const DecidePageRequest& page) {
       r.now_ms = page.now_ms;
       r.position = imp.position ? *imp.position : static_cast<int64_t>(i);
       if (*r.position < 0) bad("impressions", "a position must be >= 0");
-      validate(r, limits);
+      if (i == 0) validate_viewer(r, limits);
+      validate_impression(r, limits);
     }
   } catch (const ServiceError&) {
     ++s.bad_requests;
@@ -488,7 +511,7 @@ std::vector<DecideResult> Service::decide_page(const DecidePageRequest& page) {
         r.eligible = std::move(allowed);
       }
     }
-    DecideResult d = decide(r);
+    DecideResult d = decide_checked(s, *catalog, r);
     d.page_rule_relaxed = relaxed;
     auto shown = catalog->variants.find(d.variant_id);
     if (shown != catalog->variants.end() && shown->second.prepared.affinity_key != 0) {
