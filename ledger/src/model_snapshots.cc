@@ -42,6 +42,23 @@ std::vector<ModelSnapshotRecord> snapshot_records(Ledger& ledger, int64_t after_
   });
 }
 
+// A bundle's file is named for its writer ("<sha256>.<extension>"), so a
+// reader looking for one writer's bundles skips the others' files unread
+// (a trainer's checkpoints can be large). Bundles written before the
+// trainer existed are the serving hook's, ".snap".
+std::string extension_of(std::string_view writer) {
+  if (writer == engine::kWrittenByTrainer) return "model";
+  if (writer == engine::kTrainerCheckpoint) return "ckpt";
+  return "snap";
+}
+
+bool stored_for(const ModelSnapshotRecord& record, std::string_view writer) {
+  const std::string suffix = "." + extension_of(writer);
+  const std::string& path = record.storage_path;
+  return path.size() >= suffix.size() &&
+         path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
 }  // namespace
 
 std::vector<ModelSnapshotRecord> list_model_snapshots(Ledger& ledger) {
@@ -56,7 +73,8 @@ ModelSnapshotRecord store_model_bundle(Ledger& ledger, const engine::ModelBundle
                                        const LedgerMarks& marks) {
   std::string bytes = engine::encode_bundle(bundle);
   auto stored = store_file(ledger.files_dir() / "models",
-                           {reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}, "snap");
+                           {reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()},
+                           extension_of(engine::written_by(bundle)));
   nlohmann::json scopes = nlohmann::json::array();
   for (const auto& learner : bundle.learners) scopes.push_back(learner.scope);
   ModelSnapshotRecord record{.created_at = now_ms(),
@@ -70,10 +88,11 @@ ModelSnapshotRecord store_model_bundle(Ledger& ledger, const engine::ModelBundle
 }
 
 std::optional<StoredModelBundle> newest_model_bundle(
-    Ledger& ledger, const std::function<bool(const engine::ModelBundle&)>& accept,
-    int64_t after_id) {
+    Ledger& ledger, std::string_view writer,
+    const std::function<bool(const engine::ModelBundle&)>& accept, int64_t after_id) {
   // Newest first: the newest intact one is nearly always the first.
   for (ModelSnapshotRecord& record : snapshot_records(ledger, after_id, INT64_MAX)) {
+    if (!stored_for(record, writer)) continue;
     std::vector<uint8_t> raw;
     try {
       raw = read_file_bytes(ledger.files_dir() / record.storage_path, 8ull << 30);
@@ -82,7 +101,7 @@ std::optional<StoredModelBundle> newest_model_bundle(
     }
     if (sha256_hex(raw) != record.sha256) continue;
     auto bundle = engine::decode_bundle({reinterpret_cast<const char*>(raw.data()), raw.size()});
-    if (!bundle || (accept && !accept(*bundle))) continue;
+    if (!bundle || engine::written_by(*bundle) != writer || (accept && !accept(*bundle))) continue;
     return StoredModelBundle{std::move(record), std::move(*bundle)};
   }
   return std::nullopt;

@@ -16,12 +16,7 @@ bool adopt_newest_model(Service::Impl& s) {
   {
     std::lock_guard lock(s.ledger_mu);
     if (ledger::newest_model_snapshot_id(*s.ledger) <= current) return false;
-    stored = ledger::newest_model_bundle(
-        *s.ledger,
-        [](const engine::ModelBundle& b) {
-          return engine::written_by(b) == engine::kWrittenByTrainer;
-        },
-        current);
+    stored = ledger::newest_model_bundle(*s.ledger, engine::kWrittenByTrainer, {}, current);
   }
   if (!stored) return false;
   // Loaded off every lock; then one swap per learner.

@@ -397,7 +397,7 @@ std::unique_ptr<Service> Service::open(const ServiceOptions& options) {
 // thread's scratch, so splitting adds no allocation or copy.
 namespace {
 DecideResult decide_checked(Service::Impl& s, const CatalogCache& catalog,
-                            const DecideRequest& req);
+                            const DecideRequest& req, const Route& route);
 }  // namespace
 
 DecideResult Service::decide(const DecideRequest& req) {
@@ -409,18 +409,18 @@ DecideResult Service::decide(const DecideRequest& req) {
     ++s.bad_requests;
     throw;
   }
-  return decide_checked(s, *s.current_catalog(), req);
+  auto catalog = s.current_catalog();
+  return decide_checked(s, *catalog, req, resolve_route(s, *catalog, req));
 }
 
 namespace {
 
-// Steps 1-5 for a request already checked, on the catalogue given.
-DecideResult decide_checked(Service::Impl& s, const CatalogCache& catalog_ref,
-                            const DecideRequest& req) {
-  const CatalogCache* catalog = &catalog_ref;
-  const Route route = resolve_route(s, *catalog, req);
+// Steps 2-5 for a request already checked and routed, on the catalogue
+// given.
+DecideResult decide_checked(Service::Impl& s, const CatalogCache& catalog,
+                            const DecideRequest& req, const Route& route) {
   Scratch& tl = scratch;
-  const int default_index = collect_candidates(s, *catalog, route, req, tl);
+  const int default_index = collect_candidates(s, catalog, route, req, tl);
   const int64_t now = req.now_ms ? req.now_ms : clock_ms();
 
   std::shared_lock gate(s.gate);
@@ -481,18 +481,21 @@ std::vector<DecideResult> Service::decide_page(const DecidePageRequest& page) {
     ++s.bad_requests;
     throw;
   }
+  std::vector<Route> routes;
+  routes.reserve(requests.size());
   for (const DecideRequest& r : requests) {
-    Route route = resolve_route(s, *catalog, r);
-    collect_candidates(s, *catalog, route, r, scratch);
+    routes.push_back(resolve_route(s, *catalog, r));
+    collect_candidates(s, *catalog, routes.back(), r, scratch);  // 404 for an unknown variant
   }
   // In page order; with the rule, each tile among the candidates that keep it.
   std::unordered_map<engine::FeatureKey, int> shown_per_actor;
   std::vector<DecideResult> out;
   out.reserve(requests.size());
-  for (DecideRequest& r : requests) {
+  for (size_t i = 0; i < requests.size(); ++i) {
+    DecideRequest& r = requests[i];
     bool relaxed = false;
     if (page.max_same_actor) {
-      const CachedTitle& title = catalog->titles.at(r.title_id);
+      const CachedTitle& title = *routes[i].title;
       std::vector<std::string> allowed;
       size_t considered = 0;
       auto consider = [&](const CachedVariant& v) {
@@ -511,7 +514,7 @@ std::vector<DecideResult> Service::decide_page(const DecidePageRequest& page) {
         r.eligible = std::move(allowed);
       }
     }
-    DecideResult d = decide_checked(s, *catalog, r);
+    DecideResult d = decide_checked(s, *catalog, r, routes[i]);
     d.page_rule_relaxed = relaxed;
     auto shown = catalog->variants.find(d.variant_id);
     if (shown != catalog->variants.end() && shown->second.prepared.affinity_key != 0) {

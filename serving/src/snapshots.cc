@@ -64,8 +64,8 @@ void restore_learners(Service::Impl& s) {
   {
     std::lock_guard lock(s.ledger_mu);
     std::optional<std::unordered_map<std::string, std::unique_ptr<engine::Learner>>> loaded;
-    auto stored = ledger::newest_model_bundle(*s.ledger, [&](const engine::ModelBundle& bundle) {
-      if (engine::written_by(bundle) != engine::kWrittenByServe) return false;
+    auto stored = ledger::newest_model_bundle(
+        *s.ledger, engine::kWrittenByServe, [&](const engine::ModelBundle& bundle) {
       loaded = load_learners(bundle);
       return loaded.has_value();
     });

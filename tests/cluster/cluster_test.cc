@@ -290,9 +290,7 @@ TEST(Cluster, ThreeNodesAndATrainerSurviveKillsAndAgreeWithTheLedger) {
   // 4. The trainer's final model is byte-identical to a replay of the
   // whole ledger from scratch.
   auto newest_trainer_model = [&] {
-    return ledger::newest_model_bundle(db, [](const engine::ModelBundle& b) {
-      return engine::written_by(b) == engine::kWrittenByTrainer;
-    });
+    return ledger::newest_model_bundle(db, engine::kWrittenByTrainer);
   };
   auto live = newest_trainer_model();
   ASSERT_TRUE(live);

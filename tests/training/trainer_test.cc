@@ -133,9 +133,7 @@ TEST_F(TrainerTest, PublishingStoresALoadableModelThatServingSnapshotsDoNotShado
   const int64_t version = t->publish();
   const int64_t checkpoint = t->checkpoint();
   service->snapshot();  // the serving hook's own snapshot is newer, and not the trainer's
-  auto stored = ledger::newest_model_bundle(ledger, [](const engine::ModelBundle& b) {
-    return engine::written_by(b) == engine::kWrittenByTrainer;
-  });
+  auto stored = ledger::newest_model_bundle(ledger, engine::kWrittenByTrainer);
   ASSERT_TRUE(stored);
   EXPECT_EQ(stored->record.snapshot_id, version);
   EXPECT_EQ(stored->record.marks.last_exposure_id, t->status().learned.last_exposure_id);
@@ -146,11 +144,13 @@ TEST_F(TrainerTest, PublishingStoresALoadableModelThatServingSnapshotsDoNotShado
     EXPECT_EQ(learner->stats().pending, 0u) << "the nodes' model leaves pending decisions out";
   }
   EXPECT_GT(t->status().pending, 0u);
-  auto whole = ledger::newest_model_bundle(ledger, [](const engine::ModelBundle& b) {
-    return engine::written_by(b) == engine::kTrainerCheckpoint;
-  });
+  auto whole = ledger::newest_model_bundle(ledger, engine::kTrainerCheckpoint);
   ASSERT_TRUE(whole);
   EXPECT_EQ(whole->record.snapshot_id, checkpoint);
+  // Named for their writer, so a node polling for models never reads a
+  // checkpoint's (possibly large) file.
+  EXPECT_TRUE(stored->record.storage_path.ends_with(".model")) << stored->record.storage_path;
+  EXPECT_TRUE(whole->record.storage_path.ends_with(".ckpt")) << whole->record.storage_path;
   EXPECT_GT(whole->record.bytes, stored->record.bytes);
   // A trainer resuming ignores the newer serving snapshot.
   EXPECT_EQ(trainer()->status().checkpoint_id, checkpoint);

@@ -44,12 +44,13 @@ struct Trainer::State {
   ledger::LedgerDecisionCatalog catalog{ledger};
   std::map<std::string, std::unique_ptr<engine::Learner>> learners;  // by scope
   std::unordered_map<std::string, std::string> refused;  // scope -> why no learner
-  ledger::LedgerMarks learned, head;
-  int64_t clock_ms = std::numeric_limits<int64_t>::min();
-  int64_t published_version = 0, published_at_ms = 0, checkpoint_id = 0, checkpoint_at_ms = 0;
-  uint64_t exposures = 0, skipped = 0, joined = 0, unjoined = 0, steps = 0;
+  // The marks, clock, versions and counters (learners and pending are
+  // counted when asked: status()).
+  TrainerStatus now;
 
-  State(ledger::Ledger l, TrainerOptions o) : ledger(std::move(l)), options(std::move(o)) {}
+  State(ledger::Ledger l, TrainerOptions o) : ledger(std::move(l)), options(std::move(o)) {
+    now.clock_ms = std::numeric_limits<int64_t>::min();
+  }
 
   engine::Learner* learner_for(const ledger::LearnerScope& scope) {
     auto it = learners.find(scope.scope);
@@ -66,9 +67,9 @@ struct Trainer::State {
 
   void advance_clock(int64_t ts) {
     const int64_t to = ts - options.lateness_ms;
-    if (to <= clock_ms) return;
-    clock_ms = to;
-    for (auto& [scope, learner] : learners) learner->expire(clock_ms);
+    if (to <= now.clock_ms) return;
+    now.clock_ms = to;
+    for (auto& [scope, learner] : learners) learner->expire(now.clock_ms);
   }
 
   // Applies a reward to whichever learner holds its decision; false when
@@ -77,7 +78,7 @@ struct Trainer::State {
     for (auto& [scope, learner] : learners) {
       engine::RewardStatus verdict = learner->reward(id, r.kind, r.value, r.ts);
       if (verdict == engine::RewardStatus::unknown_event) continue;
-      (verdict == engine::RewardStatus::applied ? joined : unjoined) += 1;
+      (verdict == engine::RewardStatus::applied ? now.rewards_joined : now.rewards_unjoined) += 1;
       return true;
     }
     return false;
@@ -86,28 +87,28 @@ struct Trainer::State {
   // The fold's step for one exposure (commit order): move the clock, record
   // the decision, join the rewards read before it was.
   void learn(const DecodedExposure& row, HeldRewards& held) {
-    learned.last_exposure_id = row.exposure_id;
+    now.learned.last_exposure_id = row.exposure_id;
     advance_clock(row.ts);
     engine::Learner* learner = row.scope ? learner_for(*row.scope) : nullptr;
     if (!learner || !row.decision) {
-      ++skipped;
+      ++now.skipped;
       return;
     }
     learner->record(*row.decision);
-    ++exposures;
+    ++now.exposures;
     if (held.empty()) return;
     auto waiting = held.find(row.decision->event_id);
     if (waiting == held.end()) return;
     for (const ledger::StoredReward& r : waiting->second) {
-      if (!join(row.decision->event_id, r)) ++unjoined;
+      if (!join(row.decision->event_id, r)) ++now.rewards_unjoined;
     }
     held.erase(waiting);
   }
 
   bool resume() {
     std::map<std::string, std::unique_ptr<engine::Learner>> loaded;
-    auto stored = ledger::newest_model_bundle(ledger, [&](const engine::ModelBundle& bundle) {
-      if (engine::written_by(bundle) != engine::kTrainerCheckpoint) return false;
+    auto stored = ledger::newest_model_bundle(
+        ledger, engine::kTrainerCheckpoint, [&](const engine::ModelBundle& bundle) {
       loaded.clear();
       try {
         for (const auto& part : bundle.learners) {
@@ -120,28 +121,16 @@ struct Trainer::State {
     });
     if (!stored) return false;
     learners = std::move(loaded);
-    learned = stored->record.marks;
-    clock_ms = stored->bundle.meta.at("clock_ms").get<int64_t>();
-    checkpoint_id = stored->record.snapshot_id;
-    checkpoint_at_ms = stored->record.created_at;
-    published_version = stored->bundle.meta.value("model_version", int64_t{0});
+    now.learned = stored->record.marks;
+    now.clock_ms = stored->bundle.meta.at("clock_ms").get<int64_t>();
+    now.checkpoint_id = stored->record.snapshot_id;
+    now.checkpoint_at_ms = stored->record.created_at;
+    now.published_version = stored->bundle.meta.value("model_version", int64_t{0});
     return true;
   }
 
   TrainerStatus status() const {
-    TrainerStatus st;
-    st.learned = learned;
-    st.head = head;
-    st.clock_ms = clock_ms;
-    st.published_version = published_version;
-    st.published_at_ms = published_at_ms;
-    st.checkpoint_id = checkpoint_id;
-    st.checkpoint_at_ms = checkpoint_at_ms;
-    st.exposures = exposures;
-    st.skipped = skipped;
-    st.rewards_joined = joined;
-    st.rewards_unjoined = unjoined;
-    st.steps = steps;
+    TrainerStatus st = now;
     st.learners = learners.size();
     for (const auto& [scope, learner] : learners) st.pending += learner->stats().pending;
     return st;
@@ -152,9 +141,9 @@ struct Trainer::State {
                              engine::Learner::SnapshotContents contents) const {
     engine::ModelBundle b;
     b.meta = {{"writer", writer},
-              {"clock_ms", clock_ms},
+              {"clock_ms", now.clock_ms},
               {"lateness_ms", options.lateness_ms},
-              {"model_version", published_version}};
+              {"model_version", now.published_version}};
     for (const auto& [scope, learner] : learners) {
       b.learners.push_back({scope, learner->spec(), learner->snapshot(contents)});
     }
@@ -180,13 +169,13 @@ size_t Trainer::step() {
   // exposures read next include every decision these rewards belong to.
   HeldRewards held;
   size_t read = 0;
-  int64_t last_reward = s.learned.last_reward_id;
+  int64_t last_reward = s.now.learned.last_reward_id;
   ledger::for_each_reward(s.ledger, last_reward, [&](const ledger::StoredReward& r) {
     ++read;
     last_reward = r.reward_id;
     engine::EventId id;
     if (!engine::parse_event_id(r.event_id, id)) {
-      ++s.unjoined;
+      ++s.now.rewards_unjoined;
       return;
     }
     if (!s.join(id, r)) held[id].push_back(r);
@@ -197,7 +186,7 @@ size_t Trainer::step() {
       1024, 8,
       [&](engine::BatchPipe<DecodedExposure>& pipe) {
         ledger::for_each_exposure(
-            s.ledger, {.after_exposure_id = s.learned.last_exposure_id},
+            s.ledger, {.after_exposure_id = s.now.learned.last_exposure_id},
             [&](const ledger::StoredExposure& row) {
               DecodedExposure& slot = pipe.next();
               slot.exposure_id = row.exposure_id;
@@ -212,10 +201,10 @@ size_t Trainer::step() {
         for (size_t i = 0; i < n; ++i) s.learn(rows[i], held);
         read += n;
       });
-  for (const auto& [id, rewards] : held) s.unjoined += rewards.size();
-  s.learned.last_reward_id = last_reward;
-  ++s.steps;
-  s.head = ledger::ledger_marks(s.ledger);
+  for (const auto& [id, rewards] : held) s.now.rewards_unjoined += rewards.size();
+  s.now.learned.last_reward_id = last_reward;
+  ++s.now.steps;
+  s.now.head = ledger::ledger_marks(s.ledger);
   std::lock_guard lock(status_mu_);
   status_ = s.status();
   return read;
@@ -224,20 +213,20 @@ size_t Trainer::step() {
 int64_t Trainer::publish() {
   State& s = *state_;
   return store(engine::kWrittenByTrainer, engine::Learner::SnapshotContents::kModelOnly,
-               s.published_version, s.published_at_ms);
+               s.now.published_version, s.now.published_at_ms);
 }
 
 int64_t Trainer::checkpoint() {
   State& s = *state_;
   return store(engine::kTrainerCheckpoint, engine::Learner::SnapshotContents::kWhole,
-               s.checkpoint_id, s.checkpoint_at_ms);
+               s.now.checkpoint_id, s.now.checkpoint_at_ms);
 }
 
 int64_t Trainer::store(std::string_view writer, engine::Learner::SnapshotContents contents,
                        int64_t& id, int64_t& at_ms) {
   State& s = *state_;
   ledger::ModelSnapshotRecord record =
-      ledger::store_model_bundle(s.ledger, s.bundle(writer, contents), s.learned);
+      ledger::store_model_bundle(s.ledger, s.bundle(writer, contents), s.now.learned);
   id = record.snapshot_id;
   at_ms = record.created_at;
   std::lock_guard lock(status_mu_);

@@ -11,6 +11,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "keyart/engine/model_bundle.h"
@@ -41,19 +42,21 @@ std::vector<ModelSnapshotRecord> list_model_snapshots(Ledger& ledger);
 int64_t newest_model_snapshot_id(Ledger& ledger);
 
 // Writes the bundle as a file under <files>/models (content-addressed,
-// atomic) and then its record (created_at = now); returns the record.
+// atomic, named for its writer: engine::written_by) and then its record
+// (created_at = now); returns the record.
 ModelSnapshotRecord store_model_bundle(Ledger& ledger, const engine::ModelBundle& bundle,
                                        const LedgerMarks& marks);
 
-// The newest bundle newer than after_id whose file is intact (checksum) and
-// whole, and which `accept` takes (empty accept: any); nullopt when there
-// is none.
+// The newest bundle of `writer` (engine::kWrittenBy...) newer than after_id
+// whose file is intact (checksum) and whole, and which `accept` takes
+// (empty: any); nullopt when there is none. Other writers' files are not
+// read.
 struct StoredModelBundle {
   ModelSnapshotRecord record;
   engine::ModelBundle bundle;
 };
 std::optional<StoredModelBundle> newest_model_bundle(
-    Ledger& ledger, const std::function<bool(const engine::ModelBundle&)>& accept = {},
-    int64_t after_id = 0);
+    Ledger& ledger, std::string_view writer,
+    const std::function<bool(const engine::ModelBundle&)>& accept = {}, int64_t after_id = 0);
 
 }  // namespace keyart::ledger
