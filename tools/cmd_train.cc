@@ -85,7 +85,10 @@ int cmd_train(Args args) {
   if (poll_ms < 1) throw UsageError("--poll-interval must be at least 1ms");
   auto [host, port] = parse_listen(cmd.get<std::string>("listen"));
 
-  training::Trainer trainer(cmd.open_ledger(false), options);
+  // Like serve, never a new empty ledger: a trainer needs the nodes' one.
+  training::Trainer trainer(
+      ledger::Ledger::open(cmd.db_path(), {.create = false, .files_dir = cmd.files_dir()}),
+      options);
   if (cmd.has("once")) {
     trainer.step();
     int64_t version = trainer.publish();
