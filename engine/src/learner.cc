@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <queue>
 #include <sstream>
 #include <stdexcept>
@@ -209,24 +210,30 @@ void Learner::decide(Request& request, std::span<const PreparedVariant* const> c
     out.model_version = adopted_version_ != 0 ? adopted_version_ : policy_->version();
   }
   out.event_id = new_event_id(opts.now_ms);
-  if (options_.keep_pending) park(out.event_id, opts.now_ms, input, out.chosen);
 
-  std::lock_guard lock(state_mu_);
-  ++impl_->stats.decisions;
-  if (repeated) ++impl_->stats.repeats;
-  if (options_.sticky_ms > 0 && !repeated) {
-    Sticky& s = impl_->sticky[sticky_key];
-    s.variant_key = candidates[out.chosen]->id_key;
-    s.expires_ms = opts.now_ms + options_.sticky_ms;
-    s.origin = out.event_id;
-    s.probabilities.clear();
-    for (size_t i = 0; i < k; ++i) s.probabilities.emplace_back(candidates[i]->id_key, out.probabilities[i]);
-    impl_->sticky_due.push({s.expires_ms, sticky_key});
-    impl_->trim_sticky(opts.now_ms, options_.max_sticky);
+  // One critical section for what the decision leaves behind: its pending
+  // entry, counters, and churn-limit entry.
+  std::optional<Pending> pending;
+  if (options_.keep_pending) pending = pending_of(out.event_id, opts.now_ms, input, out.chosen);
+  {
+    std::lock_guard lock(state_mu_);
+    record_locked(pending, repeated);
+    if (options_.sticky_ms > 0 && !repeated) {
+      Sticky& s = impl_->sticky[sticky_key];
+      s.variant_key = candidates[out.chosen]->id_key;
+      s.expires_ms = opts.now_ms + options_.sticky_ms;
+      s.origin = out.event_id;
+      s.probabilities.clear();
+      for (size_t i = 0; i < k; ++i) s.probabilities.emplace_back(candidates[i]->id_key, out.probabilities[i]);
+      impl_->sticky_due.push({s.expires_ms, sticky_key});
+      impl_->trim_sticky(opts.now_ms, options_.max_sticky);
+    }
   }
+  if (pending) park_evicting(std::move(*pending));
 }
 
-void Learner::park(const EventId& id, int64_t time_ms, const ChoiceInput& input, int chosen) {
+Learner::Pending Learner::pending_of(const EventId& id, int64_t time_ms, const ChoiceInput& input,
+                                     int chosen) const {
   const CandidateVector& c = input.candidates[chosen];
   Pending p;
   p.id = id;
@@ -239,18 +246,21 @@ void Learner::park(const EventId& id, int64_t time_ms, const ChoiceInput& input,
   p.features.reserve(input.common.size() + c.own.size());
   p.features.assign(input.common.begin(), input.common.end());
   p.features.insert(p.features.end(), c.own.begin(), c.own.end());
+  return p;
+}
 
-  bool full;
-  {
-    std::lock_guard lock(state_mu_);
-    full = impl_->pending.size() >= options_.max_pending;
-    if (!full) {
-      impl_->due.push({p.deadline, id});
-      impl_->pending.emplace(id, std::move(p));
-      return;
-    }
+void Learner::record_locked(std::optional<Pending>& pending, bool repeat) {
+  if (pending && impl_->pending.size() < options_.max_pending) {
+    impl_->due.push({pending->deadline, pending->id});
+    impl_->pending.emplace(pending->id, std::move(*pending));
+    pending.reset();
   }
-  // Full: finalize the earliest decision first (in order with expire()).
+  ++impl_->stats.decisions;
+  if (repeat) ++impl_->stats.repeats;
+}
+
+void Learner::park_evicting(Pending p) {
+  // Full: finalize the earliest decisions first (in order with expire()).
   std::lock_guard fin(finalize_mu_);
   auto& due = impl_->finalizing;
   due.clear();
@@ -262,8 +272,8 @@ void Learner::park(const EventId& id, int64_t time_ms, const ChoiceInput& input,
       due.push_back(std::move(old));
       ++impl_->stats.evicted;
     }
-    impl_->due.push({p.deadline, id});
-    impl_->pending.emplace(id, std::move(p));
+    impl_->due.push({p.deadline, p.id});
+    impl_->pending.emplace(p.id, std::move(p));
   }
   finalize_locked(due);
 }
@@ -368,10 +378,12 @@ void Learner::learn_from(Request& request, std::span<const PreparedVariant* cons
     throw std::invalid_argument("the decision's chosen index is outside its candidates");
   }
   ChoiceInput input = layout_.build(request, candidates, default_index);
-  park(decision.event_id, now_ms, input, decision.chosen);
-  std::lock_guard lock(state_mu_);
-  ++impl_->stats.decisions;
-  if (decision.repeat) ++impl_->stats.repeats;
+  std::optional<Pending> pending = pending_of(decision.event_id, now_ms, input, decision.chosen);
+  {
+    std::lock_guard lock(state_mu_);
+    record_locked(pending, decision.repeat);
+  }
+  if (pending) park_evicting(std::move(*pending));
 }
 
 // ---- replay ----
@@ -400,14 +412,15 @@ void Learner::record(const LoggedDecision& d) {
   request.add_context(d.context);
   request.add_title(d.title_features);
   ChoiceInput input = layout_.build(request, ptrs, default_index);
-  park(d.event_id, d.time_ms, input, d.chosen);
-  std::lock_guard lock(state_mu_);
-  ++impl_->stats.decisions;
-  if (d.repeat) {
-    ++impl_->stats.repeats;
-  } else {
-    remember_locked(combine_keys(request.unit_key(), request.title_key()), ptrs[d.chosen]->id_key, d);
+  std::optional<Pending> pending = pending_of(d.event_id, d.time_ms, input, d.chosen);
+  {
+    std::lock_guard lock(state_mu_);
+    record_locked(pending, d.repeat);
+    if (!d.repeat) {
+      remember_locked(combine_keys(request.unit_key(), request.title_key()), ptrs[d.chosen]->id_key, d);
+    }
   }
+  if (pending) park_evicting(std::move(*pending));
 }
 
 void Learner::remember_shown(const LoggedDecision& d) {

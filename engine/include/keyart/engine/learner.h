@@ -190,7 +190,14 @@ class Learner {
   struct Pending;
   struct Sticky;
   struct Impl;
-  void park(const EventId& id, int64_t time_ms, const ChoiceInput& input, int chosen);
+  // A decision's pending entry, built outside any lock. record_locked (state
+  // lock held) parks it and counts the decision; when the table is full it
+  // leaves the entry for park_evicting (after the lock), which finalizes the
+  // earliest decisions to make room.
+  Pending pending_of(const EventId& id, int64_t time_ms, const ChoiceInput& input,
+                     int chosen) const;
+  void record_locked(std::optional<Pending>& pending, bool repeat);
+  void park_evicting(Pending p);
   // The churn-limit entry of a logged (non-repeat) decision; state lock held.
   void remember_locked(FeatureKey sticky_key, FeatureKey variant_key, const LoggedDecision& d);
   void finalize_locked(std::vector<Pending>& due);
