@@ -131,7 +131,20 @@ WriterStats LedgerWriter::stats() const {
 void LedgerWriter::run() {
   std::optional<ledger::Ledger> ledger;
   std::unique_ptr<ledger::EventWriter> writer;
-  std::deque<Item> batch;
+  // The batch being tried, kept whole across retries: its events moved out
+  // of their queue items (no copy), each reward with its callback.
+  struct Batch {
+    std::vector<ledger::Exposure> exposures;
+    std::vector<ledger::Reward> rewards;
+    std::vector<RewardCallback> callbacks;  // one per reward
+    size_t size() const { return exposures.size() + rewards.size(); }
+    void clear() {
+      exposures.clear();
+      rewards.clear();
+      callbacks.clear();
+    }
+  } batch;
+  std::deque<Item> taken;  // the items of the next batch, out of the queue
   int backoff_ms = options_.retry_initial_ms;
 
   auto record_failure = [&](const std::string& error) {
@@ -142,7 +155,7 @@ void LedgerWriter::run() {
   };
 
   for (;;) {
-    if (batch.empty()) {
+    if (batch.size() == 0) {
       std::unique_lock lock(mu_);
       for (;;) {
         if (queue_.empty()) {
@@ -157,27 +170,34 @@ void LedgerWriter::run() {
         if (Clock::now() >= due) break;
         work_cv_.wait_until(lock, due);
       }
-      size_t n = std::min(queue_.size(), options_.max_batch);
-      for (size_t i = 0; i < n; ++i) {
-        if (std::holds_alternative<ledger::Reward>(queue_.front().event)) --rewards_queued_;
-        batch.push_back(std::move(queue_.front()));
-        queue_.pop_front();
+      // Up to max_batch items leave the queue under the lock (the whole
+      // queue in O(1) when it fits), and are sorted outside it, so callers
+      // submitting meanwhile do not wait for the sorting.
+      if (queue_.size() <= options_.max_batch) {
+        taken.swap(queue_);
+      } else {
+        for (size_t i = 0; i < options_.max_batch; ++i) {
+          taken.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
+      }
+      for (const Item& item : taken) {
+        if (std::holds_alternative<ledger::Reward>(item.event)) --rewards_queued_;
       }
       room_cv_.notify_all();
+      lock.unlock();
+      for (Item& item : taken) {
+        if (auto* e = std::get_if<ledger::Exposure>(&item.event)) {
+          batch.exposures.push_back(std::move(*e));
+        } else {
+          batch.rewards.push_back(std::move(std::get<ledger::Reward>(item.event)));
+          batch.callbacks.push_back(std::move(item.on_done));
+        }
+      }
+      taken.clear();
     }
 
     // Try the batch; on a ledger failure keep it and retry after a backoff.
-    std::vector<ledger::Exposure> exposures;
-    std::vector<ledger::Reward> rewards;
-    std::vector<size_t> reward_items;
-    for (size_t i = 0; i < batch.size(); ++i) {
-      if (auto* e = std::get_if<ledger::Exposure>(&batch[i].event)) {
-        exposures.push_back(*e);
-      } else {
-        rewards.push_back(std::get<ledger::Reward>(batch[i].event));
-        reward_items.push_back(i);
-      }
-    }
     std::optional<ledger::BatchResult> result;
     try {
       if (!ledger) {
@@ -185,7 +205,7 @@ void LedgerWriter::run() {
             path_, {.create = false, .busy_timeout_ms = options_.busy_timeout_ms}));
         writer = std::make_unique<ledger::EventWriter>(*ledger);
       }
-      result = writer->write(exposures, rewards);
+      result = writer->write(batch.exposures, batch.rewards);
     } catch (const std::exception& e) {
       record_failure(e.what());
       writer.reset();
@@ -213,16 +233,17 @@ void LedgerWriter::run() {
         tried_ += batch.size() + rest.size();
         flushed_cv_.notify_all();
       }
-      for (auto* items : {&batch, &rest}) {
-        for (Item& item : *items) {
-          if (item.on_done) item.on_done(RewardOutcome::kDropped, "ledger unwritable at shutdown");
-        }
+      for (RewardCallback& on_done : batch.callbacks) {
+        if (on_done) on_done(RewardOutcome::kDropped, "ledger unwritable at shutdown");
+      }
+      for (Item& item : rest) {
+        if (item.on_done) item.on_done(RewardOutcome::kDropped, "ledger unwritable at shutdown");
       }
       return;
     }
 
     backoff_ms = options_.retry_initial_ms;
-    std::vector<std::pair<RewardOutcome, std::string>> outcomes(rewards.size(),
+    std::vector<std::pair<RewardOutcome, std::string>> outcomes(batch.rewards.size(),
                                                                 {RewardOutcome::kStored, ""});
     for (const auto& r : result->rejected) {
       if (r.is_reward) outcomes[r.index] = {RewardOutcome::kRejected, r.reason};
@@ -238,9 +259,8 @@ void LedgerWriter::run() {
       stats_.rejected += result->rejected.size();
       if (!result->rejected.empty()) stats_.last_error = result->rejected.back().reason;
     }
-    for (size_t i = 0; i < rewards.size(); ++i) {
-      Item& item = batch[reward_items[i]];
-      if (item.on_done) item.on_done(outcomes[i].first, outcomes[i].second);
+    for (size_t i = 0; i < batch.rewards.size(); ++i) {
+      if (batch.callbacks[i]) batch.callbacks[i](outcomes[i].first, outcomes[i].second);
     }
     {
       std::lock_guard lock(mu_);
