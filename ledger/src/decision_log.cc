@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -12,6 +13,7 @@
 #include "keyart/engine/context_fields.h"
 #include "keyart/engine/event_id.h"
 #include "keyart/ledger/catalog.h"
+#include "keyart/ledger/features_json.h"
 #include "keyart/ledger/variants.h"
 
 namespace keyart::ledger {
@@ -19,7 +21,8 @@ namespace keyart::ledger {
 namespace {
 
 // JSON text written directly (this runs once per decision): strings escaped
-// per RFC 8259, numbers with 17 significant digits so they read back exactly.
+// per RFC 8259, numbers in the shortest spelling that reads back to the same
+// double (std::to_chars).
 void append_string(std::string& out, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
@@ -57,11 +60,22 @@ void append_features(std::string& out, const engine::NamedFeatures& features) {
       out += "-0.0";  // "-0" would read back as the integer 0
     } else {
       char buf[32];
-      int n = std::snprintf(buf, sizeof buf, "%.17g", v.number);
-      out.append(buf, static_cast<size_t>(n));
+      auto end = std::to_chars(buf, buf + sizeof buf, v.number).ptr;
+      out.append(buf, end);
     }
   }
   out += '}';
+}
+
+// The candidates' variant ids as a JSON array, replacing out.
+template <typename Range, typename IdOf>
+void append_candidates(std::string& out, const Range& candidates, IdOf id_of) {
+  out = "[";
+  for (const auto& c : candidates) {
+    if (out.size() > 1) out += ',';
+    append_string(out, id_of(c));
+  }
+  out += ']';
 }
 
 void encode_context(const engine::NamedFeatures& context, const engine::NamedFeatures& user,
@@ -87,13 +101,7 @@ void encode_context(const engine::NamedFeatures& context, const engine::NamedFea
 
 void encode_decision(const DecisionRecord& r, Exposure& e) {
   encode_context(*r.context, *r.user, r.decision->repeat ? &r.decision->repeat_of : nullptr, e);
-  std::string& ids = e.candidates_json;
-  ids = "[";
-  for (const auto* v : r.candidates) {
-    if (ids.size() > 1) ids += ',';
-    append_string(ids, v->id);
-  }
-  ids += ']';
+  append_candidates(e.candidates_json, r.candidates, [](const auto* v) -> auto& { return v->id; });
 }
 
 void encode_request(const engine::NamedFeatures& context, const engine::NamedFeatures& user,
@@ -102,28 +110,12 @@ void encode_request(const engine::NamedFeatures& context, const engine::NamedFea
 }
 
 std::string encode_candidates(std::span<const std::string> variant_ids) {
-  std::string ids = "[";
-  for (const auto& id : variant_ids) {
-    if (ids.size() > 1) ids += ',';
-    append_string(ids, id);
-  }
-  ids += ']';
+  std::string ids;
+  append_candidates(ids, variant_ids, [](const std::string& id) -> auto& { return id; });
   return ids;
 }
 
 namespace {
-
-// nlohmann's name for a JSON type, as NamedFeatures::from_json reports it.
-const char* json_type_name(simdjson::dom::element_type type) {
-  switch (type) {
-    case simdjson::dom::element_type::ARRAY: return "array";
-    case simdjson::dom::element_type::OBJECT: return "object";
-    case simdjson::dom::element_type::NULL_VALUE: return "null";
-    case simdjson::dom::element_type::BOOL: return "boolean";
-    case simdjson::dom::element_type::STRING: return "string";
-    default: return "number";
-  }
-}
 
 // The context read through nlohmann and NamedFeatures::from_json (the
 // engine's rule for named features): for what the fast reading below cannot
@@ -145,59 +137,6 @@ bool decode_request_fully(std::string_view context_json, DecodedRequest& out,
     return false;
   }
   out.repeat = doc.contains("repeat_of");
-  return true;
-}
-
-// The fast reading (the trainer and replays decode every logged context):
-// a features object as NamedFeatures::from_json makes it after a full parse,
-// in name order with the last of repeated names winning, with its errors
-// (tests/ledger/decision_log_test.cc holds the two to the same answers).
-bool decode_features(simdjson::dom::element element, engine::NamedFeatures& out,
-                     std::string& reason) {
-  simdjson::dom::object object;
-  if (element.get_object().get(object)) {
-    reason = "features must be a JSON object of name: number or string";
-    return false;
-  }
-  struct Field {
-    std::string_view name;
-    simdjson::dom::element value;
-  };
-  thread_local std::vector<Field> fields;
-  fields.clear();
-  for (auto field : object) fields.push_back({field.key, field.value});
-  std::stable_sort(fields.begin(), fields.end(),
-                   [](const Field& a, const Field& b) { return a.name < b.name; });
-  for (size_t i = 0; i < fields.size(); ++i) {
-    if (i + 1 < fields.size() && fields[i + 1].name == fields[i].name) continue;  // the last wins
-    const Field& f = fields[i];
-    double number = 0;
-    bool flag = false;
-    std::string_view text;
-    switch (f.value.type()) {
-      case simdjson::dom::element_type::INT64:
-      case simdjson::dom::element_type::UINT64:
-      case simdjson::dom::element_type::DOUBLE:
-        if (f.value.get_double().get(number)) {
-          reason = "the context is not a JSON object";
-          return false;
-        }
-        out.set(f.name, number);
-        break;
-      case simdjson::dom::element_type::BOOL:
-        flag = f.value.get_bool().value_unsafe();  // the type says it is one
-        out.set(f.name, flag ? 1.0 : 0.0);
-        break;
-      case simdjson::dom::element_type::STRING:
-        text = f.value.get_string().value_unsafe();
-        out.set(f.name, text);
-        break;
-      default:
-        reason = "feature '" + std::string(f.name) + "' must be a number or a string, not " +
-                 json_type_name(f.value.type());
-        return false;
-    }
-  }
   return true;
 }
 
@@ -223,8 +162,8 @@ bool decode_request(std::string_view context_json, DecodedRequest& out, std::str
     if (field.key == "user") user = field.value;
     if (field.key == "repeat_of") out.repeat = true;
   }
-  if (context && !decode_features(*context, out.context, reason)) return false;
-  if (user && !decode_features(*user, out.user, reason)) return false;
+  if (context && !read_features(*context, out.context, reason)) return false;
+  if (user && !read_features(*user, out.user, reason)) return false;
   return true;
 }
 
