@@ -443,9 +443,24 @@ std::vector<DecideResult> Service::decide_page(const DecidePageRequest& page) {
   Impl& s = *impl_;
   const ServiceLimits& limits = s.options.limits;
   auto catalog = s.current_catalog();
-  // Every impression's request, checked (400) and routed (404) before any
-  // is decided, so a page with a bad impression logs nothing.
-  std::vector<DecideRequest> requests(page.impressions.size());
+  // One request for every tile: the viewer's part copied once, the
+  // impression's part (title, eligible, seed, position) set per tile.
+  DecideRequest tile;
+  tile.unit_id = page.unit_id;
+  tile.context = page.context;
+  tile.user = page.user;
+  tile.experiment_id = page.experiment_id;
+  tile.want_scores = page.want_scores;
+  tile.now_ms = page.now_ms;
+  auto set_impression = [&](size_t i) {
+    const PageImpression& imp = page.impressions[i];
+    tile.title_id = imp.title_id;
+    tile.eligible = imp.eligible;
+    if (page.seed) tile.seed = *page.seed + i;
+    tile.position = imp.position ? *imp.position : static_cast<int64_t>(i);
+  };
+  // Every impression checked (400) and routed (404) before any is decided,
+  // so a page with a bad impression logs nothing.
   try {
     check_string("unit_id", page.unit_id, limits);
     if (page.impressions.empty()) bad("impressions", "the page has no impressions");
@@ -458,41 +473,31 @@ std::vector<DecideResult> Service::decide_page(const DecidePageRequest& page) {
     }
     std::unordered_set<std::string_view> titles;
     for (size_t i = 0; i < page.impressions.size(); ++i) {
-      const PageImpression& imp = page.impressions[i];
-      if (!titles.insert(imp.title_id).second) {
-        bad("impressions", "title '" + imp.title_id + "' is on the page twice");
+      if (!titles.insert(page.impressions[i].title_id).second) {
+        bad("impressions", "title '" + page.impressions[i].title_id + "' is on the page twice");
       }
-      DecideRequest& r = requests[i];
-      r.unit_id = page.unit_id;
-      r.title_id = imp.title_id;
-      r.context = page.context;
-      r.user = page.user;
-      r.eligible = imp.eligible;
-      r.experiment_id = page.experiment_id;
-      if (page.seed) r.seed = *page.seed + i;
-      r.want_scores = page.want_scores;
-      r.now_ms = page.now_ms;
-      r.position = imp.position ? *imp.position : static_cast<int64_t>(i);
-      if (*r.position < 0) bad("impressions", "a position must be >= 0");
-      if (i == 0) validate_viewer(r, limits);
-      validate_impression(r, limits);
+      set_impression(i);
+      if (*tile.position < 0) bad("impressions", "a position must be >= 0");
+      if (i == 0) validate_viewer(tile, limits);
+      validate_impression(tile, limits);
     }
   } catch (const ServiceError&) {
     ++s.bad_requests;
     throw;
   }
   std::vector<Route> routes;
-  routes.reserve(requests.size());
-  for (const DecideRequest& r : requests) {
-    routes.push_back(resolve_route(s, *catalog, r));
-    collect_candidates(s, *catalog, routes.back(), r, scratch);  // 404 for an unknown variant
+  routes.reserve(page.impressions.size());
+  for (size_t i = 0; i < page.impressions.size(); ++i) {
+    set_impression(i);
+    routes.push_back(resolve_route(s, *catalog, tile));
+    collect_candidates(s, *catalog, routes.back(), tile, scratch);  // 404 for an unknown variant
   }
   // In page order; with the rule, each tile among the candidates that keep it.
   std::unordered_map<engine::FeatureKey, int> shown_per_actor;
   std::vector<DecideResult> out;
-  out.reserve(requests.size());
-  for (size_t i = 0; i < requests.size(); ++i) {
-    DecideRequest& r = requests[i];
+  out.reserve(page.impressions.size());
+  for (size_t i = 0; i < page.impressions.size(); ++i) {
+    set_impression(i);
     bool relaxed = false;
     if (page.max_same_actor) {
       const CachedTitle& title = *routes[i].title;
@@ -503,18 +508,18 @@ std::vector<DecideResult> Service::decide_page(const DecidePageRequest& page) {
         const engine::FeatureKey actor = v.prepared.affinity_key;
         if (actor == 0 || shown_per_actor[actor] < *page.max_same_actor) allowed.push_back(v.id);
       };
-      if (r.eligible.empty()) {
+      if (tile.eligible.empty()) {
         for (const CachedVariant* v : title.active) consider(*v);
       } else {
-        for (const std::string& id : r.eligible) consider(catalog->variants.at(id));
+        for (const std::string& id : tile.eligible) consider(catalog->variants.at(id));
       }
       if (allowed.empty()) {
         relaxed = true;
       } else if (allowed.size() < considered) {
-        r.eligible = std::move(allowed);
+        tile.eligible = std::move(allowed);
       }
     }
-    DecideResult d = decide_checked(s, *catalog, r, routes[i]);
+    DecideResult d = decide_checked(s, *catalog, tile, routes[i]);
     d.page_rule_relaxed = relaxed;
     auto shown = catalog->variants.find(d.variant_id);
     if (shown != catalog->variants.end() && shown->second.prepared.affinity_key != 0) {
@@ -621,6 +626,8 @@ size_t Service::expire(int64_t now_ms) {
   for (auto& [scope, learner] : impl_->learners) n += learner->expire(now_ms);
   return n;
 }
+
+void Service::flush() { impl_->writer->flush(); }
 
 void Service::shutdown() {
   Impl& s = *impl_;

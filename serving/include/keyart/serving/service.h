@@ -236,6 +236,9 @@ class Service {
   // Closes the wait windows that ended by now_ms (the background thread
   // does this every expire_interval_ms; exposed for tests and replay).
   size_t expire(int64_t now_ms);
+  // Blocks until every exposure and reward submitted before the call has
+  // been tried by the ledger writer (committed, or counted as rejected).
+  void flush();
   // Stops accepting, drains the ledger queue, saves a snapshot.
   void shutdown();
 
