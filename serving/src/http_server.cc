@@ -3,11 +3,12 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/version.hpp>
 #include <nlohmann/json.hpp>
+#include <algorithm>
 #include <list>
 #include <mutex>
 #include <set>
@@ -33,6 +34,7 @@ HttpResponse json_error(int status, const std::string& message) {
 namespace {
 
 class Session;
+class AwaitingAnswers;
 
 // The timers behind HttpRequest::run_after: steady_timers on the server's
 // io_context, each removed by its own completion. close() cancels those
@@ -66,16 +68,34 @@ class Deadlines {
   bool closed_ = false;
 };
 
-// Owns the sessions whose request is with the handler. A Responder holds
-// only a weak reference to its session plus this registry, so a responder
-// kept past the server's life (a reward waiting on the ledger, a timer)
-// neither keeps a session, its strand and socket alive after the
-// io_context is gone nor posts to it: once closed, late answers are dropped.
+// One request's answer on its way back. The Responder holds only this: a
+// weak reference to the session plus the registry, so a responder kept past
+// the server's life (a reward waiting on the ledger, a timer) neither keeps
+// a session, its socket and io_context alive nor posts to them. An answer
+// given while the handler is still running (the usual case: decisions) is
+// left here and written by the session when the handler returns, without a
+// post or a lock; one given later finds the session parked in the registry.
+struct Answer {
+  enum State { kInHandler, kAnsweredInline, kParked };
+  std::atomic<int> state{kInHandler};
+  std::atomic<bool> answered{false};
+  HttpResponse response;
+  std::weak_ptr<Session> session;
+  std::shared_ptr<AwaitingAnswers> awaiting;
+};
+
+// Owns the sessions whose handler returned without answering.
 class AwaitingAnswers {
  public:
-  void park(const std::shared_ptr<Session>& s) {
+  // Parks s unless its answer came while the handler ran (then false: the
+  // caller writes it). The state changes under the lock, so an answer that
+  // finds kParked also finds s parked.
+  bool park_unless_answered(const std::shared_ptr<Session>& s, Answer& answer) {
     std::lock_guard lock(mu_);
+    int expected = Answer::kInHandler;
+    if (!answer.state.compare_exchange_strong(expected, Answer::kParked)) return false;
     if (!closed_) parked_.insert(s);
+    return true;
   }
   // The session if the server is still running (and unparks it), else null.
   std::shared_ptr<Session> unpark(const std::weak_ptr<Session>& weak) {
@@ -101,29 +121,71 @@ class AwaitingAnswers {
   std::set<std::shared_ptr<Session>> parked_;
 };
 
+int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// The response as bytes on the wire: status line, Server, Content-Type, the
+// handler's headers, Content-Length, Connection when it differs from the
+// version's default, then the body.
+void serialize(const HttpResponse& r, unsigned version, bool keep_alive, std::string& out) {
+  out.clear();
+  out.reserve(160 + r.body.size());
+  out += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  out += std::to_string(r.status);
+  out += ' ';
+  auto reason = http::obsolete_reason(static_cast<http::status>(r.status));
+  out.append(reason.data(), reason.size());
+  out += "\r\nServer: keyart\r\nContent-Type: ";
+  out += r.content_type;
+  out += "\r\n";
+  for (const auto& [name, value] : r.headers) {
+    out += name;
+    out += ": ";
+    out += value;
+    out += "\r\n";
+  }
+  out += "Content-Length: ";
+  out += std::to_string(r.body.size());
+  out += "\r\n";
+  if (version == 10 && keep_alive) out += "Connection: keep-alive\r\n";
+  if (version != 10 && !keep_alive) out += "Connection: close\r\n";
+  out += "\r\n";
+  out += r.body;
+}
+
+// A connection; it lives on one worker's io_context (one thread), so its
+// members need no lock: everything that touches them runs there.
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket&& socket, const HttpServerOptions& options, const HttpHandler& handler,
           const RunAfter& run_after, std::atomic<int>& in_flight,
           std::shared_ptr<AwaitingAnswers> awaiting)
-      : stream_(std::move(socket)),
+      : socket_(std::move(socket)),
         options_(options),
         handler_(handler),
         run_after_(run_after),
         in_flight_(in_flight),
-        awaiting_(std::move(awaiting)) {}
+        awaiting_(std::move(awaiting)) {
+    beast::error_code ignored;
+    auto endpoint = socket_.remote_endpoint(ignored);
+    remote_ = ignored ? "" : endpoint.address().to_string();
+  }
 
-  void start() {
-    net::dispatch(stream_.get_executor(),
-                  beast::bind_front_handler(&Session::read, shared_from_this()));
+  void start() { read(); }
+
+  // On the session's thread: closes it if a read or write has waited longer
+  // than the idle timeout (the worker's sweep calls this).
+  void close_if_idle(int64_t now_ms) {
+    if (waiting_since_ms_ != 0 && now_ms - waiting_since_ms_ > options_.idle_timeout_s * 1000LL) {
+      close_now();
+    }
   }
 
   void close() {
-    net::post(stream_.get_executor(), [self = shared_from_this()] {
-      beast::error_code ec;
-      self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-      self->stream_.socket().close(ec);
-    });
+    net::post(socket_.get_executor(), [self = shared_from_this()] { self->close_now(); });
   }
 
  private:
@@ -131,15 +193,16 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->body_limit(options_.max_body_bytes);
     parser_->header_limit(static_cast<uint32_t>(options_.max_header_bytes));
-    stream_.expires_after(std::chrono::seconds(options_.idle_timeout_s));
-    http::async_read(stream_, buffer_, *parser_,
+    waiting_since_ms_ = steady_ms();
+    http::async_read(socket_, buffer_, *parser_,
                      beast::bind_front_handler(&Session::on_read, shared_from_this()));
   }
 
   void on_read(beast::error_code ec, std::size_t) {
-    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
-        ec == net::error::operation_aborted || ec == net::error::connection_reset ||
-        ec == net::error::eof) {
+    waiting_since_ms_ = 0;  // the handler may take a while (reward commits)
+    if (ec == http::error::end_of_stream || ec == net::error::operation_aborted ||
+        ec == net::error::connection_reset || ec == net::error::eof ||
+        ec == net::error::bad_descriptor) {
       return close_now();
     }
     if (ec) {
@@ -170,58 +233,57 @@ class Session : public std::enable_shared_from_this<Session> {
     request.body = std::move(req.body());
     request.authorization = std::string(req[http::field::authorization]);
     request.content_type = std::string(req[http::field::content_type]);
-    beast::error_code ignored;
-    auto endpoint = stream_.socket().remote_endpoint(ignored);
-    request.remote = ignored ? "" : endpoint.address().to_string();
+    request.remote = remote_;
     request.run_after = run_after_;  // holds a pointer: copied without allocating
-    stream_.expires_never();  // the handler may take a while (reward commits)
-    awaiting_->park(shared_from_this());
-    auto responded = std::make_shared<std::atomic<bool>>(false);
-    Responder respond = [weak = weak_from_this(), awaiting = awaiting_,
-                         responded](HttpResponse response) {
-      if (responded->exchange(true)) return;  // exactly once
-      auto self = awaiting->unpark(weak);
+    auto answer = std::make_shared<Answer>();
+    answer->session = weak_from_this();
+    answer->awaiting = awaiting_;
+    Responder respond = [answer](HttpResponse response) {
+      if (answer->answered.exchange(true)) return;  // exactly once
+      answer->response = std::move(response);
+      int expected = Answer::kInHandler;
+      if (answer->state.compare_exchange_strong(expected, Answer::kAnsweredInline)) return;
+      auto self = answer->awaiting->unpark(answer->session);
       if (!self) return;  // the server has stopped
-      net::post(self->stream_.get_executor(),
-                [self, response = std::move(response)]() mutable { self->write(std::move(response)); });
+      net::post(self->socket_.get_executor(),
+                [self, answer] { self->write(std::move(answer->response)); });
     };
     try {
       handler_(std::move(request), respond);
     } catch (const std::exception& e) {
       respond(json_error(500, std::string("internal error: ") + e.what()));
     }
+    if (awaiting_->park_unless_answered(shared_from_this(), *answer)) return;
+    write(std::move(answer->response));
   }
 
   void write(HttpResponse response) {
-    auto res = std::make_shared<http::response<http::string_body>>(
-        static_cast<http::status>(response.status), version_);
-    res->set(http::field::server, "keyart");
-    res->set(http::field::content_type, response.content_type);
-    for (const auto& [name, value] : response.headers) res->set(name, value);
-    res->keep_alive(keep_alive_);
-    res->body() = std::move(response.body);
-    res->prepare_payload();
-    stream_.expires_after(std::chrono::seconds(options_.idle_timeout_s));
-    http::async_write(stream_, *res,
-                      [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
-                        if (self->counted_) {
-                          self->counted_ = false;
-                          self->in_flight_.fetch_sub(1);
-                        }
-                        if (ec || !self->keep_alive_) return self->close_now();
-                        self->read();
-                      });
+    serialize(response, version_, keep_alive_, out_);
+    waiting_since_ms_ = steady_ms();
+    net::async_write(socket_, net::buffer(out_),
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                       self->waiting_since_ms_ = 0;
+                       if (self->counted_) {
+                         self->counted_ = false;
+                         self->in_flight_.fetch_sub(1);
+                       }
+                       if (ec || !self->keep_alive_) return self->close_now();
+                       self->read();
+                     });
   }
 
   void close_now() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.socket().close(ec);
+    socket_.shutdown(tcp::socket::shutdown_send, ec);
+    socket_.close(ec);
   }
 
-  beast::tcp_stream stream_;
+  tcp::socket socket_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  std::string out_;  // the response being written
+  std::string remote_;
+  int64_t waiting_since_ms_ = 0;  // steady ms a read or write began; 0: neither pending
   const HttpServerOptions& options_;
   const HttpHandler& handler_;
   const RunAfter& run_after_;
@@ -232,46 +294,65 @@ class Session : public std::enable_shared_from_this<Session> {
   unsigned version_ = 11;
 };
 
-}  // namespace
-
-struct HttpServer::Impl {
-  HttpServerOptions options;
-  // Declared before io, so destroyed after it: the handler may own
-  // responders, which never own sessions (see AwaitingAnswers).
-  HttpHandler handler;
-  std::shared_ptr<AwaitingAnswers> awaiting = std::make_shared<AwaitingAnswers>();
-  net::io_context io;
-  // After io, so destroyed before it: the timers belong to it.
-  Deadlines deadlines{io};
-  RunAfter run_after = [this](std::chrono::milliseconds delay, std::function<void()> task) {
-    deadlines.run_after(delay, std::move(task));
-  };
-  tcp::acceptor acceptor{io};
-  std::vector<std::thread> threads;
-  std::mutex sessions_mu;
+// One thread and its io_context; the connections it was given stay on it.
+// sessions and sweep are touched only on this thread.
+struct Worker {
+  net::io_context io{1};
   std::vector<std::weak_ptr<Session>> sessions;
-  std::atomic<int> in_flight{0};
-  bool stopped = false;
+  net::steady_timer sweep{io};
+  std::thread thread;
 
-  void accept() {
-    acceptor.async_accept(net::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
-      if (ec) {
-        if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
-        return accept();  // e.g. too many open files: keep serving the others
+  // Four times a second: closes idle sessions and forgets the gone ones.
+  void schedule_sweep(int idle_timeout_s) {
+    sweep.expires_after(std::chrono::milliseconds(250));
+    sweep.async_wait([this, idle_timeout_s](const beast::error_code& ec) {
+      if (ec) return;
+      const int64_t now = steady_ms();
+      std::erase_if(sessions, [](const std::weak_ptr<Session>& w) { return w.expired(); });
+      for (auto& weak : sessions) {
+        if (auto s = weak.lock()) s->close_if_idle(now);
       }
-      auto session = std::make_shared<Session>(std::move(socket), options, handler, run_after,
-                                               in_flight, awaiting);
-      {
-        std::lock_guard lock(sessions_mu);
-        std::erase_if(sessions, [](const std::weak_ptr<Session>& w) { return w.expired(); });
-        sessions.push_back(session);
-      }
-      session->start();
-      accept();
+      schedule_sweep(idle_timeout_s);
     });
   }
 };
 
+}  // namespace
+
+struct HttpServer::Impl {
+  HttpServerOptions options;
+  // Declared before the workers, so destroyed after them: the handler may
+  // own responders, which never own sessions (see Answer).
+  HttpHandler handler;
+  std::shared_ptr<AwaitingAnswers> awaiting = std::make_shared<AwaitingAnswers>();
+  std::vector<std::unique_ptr<Worker>> workers;  // workers[0] also accepts and keeps the timers
+  // Destroyed before the workers: the timers belong to workers[0].
+  std::unique_ptr<Deadlines> deadlines;
+  RunAfter run_after = [this](std::chrono::milliseconds delay, std::function<void()> task) {
+    deadlines->run_after(delay, std::move(task));
+  };
+  std::unique_ptr<tcp::acceptor> acceptor;
+  size_t next_worker = 0;  // round robin; only touched by the accept handler
+  std::atomic<int> in_flight{0};
+  bool stopped = false;
+
+  void accept() {
+    Worker& target = *workers[next_worker++ % workers.size()];
+    acceptor->async_accept(target.io, [this, &target](beast::error_code ec, tcp::socket socket) {
+      if (ec) {
+        if (ec == net::error::operation_aborted || !acceptor->is_open()) return;
+        return accept();  // e.g. too many open files: keep serving the others
+      }
+      auto session = std::make_shared<Session>(std::move(socket), options, handler, run_after,
+                                               in_flight, awaiting);
+      net::post(target.io, [&target, session] {
+        target.sessions.push_back(session);
+        session->start();
+      });
+      accept();
+    });
+  }
+};
 HttpServer::HttpServer(HttpServerOptions options, HttpHandler handler)
     : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
@@ -284,14 +365,18 @@ HttpServer::HttpServer(HttpServerOptions options, HttpHandler handler)
 HttpServer::~HttpServer() { stop(); }
 
 void HttpServer::start() {
-  auto& a = impl_->acceptor;
+  Impl& m = *impl_;
+  for (int i = 0; i < m.options.threads; ++i) m.workers.push_back(std::make_unique<Worker>());
+  m.deadlines = std::make_unique<Deadlines>(m.workers[0]->io);
+  m.acceptor = std::make_unique<tcp::acceptor>(m.workers[0]->io);
+  auto& a = *m.acceptor;
   beast::error_code ec;
-  auto address = net::ip::make_address(impl_->options.address, ec);
-  if (ec) throw std::runtime_error("'" + impl_->options.address + "' is not an IP address");
-  tcp::endpoint endpoint(address, impl_->options.port);
+  auto address = net::ip::make_address(m.options.address, ec);
+  if (ec) throw std::runtime_error("'" + m.options.address + "' is not an IP address");
+  tcp::endpoint endpoint(address, m.options.port);
   auto fail = [&](const char* what) {
-    throw std::runtime_error(std::string("cannot ") + what + " " + impl_->options.address + ":" +
-                             std::to_string(impl_->options.port) + ": " + ec.message());
+    throw std::runtime_error(std::string("cannot ") + what + " " + m.options.address + ":" +
+                             std::to_string(m.options.port) + ": " + ec.message());
   };
   a.open(endpoint.protocol(), ec);
   if (ec) fail("open");
@@ -300,15 +385,17 @@ void HttpServer::start() {
   if (ec) fail("bind");
   a.listen(net::socket_base::max_listen_connections, ec);
   if (ec) fail("listen on");
-  impl_->accept();
-  for (int i = 0; i < impl_->options.threads; ++i) {
-    impl_->threads.emplace_back([this] { impl_->io.run(); });
+  m.accept();
+  for (auto& w : m.workers) {
+    w->schedule_sweep(m.options.idle_timeout_s);
+    w->thread = std::thread([worker = w.get()] { worker->io.run(); });
   }
 }
 
 uint16_t HttpServer::port() const {
+  if (!impl_->acceptor) return 0;
   beast::error_code ec;
-  auto endpoint = impl_->acceptor.local_endpoint(ec);
+  auto endpoint = impl_->acceptor->local_endpoint(ec);
   return ec ? 0 : endpoint.port();
 }
 
@@ -317,7 +404,8 @@ int HttpServer::threads() const { return impl_->options.threads; }
 void HttpServer::stop() {
   if (!impl_ || impl_->stopped) return;
   impl_->stopped = true;
-  if (impl_->threads.empty()) return;  // never started
+  Impl& m = *impl_;
+  if (m.workers.empty() || !m.workers[0]->thread.joinable()) return;  // never started
   using namespace std::chrono_literals;
   auto wait_until = [&](auto done, std::chrono::milliseconds limit) {
     for (auto start = std::chrono::steady_clock::now();
@@ -326,28 +414,36 @@ void HttpServer::stop() {
     }
   };
   // 1. No new connections. 2. Let requests already read get their answers.
-  // 3. Close the remaining (idle keep-alive) connections. 4. Stop.
-  net::post(impl_->io, [this] {
+  // 3. Close the remaining (idle keep-alive) connections and the sweeps.
+  // 4. Stop.
+  net::post(m.workers[0]->io, [this] {
     beast::error_code ec;
-    impl_->acceptor.close(ec);
+    impl_->acceptor->close(ec);
   });
-  wait_until([&] { return impl_->in_flight.load() == 0; }, 3000ms);
-  {
-    std::lock_guard lock(impl_->sessions_mu);
-    for (auto& weak : impl_->sessions) {
-      if (auto s = weak.lock()) s->close();
-    }
+  wait_until([&] { return m.in_flight.load() == 0; }, 3000ms);
+  for (auto& w : m.workers) {
+    net::post(w->io, [worker = w.get()] {
+      worker->sweep.cancel();
+      for (auto& weak : worker->sessions) {
+        if (auto s = weak.lock()) s->close();
+      }
+    });
   }
   // Deadlines of requests answered by now (or never to be) must not keep
-  // the io_context running.
-  impl_->deadlines.close();
-  wait_until([&] { return impl_->io.stopped(); }, 1000ms);
+  // an io_context running.
+  m.deadlines->close();
+  wait_until(
+      [&] {
+        return std::all_of(m.workers.begin(), m.workers.end(),
+                           [](const auto& w) { return w->io.stopped(); });
+      },
+      1000ms);
   // Requests still unanswered now never will be: release their sessions
-  // while the io_context they belong to still exists.
-  impl_->awaiting->close();
-  impl_->io.stop();
-  for (auto& t : impl_->threads) {
-    if (t.joinable()) t.join();
+  // while the io_contexts they belong to still exist.
+  m.awaiting->close();
+  for (auto& w : m.workers) w->io.stop();
+  for (auto& w : m.workers) {
+    if (w->thread.joinable()) w->thread.join();
   }
 }
 

@@ -1,11 +1,14 @@
 // A small HTTP/1.1 server on Boost.Beast for the serving hook: keep-alive,
-// N threads running one io_context, one strand per connection. Every
+// N threads each running its own io_context; a connection stays on the
+// thread that was given it (round robin), so nothing of it is locked. Every
 // request is handed to the Handler with a Responder that must be called
 // exactly once, from any thread, possibly later (the reward endpoint answers
 // after its ledger commit). Limits are enforced before the handler runs:
 // a body over max_body_bytes gets 413, oversized headers 431, a malformed
 // request 400 — each a JSON error — and the connection never takes the
-// server down. Binds 127.0.0.1 unless told otherwise.
+// server down. A connection whose read or write waits longer than
+// idle_timeout_s is closed (checked four times a second). Binds 127.0.0.1
+// unless told otherwise.
 #pragma once
 
 #include <cstdint>
