@@ -331,20 +331,30 @@ RewardStatus Learner::reward(const EventId& event_id, std::string_view kind, dou
 }
 
 size_t Learner::expire(int64_t now_ms) {
+  // In slices: each takes the state lock for kSlice pops and the model's
+  // exclusive lock for kSlice updates, so deciding threads wait at most a
+  // slice (tens of microseconds), not the whole second's worth of decisions
+  // a busy learner finalizes at once. finalize_mu_ keeps the order.
+  constexpr size_t kSlice = 32;
   std::lock_guard fin(finalize_mu_);
   auto& due = impl_->finalizing;
-  due.clear();
-  {
-    std::lock_guard lock(state_mu_);
-    while (!impl_->due.empty() && impl_->due.top().deadline <= now_ms) {
-      Pending p;
-      if (!impl_->pop_earliest(p)) break;
-      due.push_back(std::move(p));
+  size_t finalized = 0;
+  for (bool more = true; more;) {
+    due.clear();
+    {
+      std::lock_guard lock(state_mu_);
+      while (due.size() < kSlice && !impl_->due.empty() && impl_->due.top().deadline <= now_ms) {
+        Pending p;
+        if (!impl_->pop_earliest(p)) break;
+        due.push_back(std::move(p));
+      }
+      more = due.size() == kSlice;
+      if (!more && options_.sticky_ms > 0) impl_->trim_sticky(now_ms, options_.max_sticky);
     }
-    if (options_.sticky_ms > 0) impl_->trim_sticky(now_ms, options_.max_sticky);
+    finalize_locked(due);
+    finalized += due.size();
   }
-  finalize_locked(due);
-  return due.size();
+  return finalized;
 }
 
 LearnerStats Learner::stats() const {

@@ -1,7 +1,8 @@
 // The Learner: what the serving layer holds per policy instance (one per
 // experiment arm). Thread-safe: decide() runs concurrently on many threads
 // (shared lock on the model) while reward() and expire() update it
-// (exclusive lock, held only to apply updates).
+// (exclusive lock, held only to apply updates, a few dozen at a time, so a
+// decision never waits for a whole expiry).
 //
 // Life of a decision:
 //   decide()  builds the vectors (FeatureLayout), asks the policy for the
