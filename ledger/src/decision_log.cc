@@ -70,7 +70,11 @@ void append_features(std::string& out, const engine::NamedFeatures& features) {
 // The candidates' variant ids as a JSON array, replacing out.
 template <typename Range, typename IdOf>
 void append_candidates(std::string& out, const Range& candidates, IdOf id_of) {
-  out = "[";
+  size_t guess = 2;
+  for (const auto& c : candidates) guess += id_of(c).size() + 3;
+  out.clear();
+  out.reserve(guess);
+  out += '[';
   for (const auto& c : candidates) {
     if (out.size() > 1) out += ',';
     append_string(out, id_of(c));
@@ -82,6 +86,13 @@ void encode_context(const engine::NamedFeatures& context, const engine::NamedFea
                     const engine::EventId* repeat_of, Exposure& e) {
   std::string& doc = e.context_json;
   doc.clear();
+  // Room for the usual document at once (names, values and punctuation),
+  // not a reallocation per doubling.
+  size_t guess = 64;
+  for (const auto* features : {&context, &user}) {
+    for (const auto& v : features->values()) guess += v.name.size() + (v.is_text ? v.text.size() : 24) + 6;
+  }
+  doc.reserve(guess);
   doc += "{\"context\":";
   append_features(doc, context);
   doc += ",\"user\":";

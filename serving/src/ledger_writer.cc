@@ -1,6 +1,7 @@
 #include "keyart/serving/ledger_writer.h"
 
 #include <algorithm>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -144,7 +145,7 @@ void LedgerWriter::run() {
       callbacks.clear();
     }
   } batch;
-  std::deque<Item> taken;  // the items of the next batch, out of the queue
+  std::vector<Item> taken;  // the items of the next batch, out of the queue
   int backoff_ms = options_.retry_initial_ms;
 
   auto record_failure = [&](const std::string& error) {
@@ -174,12 +175,11 @@ void LedgerWriter::run() {
       // queue in O(1) when it fits), and are sorted outside it, so callers
       // submitting meanwhile do not wait for the sorting.
       if (queue_.size() <= options_.max_batch) {
-        taken.swap(queue_);
+        taken.swap(queue_);  // the emptied vector's room comes back with the next swap
       } else {
-        for (size_t i = 0; i < options_.max_batch; ++i) {
-          taken.push_back(std::move(queue_.front()));
-          queue_.pop_front();
-        }
+        auto end = queue_.begin() + static_cast<std::ptrdiff_t>(options_.max_batch);
+        std::move(queue_.begin(), end, std::back_inserter(taken));
+        queue_.erase(queue_.begin(), end);
       }
       for (const Item& item : taken) {
         if (std::holds_alternative<ledger::Reward>(item.event)) --rewards_queued_;
@@ -195,6 +195,7 @@ void LedgerWriter::run() {
         }
       }
       taken.clear();
+      if (taken.capacity() > 2 * options_.max_batch) taken.shrink_to_fit();  // after a backlog
     }
 
     // Try the batch; on a ledger failure keep it and retry after a backoff.
@@ -225,7 +226,7 @@ void LedgerWriter::run() {
       backoff_ms = std::min(backoff_ms * 2, options_.retry_max_ms);
       if (!give_up) continue;
       // The ledger stayed unwritable through shutdown: drop what is left, counted.
-      std::deque<Item> rest;
+      std::vector<Item> rest;
       {
         std::lock_guard lock(mu_);
         rest.swap(queue_);

@@ -22,12 +22,12 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <variant>
+#include <vector>
 
 #include "keyart/ledger/events.h"
 
@@ -109,13 +109,14 @@ class LedgerWriter {
   bool wait_for_room(std::unique_lock<std::mutex>& lock);
   void push_locked(Item item, bool is_reward);
   void run();
-  bool commit(std::deque<Item>& batch);  // false: the ledger failed; batch kept
 
   std::string path_;
   WriterOptions options_;
   mutable std::mutex mu_;
   std::condition_variable work_cv_, room_cv_, flushed_cv_;
-  std::deque<Item> queue_;
+  // A vector, not a deque: an item is larger than a deque's block, so a
+  // deque would allocate once per event; the writer swaps it out whole.
+  std::vector<Item> queue_;
   uint64_t submitted_ = 0, tried_ = 0;  // sequence numbers for flush()
   size_t rewards_queued_ = 0;
   size_t reserved_ = 0;
