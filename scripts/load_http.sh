@@ -22,7 +22,7 @@
 #   scripts/load_http.sh [--keyart BIN] [--duration 30s] [--connections 32]
 #                        [--wrk-threads 1] [--server-threads 2] [--reward-share 0.1]
 #                        [--sample-memory SECONDS] [--work DIR] [--baseline [--rounds 2]]
-#                        [--page N [--max-same-actor K]]
+#                        [--page N [--max-same-actor K]] [--serve-args "ARGS"]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=lib/serve.sh
@@ -31,7 +31,7 @@ source "$root/scripts/lib/serve.sh"
 source "$root/scripts/lib/load_catalogue.sh"
 keyart="$root/build/release/tools/keyart"
 duration=30s connections=32 wrk_threads=1 server_threads=2 reward_share=0 sample_memory=0 work=
-baseline=0 rounds=1 page=0 max_same_actor=
+baseline=0 rounds=1 page=0 max_same_actor= serve_args=
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --keyart) keyart="$2"; shift 2 ;;
@@ -46,6 +46,7 @@ while [[ $# -gt 0 ]]; do
     --rounds) rounds="$2"; shift 2 ;;
     --page) page="$2"; shift 2 ;;
     --max-same-actor) max_same_actor="$2"; shift 2 ;;
+    --serve-args) serve_args="$2"; shift 2 ;;  # more keyart serve options (e.g. "--flush-interval 50ms")
     *) echo "load_http: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -65,7 +66,9 @@ if [[ "$page" != 0 ]]; then
 fi
 echo "load_http: ledger $KEYART_DB with $("$keyart" variant list --title night --json | grep -c '"variant_id"') variants"
 
-start_keyart_serve "$keyart" "$work/serve.log" --threads "$server_threads" --wait-window 10s ||
+# shellcheck disable=SC2086  # serve_args is a list of options
+start_keyart_serve "$keyart" "$work/serve.log" --threads "$server_threads" --wait-window 10s \
+  $serve_args ||
   exit 1
 pid=$serve_pid port=$serve_port
 trap 'kill -9 $pid 2>/dev/null || true' EXIT
