@@ -4,7 +4,9 @@
 // ledger writer), Service::decide_page() for a page of every title (per
 // tile: the same steps, in page order, with and without the same-actor
 // rule), and Service::reward(). Reports p50/p99 per call besides
-// Google Benchmark's mean; ->Threads(2) gives throughput on both cores.
+// Google Benchmark's mean, and total_cpu_us: the whole process's CPU per
+// decision (the ledger writer committing them included, up to flush());
+// ->Threads(2) gives throughput on both cores.
 //
 //   build/release/benchmarks/bench_serving_decide
 #include <benchmark/benchmark.h>
