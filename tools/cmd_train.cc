@@ -110,6 +110,7 @@ int cmd_train(Args args) {
   std::string last_error;
   std::atomic<uint64_t> publishes{0}, failures{0};
   serving::MetricsRegistry registry;
+  serving::register_process_metrics(registry);
   training::TrainerStatus st;
   registry.collect([&] { st = trainer.status(); });
   registry.gauge("keyart_trainer_lag_events", "events in the ledger not learned yet",

@@ -1,6 +1,7 @@
 #include "keyart/serving/metrics.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -65,7 +66,7 @@ void MetricsRegistry::gauge(const std::string& name, const std::string& help,
 }
 
 void MetricsRegistry::counter_from(const std::string& name, const std::string& help,
-                                   std::function<uint64_t()> read, Labels labels) {
+                                   std::function<double()> read, Labels labels) {
   std::lock_guard lock(mu_);
   series_.push_back(
       {name, help, "counter", std::move(labels), nullptr, nullptr, {}, std::move(read)});
@@ -105,8 +106,12 @@ std::string number(double v) {
   if (std::isnan(v)) return "NaN";
   if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
+  // Whole numbers (counts) in full, as integers; others in their shortest
+  // exact spelling.
+  if (v == std::trunc(v) && std::abs(v) < 9007199254740992.0) {
+    return std::string(buf, std::to_chars(buf, buf + sizeof buf, static_cast<int64_t>(v)).ptr);
+  }
+  return std::string(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
 }
 
 }  // namespace
@@ -127,9 +132,10 @@ std::string MetricsRegistry::render() const {
     out << "# HELP " << name << " " << group.front()->help << "\n"
         << "# TYPE " << name << " " << group.front()->type << "\n";
     for (const Series* s : group) {
-      if (s->counter || s->counter_read) {
-        uint64_t value = s->counter ? s->counter->value() : s->counter_read();
-        out << name << label_text(s->labels) << " " << value << "\n";
+      if (s->counter) {
+        out << name << label_text(s->labels) << " " << s->counter->value() << "\n";
+      } else if (s->counter_read) {
+        out << name << label_text(s->labels) << " " << number(s->counter_read()) << "\n";
       } else if (s->gauge) {
         out << name << label_text(s->labels) << " " << number(s->gauge()) << "\n";
       } else if (s->histogram) {

@@ -1,8 +1,10 @@
 // Process metrics in the Prometheus text exposition format (version 0.0.4).
 // Counters and histograms are registered once at start-up and then updated
 // lock-free (relaxed atomics) from any thread; gauges, and counters kept
-// elsewhere (counter_from), are read through a callback when rendered. render() groups series by name with one HELP and
-// TYPE line each; label values are escaped as the format requires.
+// elsewhere (counter_from), are read through a callback when rendered.
+// render() groups series by name with one HELP and TYPE line each; label
+// values are escaped as the format requires. Conventions: a counter's name
+// ends in _total, durations are in seconds, sizes in bytes.
 #pragma once
 
 #include <atomic>
@@ -57,7 +59,7 @@ class MetricsRegistry {
              Labels labels = {});
   // A counter kept elsewhere (e.g. in Service::stats()), read when rendered.
   void counter_from(const std::string& name, const std::string& help,
-                    std::function<uint64_t()> read, Labels labels = {});
+                    std::function<double()> read, Labels labels = {});
   // Runs once at the start of every render(), before any series is read (and
   // under the same lock): where callbacks take one snapshot to read from.
   void collect(std::function<void()> before_render);
@@ -70,7 +72,7 @@ class MetricsRegistry {
     Counter* counter = nullptr;
     Histogram* histogram = nullptr;
     std::function<double()> gauge;
-    std::function<uint64_t()> counter_read;
+    std::function<double()> counter_read;
   };
   mutable std::mutex mu_;
   std::vector<std::function<void()>> collectors_;
@@ -78,5 +80,12 @@ class MetricsRegistry {
   std::deque<Histogram> histograms_;
   std::vector<Series> series_;
 };
+
+// Registers what every Prometheus client library exports about its process,
+// under the same names (process_cpu_seconds_total, process_resident_memory_
+// bytes, process_virtual_memory_bytes, process_open_fds, process_max_fds,
+// process_start_time_seconds; read from /proc at each scrape), and
+// keyart_build_info{version} 1. Once per registry.
+void register_process_metrics(MetricsRegistry& registry);
 
 }  // namespace keyart::serving
