@@ -6,6 +6,8 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <utility>
+#include <vector>
 
 #include "decision_json.h"
 #include "json_text.h"
@@ -210,6 +212,16 @@ struct Api {
   Counter *requests_ok, *req_4xx, *req_5xx;
   std::map<std::string, Counter*> errors;
   Histogram* decide_latency;
+  // The routes, each with its method and its request-duration histogram
+  // (keyart_http_request_duration_seconds{route}); "other" times what
+  // matches none (404s), so the label's values stay few.
+  struct Route {
+    const char* path;
+    const char* method;
+    Histogram* duration = nullptr;
+  };
+  std::vector<Route> routes;
+  Histogram* other_duration = nullptr;
   ServiceStats scraped;  // only touched while the registry renders
   std::mutex log_mu;
 
@@ -243,6 +255,19 @@ struct Api {
                          {{"class", "4xx"}});
     req_5xx = &m.counter("keyart_http_requests_total", "HTTP requests by status class",
                          {{"class", "5xx"}});
+    const std::vector<double> seconds = {50e-6, 100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3,
+                                         5e-3,  10e-3,  25e-3,  50e-3,  0.1,  0.25, 1};
+    for (auto [path, method] : {std::pair{"/v1/decide", "POST"}, {"/v1/decide/page", "POST"},
+                                {"/v1/reward", "POST"}, {"/healthz", "GET"}, {"/livez", "GET"},
+                                {"/readyz", "GET"}, {"/metrics", "GET"}, {"/v1/admin/", "POST"}}) {
+      routes.push_back({path, method,
+                        &m.histogram("keyart_http_request_duration_seconds",
+                                     "Time from a request read to its answer, by route", seconds,
+                                     {{"route", path}})});
+    }
+    other_duration = &m.histogram("keyart_http_request_duration_seconds",
+                                  "Time from a request read to its answer, by route", seconds,
+                                  {{"route", "other"}});
     decide_latency = &m.histogram(
         "keyart_decide_latency_seconds", "Time to decide, in the service (not the network)",
         {5e-6, 10e-6, 20e-6, 50e-6, 100e-6, 200e-6, 500e-6, 1e-3, 2e-3, 5e-3, 10e-3});
@@ -252,12 +277,13 @@ struct Api {
             [this] { return scraped.writer.lag_ms / 1000.0; });
     m.gauge("keyart_ledger_degraded", "1 while the ledger cannot be written",
             [this] { return scraped.degraded ? 1.0 : 0.0; });
-    m.gauge("keyart_ledger_shed_events", "Events refused because the ledger queue was full",
-            [this] { return static_cast<double>(scraped.writer.shed); });
-    m.gauge("keyart_ledger_exposures_committed", "Exposures committed to the ledger",
-            [this] { return static_cast<double>(scraped.writer.exposures_committed); });
-    m.gauge("keyart_ledger_rewards_committed", "Rewards committed to the ledger",
-            [this] { return static_cast<double>(scraped.writer.rewards_committed); });
+    m.counter_from("keyart_ledger_shed_events_total",
+                   "Events refused because the ledger queue was full",
+                   [this] { return scraped.writer.shed; });
+    m.counter_from("keyart_ledger_exposures_committed_total", "Exposures committed to the ledger",
+                   [this] { return scraped.writer.exposures_committed; });
+    m.counter_from("keyart_ledger_rewards_committed_total", "Rewards committed to the ledger",
+                   [this] { return scraped.writer.rewards_committed; });
     m.gauge("keyart_pending_decisions", "Decisions waiting for the end of their reward window",
             [this] { return static_cast<double>(scraped.pending); });
     m.gauge("keyart_model_version", "The trainer's model version in use (0: none yet, or self-learning)",
@@ -544,33 +570,55 @@ struct Api {
     return std::nullopt;
   }
 
+  // The route a path names: exact, or under /v1/admin/; null for none.
+  const Route* route_of(const std::string& path) const {
+    for (const Route& r : routes) {
+      if (path == r.path) return &r;
+    }
+    if (path.rfind("/v1/admin/", 0) == 0) return &routes.back();
+    return nullptr;
+  }
+
+  // /readyz: 200 when decisions can be made and recorded; 503 naming why
+  // not (the ledger cannot be written; no trainer model yet). A stale
+  // trainer leaves a node ready (it serves its last model; /healthz says so).
+  HttpResponse readiness() {
+    ServiceStats st = service.stats();
+    json reasons = json::array();
+    if (st.writer.degraded) {
+      reasons.push_back("the ledger cannot be written: " + st.writer.last_error);
+    }
+    if (st.model.from_ledger && st.model.version == 0) {
+      reasons.push_back("no model from the trainer yet");
+    }
+    if (reasons.empty()) return json_response(200, {{"status", "ready"}});
+    return json_response(503, {{"status", "not ready"}, {"reasons", reasons}});
+  }
+
+  // Every answer, just before it goes: its route's duration and the access log.
+  void answered(const HttpRequest& req, Histogram* duration, Clock::time_point start, int status) {
+    const auto elapsed = Clock::now() - start;
+    duration->observe(std::chrono::duration<double>(elapsed).count());
+    log(req, status, std::chrono::duration<double, std::micro>(elapsed).count());
+  }
+
   void handle(HttpRequest&& req, Responder respond) {
     auto start = Clock::now();
-    auto send = [&, respond](HttpResponse r) {
-      log(req, r.status, std::chrono::duration<double, std::micro>(Clock::now() - start).count());
+    std::string path = req.target.substr(0, req.target.find('?'));
+    const Route* route = route_of(path);
+    Histogram* duration = route ? route->duration : other_duration;
+    auto send = [&, respond, duration](HttpResponse r) {
+      answered(req, duration, start, r.status);
       respond(std::move(r));
     };
-    std::string path = req.target.substr(0, req.target.find('?'));
-    struct Route {
-      const char* path;
-      const char* method;
-    };
-    static const Route routes[] = {{"/v1/decide", "POST"}, {"/v1/decide/page", "POST"},
-                                   {"/v1/reward", "POST"},
-                                   {"/healthz", "GET"},    {"/metrics", "GET"}};
-    const char* allowed = nullptr;
-    for (const auto& r : routes) {
-      if (path == r.path) allowed = r.method;
-    }
-    if (path.rfind("/v1/admin/", 0) == 0) allowed = "POST";
-    if (!allowed) {
+    if (!route) {
       errors["not_found"]->add();
       return send(count(error_response(404, "no endpoint " + path)));
     }
-    if (req.method != allowed) {
+    if (req.method != route->method) {
       errors["method_not_allowed"]->add();
-      HttpResponse r = error_response(405, path + " takes " + allowed + ", not " + req.method);
-      r.headers.emplace_back("Allow", allowed);
+      HttpResponse r = error_response(405, path + " takes " + route->method + ", not " + req.method);
+      r.headers.emplace_back("Allow", route->method);
       return send(count(std::move(r)));
     }
     try {
@@ -578,12 +626,14 @@ struct Api {
       if (path == "/v1/decide/page") return send(count(decide_page(req)));
       if (path == "/v1/reward") {
         HttpRequest copy = req;  // the log line needs it after the answer
-        return reward(copy, [this, copy, start, respond](HttpResponse r) {
-          log(copy, r.status, std::chrono::duration<double, std::micro>(Clock::now() - start).count());
+        return reward(copy, [this, copy, start, respond, duration](HttpResponse r) {
+          answered(copy, duration, start, r.status);
           respond(std::move(r));
         });
       }
       if (path == "/healthz") return send(count(health()));
+      if (path == "/livez") return send(count(json_response(200, {{"status", "alive"}})));
+      if (path == "/readyz") return send(count(readiness()));
       if (path == "/metrics") {
         HttpResponse r;
         r.content_type = "text/plain; version=0.0.4";
@@ -605,6 +655,25 @@ struct Api {
 };
 
 }  // namespace
+
+HttpHandler make_starting_handler(MetricsRegistry& registry, std::string what) {
+  return [&registry, what = std::move(what)](HttpRequest&& req, Responder respond) {
+    const std::string path = req.target.substr(0, req.target.find('?'));
+    if (path == "/livez") return respond(json_response(200, {{"status", "alive"}}));
+    if (path == "/readyz") {
+      return respond(json_response(503, {{"status", "starting"}, {"reasons", {what}}}));
+    }
+    if (path == "/metrics") {
+      HttpResponse r;
+      r.content_type = "text/plain; version=0.0.4";
+      r.body = registry.render();
+      return respond(std::move(r));
+    }
+    HttpResponse r = error_response(503, "keyart is starting (" + what + "); retry shortly");
+    r.headers.emplace_back("Retry-After", "1");
+    respond(std::move(r));
+  };
+}
 
 bool token_matches(std::string_view presented, std::string_view expected) {
   return token_matches_impl(presented, expected);

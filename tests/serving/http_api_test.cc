@@ -1,11 +1,15 @@
 // The HTTP front on a real server bound to 127.0.0.1 with a real ledger:
 // decide/reward round trips over keep-alive, every error status with its
-// JSON error, admin authorisation, health and metrics, and that refused
-// requests leave nothing in the ledger.
+// JSON error, admin authorisation, health, probes and metrics, and that
+// refused requests leave nothing in the ledger.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
 #include <thread>
 
 #include "sqlite.h"
@@ -228,6 +232,104 @@ TEST(HttpApi, HealthAndMetrics) {
   EXPECT_NE(r.body.find("keyart_ledger_queue_depth"), std::string::npos);
 }
 
+// The Prometheus conventions operators' tools expect: every series typed
+// counter is named *_total; what only grows is a counter; the process_*
+// series every client library exports; the build; request durations by
+// route (the two decisions above and the 404, which has no route of its own).
+TEST(HttpApi, MetricsFollowPrometheusConventions) {
+  ServerFixture s;
+  register_process_metrics(s.registry);  // as keyart serve does
+  HttpClient client(s.port());
+  client.post("/v1/decide", decide_body("u1").dump());
+  client.post("/v1/decide", decide_body("u2").dump());
+  client.get("/nowhere");
+  std::string text = client.get("/metrics").body;
+  std::map<std::string, std::string> types;
+  std::map<std::string, double> values;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    std::smatch m;
+    if (std::regex_match(line, m, std::regex("# TYPE ([a-z_]+) (counter|gauge|histogram)"))) {
+      types[m[1]] = m[2];
+    } else if (std::regex_match(line, m, std::regex("([a-z_]+(\\{[^}]*\\})?) (\\S+)"))) {
+      values[m[1]] = std::stod(m[3]);
+    } else if (line.rfind("# HELP ", 0) != 0) {
+      ADD_FAILURE() << "not a line of the text format: " << line;
+    }
+  }
+  for (const auto& [name, type] : types) {
+    if (type == "counter") {
+      EXPECT_TRUE(name.size() > 6 && name.compare(name.size() - 6, 6, "_total") == 0) << name;
+    }
+  }
+  for (const char* grown : {"keyart_ledger_shed_events_total", "keyart_ledger_exposures_committed_total",
+                            "keyart_ledger_rewards_committed_total", "process_cpu_seconds_total"}) {
+    EXPECT_EQ(types[grown], "counter") << grown;
+  }
+  EXPECT_EQ(values["keyart_build_info{version=\"" KEYART_TEST_VERSION "\"}"], 1) << text;
+  EXPECT_GT(values["process_resident_memory_bytes"], 1e6);
+  EXPECT_GT(values["process_open_fds"], 2);
+  EXPECT_GE(values["process_max_fds"], values["process_open_fds"]);
+  const double now = std::chrono::duration<double>(
+      std::chrono::system_clock::now().time_since_epoch()).count();
+  EXPECT_LE(values["process_start_time_seconds"], now + 1);
+  EXPECT_GT(values["process_start_time_seconds"], now - 3600);
+  EXPECT_EQ(values["keyart_http_request_duration_seconds_count{route=\"/v1/decide\"}"], 2);
+  EXPECT_EQ(values["keyart_http_request_duration_seconds_count{route=\"other\"}"], 1);
+  EXPECT_EQ(types["keyart_http_request_duration_seconds"], "histogram");
+}
+
+// /livez answers while the process serves; /readyz is 200 when decisions
+// can be made and recorded.
+TEST(HttpApi, LivenessAndReadiness) {
+  ServerFixture s;
+  HttpClient client(s.port());
+  auto r = client.get("/livez");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(json::parse(r.body)["status"], "alive");
+  r = client.get("/readyz");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body)["status"], "ready");
+  EXPECT_EQ(client.post("/readyz", "{}").status, 405);
+}
+
+// A node that follows the trainer is not ready before it has a model: it
+// would answer with untrained learners.
+TEST(HttpApi, NotReadyWithoutATrainerModel) {
+  ServerFixture s(kToken, 4096, [](ServingFixture&, ServiceOptions& o) {
+    o.model_source = ServiceOptions::ModelSource::kLedger;
+  });
+  HttpClient client(s.port());
+  auto r = client.get("/readyz");
+  EXPECT_EQ(r.status, 503) << r.body;
+  EXPECT_EQ(json::parse(r.body)["reasons"][0], "no model from the trainer yet");
+  EXPECT_EQ(client.get("/livez").status, 200);
+}
+
+// What keyart serve answers while it opens and replays the ledger.
+TEST(HttpApi, StartingHandlerAnswersProbesAndRefusesTheRest) {
+  MetricsRegistry registry;
+  register_process_metrics(registry);
+  HttpServer server({.address = "127.0.0.1", .port = 0, .threads = 1},
+                    make_starting_handler(registry, "replaying the ledger"));
+  server.start();
+  HttpClient client(server.port());
+  EXPECT_EQ(client.get("/livez").status, 200);
+  auto r = client.get("/readyz");
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(json::parse(r.body)["status"], "starting");
+  EXPECT_EQ(json::parse(r.body)["reasons"][0], "replaying the ledger");
+  r = client.post("/v1/decide", decide_body("u1").dump());
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(r.header("Retry-After"), "1");
+  EXPECT_NE(json::parse(r.body)["error"]["message"].get<std::string>().find("starting"),
+            std::string::npos);
+  r = client.get("/metrics");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_NE(r.body.find("process_resident_memory_bytes "), std::string::npos);
+  server.stop();
+}
+
 // A reward the ledger cannot commit in time (another connection holds its
 // write lock) is answered 503 at the deadline, by a timer on the server's
 // io_context; the reward stays queued and is committed once the lock is gone.
@@ -321,6 +423,10 @@ TEST(HttpApi, LedgerFailureAnswersWithTheDefaultArtworkMarkedFallback) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   EXPECT_EQ(json::parse(health)["status"], "degraded") << health;
+  auto ready = client.get("/readyz");
+  EXPECT_EQ(ready.status, 503) << ready.body;
+  EXPECT_NE(json::parse(ready.body)["reasons"][0].get<std::string>().find("the ledger cannot be written"),
+            std::string::npos) << ready.body;
   auto metrics = client.get("/metrics").body;
   EXPECT_NE(metrics.find("keyart_fallbacks_total 20\n"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("keyart_ledger_degraded 1\n"), std::string::npos) << metrics;
@@ -332,6 +438,7 @@ TEST(HttpApi, LedgerFailureAnswersWithTheDefaultArtworkMarkedFallback) {
     healthy = json::parse(client.get("/healthz").body)["status"] == "ok";
   }
   ASSERT_TRUE(healthy);
+  EXPECT_EQ(client.get("/readyz").status, 200);
   auto r = client.post("/v1/decide", decide_body("after").dump());
   EXPECT_FALSE(json::parse(r.body)["fallback"].get<bool>()) << r.body;
   ++recorded;

@@ -3,8 +3,12 @@
 //   POST /v1/decide                 one decision
 //   POST /v1/reward                 one reward, or {"rewards": [...]} for a batch;
 //                                   answered once the ledger has committed it
-//   GET  /healthz                   {"status": "ok" | "degraded", ...}
-//   GET  /metrics                   Prometheus text
+//   POST /v1/decide/page            one decision per tile of a page
+//   GET  /healthz                   {"status": "ok" | "degraded", ...} (for people)
+//   GET  /livez                     200 while the process serves HTTP
+//   GET  /readyz                    200 when decisions can be made and recorded,
+//                                   else 503 with the reasons (probes)
+//   GET  /metrics                   Prometheus text (request durations by route)
 //   POST /v1/admin/reload           re-read titles, variants and experiments
 //   POST /v1/admin/snapshot         save the models now
 //   POST /v1/admin/experiments/<id>/start | /stop
@@ -40,6 +44,11 @@ struct ApiOptions {
 // Builds the handler; the registry receives the API's and the service's
 // metrics. service and registry must outlive the handler.
 HttpHandler make_api_handler(Service& service, MetricsRegistry& registry, ApiOptions options);
+
+// The handler while the service is starting (keyart serve listens before it
+// opens the ledger and replays it): /livez 200, /readyz 503 saying `what`,
+// /metrics the registry as it is, anything else 503 (JSON, Retry-After: 1).
+HttpHandler make_starting_handler(MetricsRegistry& registry, std::string what);
 
 // Constant-time comparison of a presented token with the expected one.
 bool token_matches(std::string_view presented, std::string_view expected);
