@@ -153,6 +153,10 @@ int64_t parse_duration_ms(const std::string& text, const char* option) {
     throw UsageError(std::string("--") + option + " '" + text +
                      "' is not a duration: use e.g. 250ms, 30s, 15m, 2h");
   }
+  if (value > 0 && value * factor < 1) {
+    throw UsageError(std::string("--") + option + " '" + text +
+                     "' is shorter than a millisecond, the finest duration keyart keeps");
+  }
   return static_cast<int64_t>(value * factor);
 }
 

@@ -1,8 +1,11 @@
 // keyart serve: the serving hook over HTTP (Boost.Beast), until SIGINT or
 // SIGTERM; then it stops accepting, answers what is in flight, drains the
-// ledger queue and saves a model snapshot.
+// ledger queue and saves a model snapshot. It listens before it opens the
+// ledger (probes see /livez and a 503 /readyz meanwhile); SIGHUP reloads the
+// catalogue.
 #include <signal.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -35,9 +38,10 @@ std::string read_token(const std::string& path) {
 
 int cmd_serve(Args args) {
   Subcommand cmd("serve", "[--db PATH] [--listen HOST:PORT] [options]",
-                 "Serves POST /v1/decide, POST /v1/reward, GET /healthz and GET /metrics over\n"
-                 "HTTP (keep-alive), plus admin endpoints behind a bearer token. Binds\n"
-                 "127.0.0.1 unless --listen says otherwise. Stops cleanly on SIGINT/SIGTERM.");
+                 "Serves POST /v1/decide, /v1/decide/page, /v1/reward, GET /healthz, /livez,\n"
+                 "/readyz and /metrics over HTTP (keep-alive), plus admin endpoints behind a\n"
+                 "bearer token. Binds 127.0.0.1 unless --listen says otherwise. SIGHUP reloads\n"
+                 "the catalogue; SIGINT/SIGTERM stop it cleanly.");
   cmd.with_db();
   cmd.add_options()("listen", po::value<std::string>()->default_value("127.0.0.1:8080"),
                     "address and port (port 0 picks a free one)")(
@@ -79,8 +83,8 @@ int cmd_serve(Args args) {
   }
   options.writer.when_full = when_full == "shed" ? serving::WriterOptions::WhenFull::kShed
                                                  : serving::WriterOptions::WhenFull::kBlock;
-  options.snapshot_interval_s = static_cast<int>(
-      parse_duration_ms(cmd.get<std::string>("snapshot-interval"), "snapshot-interval") / 1000);
+  options.snapshot_interval_ms =
+      parse_duration_ms(cmd.get<std::string>("snapshot-interval"), "snapshot-interval");
   options.restore = !cmd.has("no-restore");
   std::string model_from = cmd.has("model-from") ? cmd.get<std::string>("model-from")
                            : ledger::is_server_ledger(options.ledger_path) ? "ledger"
@@ -117,28 +121,61 @@ int cmd_serve(Args args) {
   }
 
   // Every thread started from here on inherits the blocked signals; this
-  // thread then waits for them.
+  // thread then waits for them (SIGHUP: reload the catalogue).
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  auto service = serving::Service::open(options);
+  // Listening comes first, so probes get answers while the ledger is opened
+  // and replayed: /livez 200, /readyz 503 until the service takes over.
   serving::MetricsRegistry registry;
+  serving::register_process_metrics(registry);
+  serving::HttpHandler starting = serving::make_starting_handler(
+      registry, options.model_source == serving::ServiceOptions::ModelSource::kSelf
+                    ? "loading the models and replaying the ledger"
+                    : "loading the trainer's model");
+  serving::HttpHandler api_handler;
+  std::atomic<const serving::HttpHandler*> handler{&starting};
+  std::unique_ptr<serving::Service> service;  // destroyed after the server has stopped
   serving::HttpServerOptions http;
   http.address = host;
   http.port = port;
   http.threads = cmd.get<int>("threads");
   http.max_body_bytes = cmd.get<size_t>("max-body");
-  serving::HttpServer server(http, serving::make_api_handler(*service, registry, api));
+  serving::HttpServer server(http, [&handler](serving::HttpRequest&& req,
+                                              serving::Responder respond) {
+    (*handler.load(std::memory_order_acquire))(std::move(req), std::move(respond));
+  });
   server.start();
+  std::cout << "keyart serve: starting on http://" << host << ":" << server.port()
+            << " (/livez answers; /readyz says ready once the models are loaded)" << std::endl;
+  try {
+    service = serving::Service::open(options);
+  } catch (...) {
+    server.stop();
+    throw;
+  }
+  api_handler = serving::make_api_handler(*service, registry, api);
+  handler.store(&api_handler, std::memory_order_release);
   std::cout << "keyart serve: listening on http://" << host << ":" << server.port() << " ("
             << server.threads() << " threads, admin " << (api.admin_token.empty() ? "off" : "on")
             << "); " << service->describe() << std::endl;
 
   int received = 0;
-  sigwait(&signals, &received);
+  for (;;) {
+    sigwait(&signals, &received);
+    if (received != SIGHUP) break;
+    try {
+      service->reload();
+      std::cout << "keyart serve: SIGHUP, catalogue reloaded: " << service->describe() << std::endl;
+    } catch (const std::exception& e) {
+      std::cout << "keyart serve: SIGHUP, reload failed (serving the previous catalogue): "
+                << e.what() << std::endl;
+    }
+  }
   std::cout << "keyart serve: " << (received == SIGINT ? "SIGINT" : "SIGTERM")
             << ", stopping: finishing requests, draining the ledger queue"
             << (options.model_source == serving::ServiceOptions::ModelSource::kSelf

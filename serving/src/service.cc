@@ -343,7 +343,12 @@ void Service::Impl::load_catalog() {
 void Service::Impl::run_expirer() {
   std::unique_lock lock(expirer_mu);
   while (!stop_expirer) {
-    expirer_cv.wait_for(lock, std::chrono::milliseconds(options.expire_interval_ms));
+    // Woken for the nearer of the two: closing windows, the next snapshot.
+    int64_t wait_ms = options.expire_interval_ms;
+    if (!model_from_ledger() && options.snapshot_interval_ms > 0) {
+      wait_ms = std::min(wait_ms, options.snapshot_interval_ms);
+    }
+    expirer_cv.wait_for(lock, std::chrono::milliseconds(wait_ms));
     if (stop_expirer) break;
     lock.unlock();
     {
@@ -352,8 +357,8 @@ void Service::Impl::run_expirer() {
       int64_t now = clock_ms();
       for (auto& [scope, learner] : learners) learner->expire(now);
     }
-    if (!model_from_ledger() && options.snapshot_interval_s > 0 &&
-        clock_ms() - last_snapshot_ms >= options.snapshot_interval_s * 1000LL) {
+    if (!model_from_ledger() && options.snapshot_interval_ms > 0 &&
+        clock_ms() - last_snapshot_ms >= options.snapshot_interval_ms) {
       try {
         take_snapshot(*this);
       } catch (const std::exception&) {

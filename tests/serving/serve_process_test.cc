@@ -7,7 +7,9 @@
 #include <signal.h>
 
 #include <nlohmann/json.hpp>
+#include <chrono>
 #include <regex>
+#include <thread>
 
 #include "serving/http_client.h"
 #include "serving/serving_fixture.h"
@@ -58,6 +60,49 @@ TEST(ServeProcess, SigtermDrainsAndRestartContinues) {
   EXPECT_NE(again.out().find("model from snapshot 1"), std::string::npos) << again.out();
   again.signal(SIGINT);
   EXPECT_EQ(again.wait(15000), 0);
+}
+
+// Probes before and after the start, and SIGHUP: a title added while the
+// server runs is unknown to it (404) until SIGHUP reloads the catalogue.
+TEST(ServeProcess, StartingLineThenReadyAndSighupReloads) {
+  ServingFixture f;
+  BackgroundKeyart serve({"serve", "--db", f.path, "--listen", "127.0.0.1:0", "--model-from", "self"});
+  ASSERT_TRUE(serve.wait_for_output("listening on", 10000)) << serve.out() << serve.err();
+  const std::string out = serve.out();
+  EXPECT_LT(out.find("starting on http://127.0.0.1:"), out.find("listening on")) << out;
+  HttpClient client(port_from(out));
+  EXPECT_EQ(client.get("/readyz").status, 200);
+  const std::string metrics = client.get("/metrics").body;
+  EXPECT_NE(metrics.find("process_resident_memory_bytes "), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("keyart_build_info{version="), std::string::npos) << metrics;
+  f.add_title_with_features("t3", {"dark"});
+  json body = {{"unit_id", "u1"}, {"title_id", "t3"}};
+  EXPECT_EQ(client.post("/v1/decide", body.dump()).status, 404);
+  serve.signal(SIGHUP);
+  ASSERT_TRUE(serve.wait_for_output("catalogue reloaded", 10000)) << serve.out();
+  EXPECT_EQ(client.post("/v1/decide", body.dump()).status, 200);
+  serve.signal(SIGTERM);
+  EXPECT_EQ(serve.wait(15000), 0) << serve.err();
+}
+
+// --snapshot-interval below a second is honoured (it once became 0: never),
+// and one below a millisecond is refused rather than made 0.
+TEST(ServeProcess, SubSecondSnapshotIntervalIsHonoured) {
+  ServingFixture f;
+  BackgroundKeyart serve({"serve", "--db", f.path, "--listen", "127.0.0.1:0", "--model-from",
+                          "self", "--snapshot-interval", "300ms"});
+  ASSERT_TRUE(serve.wait_for_output("listening on", 10000)) << serve.out() << serve.err();
+  int64_t snapshots = 0;
+  for (int i = 0; i < 100 && snapshots < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    snapshots = f.ledger.db().query_int("SELECT count(*) FROM model_snapshots");
+  }
+  EXPECT_GE(snapshots, 2) << "no periodic snapshot within 10 s at a 300 ms interval";
+  serve.signal(SIGTERM);
+  EXPECT_EQ(serve.wait(15000), 0) << serve.err();
+  auto r = testing::run_keyart({"serve", "--db", f.path, "--snapshot-interval", "0.5ms"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("shorter than a millisecond"), std::string::npos) << r.err;
 }
 
 TEST(ServeProcess, RefusesBadOptionsAndMissingLedger) {

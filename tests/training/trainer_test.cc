@@ -20,7 +20,7 @@ struct TrainerTest : ::testing::Test, ServingFixture {
   std::unique_ptr<serving::Service> service = [&] {
     auto o = options();
     o.learner.wait_ms = kWait;
-    o.snapshot_interval_s = 0;
+    o.snapshot_interval_ms = 0;
     return serving::Service::open(o);
   }();
   uint64_t decided = 0, rewarded = 0;

@@ -64,7 +64,7 @@ struct ServiceOptions {
   WriterOptions writer;
   ServiceLimits limits;
   int expire_interval_ms = 1000;   // how often wait windows are closed
-  int snapshot_interval_s = 0;     // periodic snapshots; 0 = on shutdown and on request
+  int64_t snapshot_interval_ms = 0;  // periodic snapshots; 0 = on shutdown and on request
   bool restore = true;             // load the newest snapshot and replay the ledger
   // Where the model comes from. kSelf: this service learns from its own
   // decisions and rewards (one node; snapshots and restore as above).
