@@ -3,16 +3,22 @@
 // ledger queue and saves a model snapshot. It listens before it opens the
 // ledger (probes see /livez and a 503 /readyz meanwhile); SIGHUP reloads the
 // catalogue.
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
 
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
 #include <thread>
 
 #include "commands.h"
 #include "learner_flags.h"
+#include "keyart/serving/api_keys.h"
 #include "keyart/serving/http_api.h"
 #include "keyart/serving/http_server.h"
 #include "keyart/serving/metrics.h"
@@ -34,6 +40,38 @@ std::string read_token(const std::string& path) {
   return token;
 }
 
+// The API keys of a key file: one a line, blank lines and '#' comments
+// skipped; each at least 16 characters without spaces. Errors name the file
+// and line, never the key.
+std::vector<std::string> read_api_keys(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw CommandError("cannot read the API key file '" + path + "'");
+  std::vector<std::string> keys;
+  int number = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++number;
+    while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.pop_back();
+    size_t start = line.find_first_not_of(" \t");
+    if (start == std::string::npos || line[start] == '#') continue;
+    std::string key = line.substr(start);
+    const std::string where = "'" + path + "' line " + std::to_string(number);
+    if (key.size() < 16) throw CommandError("the API key on " + where + " is shorter than 16 characters");
+    if (key.find_first_of(" \t") != std::string::npos) {
+      throw CommandError("the API key on " + where + " holds a space");
+    }
+    keys.push_back(std::move(key));
+  }
+  if (keys.empty()) throw CommandError("the API key file '" + path + "' holds no key");
+  return keys;
+}
+
+bool is_loopback(const std::string& host) {
+  in_addr v4{};
+  in6_addr v6{};
+  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  return inet_pton(AF_INET6, host.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
+}
+
 }  // namespace
 
 int cmd_serve(Args args) {
@@ -48,6 +86,10 @@ int cmd_serve(Args args) {
       "threads", po::value<int>()->default_value(0), "HTTP threads (0 = one per core)")(
       "admin-token-file", po::value<std::string>(),
       "file holding the admin bearer token (else $KEYART_ADMIN_TOKEN; none disables admin)")(
+      "api-key-file", po::value<std::string>(),
+      "file of API keys, one a line: decide, page and reward then need one (header "
+      "Ocp-Apim-Subscription-Key or 'Authorization: Bearer'); SIGHUP re-reads it")(
+      "insecure", "listen on an address other than loopback without API keys")(
       "flush-interval", po::value<std::string>()->default_value("20ms"),
       "decisions reach the ledger within this")(
       "queue", po::value<size_t>()->default_value(100000), "ledger queue bound (events)")(
@@ -107,6 +149,14 @@ int cmd_serve(Args args) {
   } else if (const char* env = std::getenv("KEYART_ADMIN_TOKEN"); env && *env) {
     api.admin_token = env;
   }
+  std::shared_ptr<serving::ApiKeys> api_keys;
+  if (cmd.has("api-key-file")) {
+    api_keys = std::make_shared<serving::ApiKeys>(read_api_keys(cmd.get<std::string>("api-key-file")));
+    api.api_keys = api_keys;
+  } else if (!is_loopback(host) && !cmd.has("insecure")) {
+    throw UsageError("--listen " + host + " is not a loopback address: give --api-key-file so "
+                     "that only clients with a key decide, or --insecure to serve anyone");
+  }
   std::ofstream log_file;
   if (cmd.has("access-log")) {
     std::string target = cmd.get<std::string>("access-log");
@@ -162,6 +212,7 @@ int cmd_serve(Args args) {
   handler.store(&api_handler, std::memory_order_release);
   std::cout << "keyart serve: listening on http://" << host << ":" << server.port() << " ("
             << server.threads() << " threads, admin " << (api.admin_token.empty() ? "off" : "on")
+            << ", API keys " << (api_keys ? std::to_string(api_keys->size()) : std::string("off"))
             << "); " << service->describe() << std::endl;
 
   int received = 0;
@@ -174,6 +225,14 @@ int cmd_serve(Args args) {
     } catch (const std::exception& e) {
       std::cout << "keyart serve: SIGHUP, reload failed (serving the previous catalogue): "
                 << e.what() << std::endl;
+    }
+    if (api_keys) {
+      try {
+        api_keys->replace(read_api_keys(cmd.get<std::string>("api-key-file")));
+        std::cout << "keyart serve: SIGHUP, " << api_keys->size() << " API keys read" << std::endl;
+      } catch (const std::exception& e) {
+        std::cout << "keyart serve: SIGHUP, API keys kept as they were: " << e.what() << std::endl;
+      }
     }
   }
   std::cout << "keyart serve: " << (received == SIGINT ? "SIGINT" : "SIGTERM")

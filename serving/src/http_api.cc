@@ -219,6 +219,7 @@ struct Api {
     const char* path;
     const char* method;
     Histogram* duration = nullptr;
+    bool needs_key = false;  // with API keys configured
   };
   std::vector<Route> routes;
   Histogram* other_duration = nullptr;
@@ -260,10 +261,12 @@ struct Api {
     for (auto [path, method] : {std::pair{"/v1/decide", "POST"}, {"/v1/decide/page", "POST"},
                                 {"/v1/reward", "POST"}, {"/healthz", "GET"}, {"/livez", "GET"},
                                 {"/readyz", "GET"}, {"/metrics", "GET"}, {"/v1/admin/", "POST"}}) {
+      const std::string_view p = path;
       routes.push_back({path, method,
                         &m.histogram("keyart_http_request_duration_seconds",
                                      "Time from a request read to its answer, by route", seconds,
-                                     {{"route", path}})});
+                                     {{"route", path}}),
+                        p == "/v1/decide" || p == "/v1/decide/page" || p == "/v1/reward"});
     }
     other_duration = &m.histogram("keyart_http_request_duration_seconds",
                                   "Time from a request read to its answer, by route", seconds,
@@ -595,6 +598,16 @@ struct Api {
     return json_response(503, {{"status", "not ready"}, {"reasons", reasons}});
   }
 
+  // The request carries one of the API keys (either header).
+  bool key_presented(const HttpRequest& req) const {
+    constexpr std::string_view kBearer = "Bearer ";
+    std::string_view bearer = req.authorization;
+    bearer = bearer.substr(0, kBearer.size()) == kBearer ? bearer.substr(kBearer.size()) : "";
+    const bool by_header = !req.subscription_key.empty() && options.api_keys->matches(req.subscription_key);
+    const bool by_bearer = !bearer.empty() && options.api_keys->matches(bearer);
+    return by_header || by_bearer;
+  }
+
   // Every answer, just before it goes: its route's duration and the access log.
   void answered(const HttpRequest& req, Histogram* duration, Clock::time_point start, int status) {
     const auto elapsed = Clock::now() - start;
@@ -614,6 +627,14 @@ struct Api {
     if (!route) {
       errors["not_found"]->add();
       return send(count(error_response(404, "no endpoint " + path)));
+    }
+    if (route->needs_key && options.api_keys && !key_presented(req)) {
+      errors["unauthorized"]->add();
+      HttpResponse r = error_response(
+          401, path + " needs an API key: send it in Ocp-Apim-Subscription-Key or as "
+                      "'Authorization: Bearer <key>'");
+      r.headers.emplace_back("WWW-Authenticate", "Bearer");
+      return send(count(std::move(r)));
     }
     if (req.method != route->method) {
       errors["method_not_allowed"]->add();

@@ -3,7 +3,7 @@
 // schemes) and the token in the query string, neither the access log (to a
 // file, or to stderr with '-') nor stdout nor stderr holds it, while the
 // access log does record every one of those requests. The token is given
-// by --admin-token-file and by $KEYART_ADMIN_TOKEN.
+// by --admin-token-file and by $KEYART_ADMIN_TOKEN. API keys likewise.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -92,6 +92,61 @@ TEST(AdminToken, NeverInTheLogs) {
       EXPECT_EQ(output.find(kToken.substr(12)), std::string::npos) << output;
     }
   }
+}
+
+// API keys (--api-key-file) the same way: never in any output, while every
+// request is logged; SIGHUP re-reads the file (rotation) and a broken file
+// then keeps the keys in use; a file with a short key is refused naming its
+// line, not the key; and off loopback keyart serve refuses to run without
+// keys unless told --insecure.
+TEST(ApiKeys, NeverInTheLogsRotatedOnSighupRequiredOffLoopback) {
+  ServingFixture f;
+  const std::string old_key = "0ld-API-key-5d2e8c1b9a7f", new_key = "n3w-API-key-c4b1a9e7f2d6";
+  const std::string key_file = (f.dir / "keys").string();
+  const std::string access_log = (f.dir / "access.log").string();
+  std::ofstream(key_file) << "# keys of the web front\n" << old_key << "\n\n";
+  BackgroundKeyart serve({"serve", "--db", f.path, "--listen", "127.0.0.1:0", "--model-from",
+                          "self", "--api-key-file", key_file, "--access-log", access_log});
+  ASSERT_TRUE(serve.wait_for_output("listening on", 10000)) << serve.out() << serve.err();
+  EXPECT_NE(serve.out().find("API keys 1"), std::string::npos) << serve.out();
+  HttpClient client(port_from(serve.out()));
+  const std::string body = R"({"unit_id":"u1","title_id":"t1"})";
+  auto decide = [&](const std::string& key) {
+    return client.request("POST", "/v1/decide", body, {{"Ocp-Apim-Subscription-Key", key}}).status;
+  };
+  EXPECT_EQ(decide(old_key), 200);
+  EXPECT_EQ(decide(new_key), 401);
+  std::ofstream(key_file) << new_key << "\n";
+  serve.signal(SIGHUP);
+  ASSERT_TRUE(serve.wait_for_output("1 API keys read", 10000)) << serve.out();
+  EXPECT_EQ(decide(old_key), 401);
+  EXPECT_EQ(decide(new_key), 200);
+  std::ofstream(key_file) << "short\n";
+  serve.signal(SIGHUP);
+  ASSERT_TRUE(serve.wait_for_output("API keys kept as they were", 10000)) << serve.out();
+  EXPECT_EQ(decide(new_key), 200);
+  serve.signal(SIGTERM);
+  ASSERT_EQ(serve.wait(15000), 0) << serve.err();
+  const std::string log = testing::read_text(access_log);
+  int decide_lines = 0;
+  for (size_t at = log.find("/v1/decide"); at != std::string::npos; at = log.find("/v1/decide", at + 1)) {
+    ++decide_lines;
+  }
+  EXPECT_EQ(decide_lines, 5) << log;
+  for (const std::string& output : {log, serve.out(), serve.err()}) {
+    for (const std::string& key : {old_key, new_key}) {
+      EXPECT_EQ(output.find(key.substr(0, 10)), std::string::npos) << output;
+      EXPECT_EQ(output.find(key.substr(10)), std::string::npos) << output;
+    }
+  }
+
+  auto r = testing::run_keyart({"serve", "--db", f.path, "--api-key-file", key_file});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("line 1 is shorter than 16 characters"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("short"), r.err.find("shorter")) << "the key itself is not printed: " << r.err;
+  r = testing::run_keyart({"serve", "--db", f.path, "--listen", "0.0.0.0:0"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("not a loopback address"), std::string::npos) << r.err;
 }
 
 }  // namespace

@@ -34,12 +34,14 @@ struct ServerFixture {
   std::unique_ptr<HttpServer> server;
 
   explicit ServerFixture(std::string token = kToken, size_t max_body = 4096,
-                         const std::function<void(ServingFixture&, ServiceOptions&)>& tweak = {}) {
+                         const std::function<void(ServingFixture&, ServiceOptions&)>& tweak = {},
+                         std::shared_ptr<const ApiKeys> keys = nullptr) {
     ServiceOptions options = f.options();
     if (tweak) tweak(f, options);
     service = Service::open(options);
     ApiOptions api;
     api.admin_token = std::move(token);
+    api.api_keys = std::move(keys);
     server = std::make_unique<HttpServer>(
         HttpServerOptions{.address = "127.0.0.1", .port = 0, .threads = 2,
                           .max_body_bytes = max_body},
@@ -277,6 +279,44 @@ TEST(HttpApi, MetricsFollowPrometheusConventions) {
   EXPECT_EQ(values["keyart_http_request_duration_seconds_count{route=\"/v1/decide\"}"], 2);
   EXPECT_EQ(values["keyart_http_request_duration_seconds_count{route=\"other\"}"], 1);
   EXPECT_EQ(types["keyart_http_request_duration_seconds"], "histogram");
+}
+
+// With API keys, the decision endpoints need one (either header), compared
+// whole; probes, metrics and health stay open; a replaced set applies at
+// once; refused requests record nothing.
+TEST(HttpApi, ApiKeysOpenTheDecisionEndpoints) {
+  const std::string k1 = "key-one-0123456789abcdef", k2 = "key-two-fedcba9876543210";
+  auto keys = std::make_shared<ApiKeys>(std::vector<std::string>{k1, k2});
+  ServerFixture s(kToken, 4096, {}, keys);
+  HttpClient client(s.port());
+  const std::string body = decide_body("u1").dump();
+  auto with = [&](const std::string& header, const std::string& value) {
+    return client.request("POST", "/v1/decide", body, {{header, value}});
+  };
+  auto r = client.post("/v1/decide", body);
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(r.header("WWW-Authenticate"), "Bearer");
+  EXPECT_NE(json::parse(r.body)["error"]["message"].get<std::string>().find("Ocp-Apim-Subscription-Key"),
+            std::string::npos);
+  EXPECT_EQ(with("Ocp-Apim-Subscription-Key", k1 + "x").status, 401);
+  EXPECT_EQ(with("Ocp-Apim-Subscription-Key", k1.substr(0, 10)).status, 401);
+  EXPECT_EQ(with("Authorization", "Basic " + k1).status, 401);
+  EXPECT_EQ(with("Authorization", "Bearer " + kToken).status, 401) << "the admin token is not a key";
+  EXPECT_EQ(client.request("POST", "/v1/decide/page", R"({"unit_id":"u","impressions":[{"title_id":"t1"}]})").status, 401);
+  EXPECT_EQ(client.request("POST", "/v1/reward", R"({"event_id":"00000000000000000000000000000000","kind":"click"})").status, 401);
+  EXPECT_EQ(ledger::count_exposures(s.f.ledger), 0);
+  EXPECT_EQ(with("Ocp-Apim-Subscription-Key", k1).status, 200);
+  EXPECT_EQ(with("Authorization", "Bearer " + k2).status, 200);
+  for (const char* open : {"/healthz", "/livez", "/readyz", "/metrics"}) {
+    EXPECT_EQ(client.get(open).status, 200) << open;
+  }
+  EXPECT_NE(client.get("/metrics").body.find("keyart_errors_total{kind=\"unauthorized\"} 7\n"),
+            std::string::npos);
+  keys->replace({"key-three-00112233445566"});
+  EXPECT_EQ(with("Ocp-Apim-Subscription-Key", k1).status, 401);
+  EXPECT_EQ(with("Ocp-Apim-Subscription-Key", "key-three-00112233445566").status, 200);
+  s.stop();
+  EXPECT_EQ(ledger::count_exposures(s.f.ledger), 3);
 }
 
 // /livez answers while the process serves; /readyz is 200 when decisions

@@ -13,11 +13,13 @@
 //   POST /v1/admin/snapshot         save the models now
 //   POST /v1/admin/experiments/<id>/start | /stop
 // Admin endpoints need "Authorization: Bearer <token>" (compared in
-// constant time; without a configured token they are disabled, 403). Errors
+// constant time; without a configured token they are disabled, 403); with
+// API keys configured, the decision endpoints need one (api_keys.h). Errors
 // are JSON {"error": {"status", "message", "field"}}: 400 malformed JSON,
 // wrong types or limits (naming the field), 401 missing/wrong token, 404
 // unknown title/variant/experiment/event, 405 wrong method (with Allow), 413
-// body too large, 503 ledger queue full. Every request may be logged as one
+// body too large, 503 ledger queue full; 401 also for a missing or wrong
+// API key. Every request may be logged as one
 // JSON line (sampled); the token never is.
 #pragma once
 
@@ -26,6 +28,7 @@
 #include <ostream>
 #include <string>
 
+#include "keyart/serving/api_keys.h"
 #include "keyart/serving/http_server.h"
 #include "keyart/serving/metrics.h"
 #include "keyart/serving/service.h"
@@ -34,6 +37,8 @@ namespace keyart::serving {
 
 struct ApiOptions {
   std::string admin_token;          // empty: admin endpoints disabled
+  // Set: decide, decide/page and reward need one of these keys (401 without).
+  std::shared_ptr<const ApiKeys> api_keys;
   double access_log_sample = 0.0;   // share of requests logged, 0..1
   std::ostream* access_log = nullptr;
   int max_json_depth = 8;

@@ -27,6 +27,7 @@ struct HttpRequest {
   std::string target;  // path and query, as sent
   std::string body;
   std::string authorization;  // the Authorization header, if any
+  std::string subscription_key;  // the Ocp-Apim-Subscription-Key header, if any
   std::string content_type;
   std::string remote;  // peer address
   // The server's timers (a steady_timer on its io_context), for a handler
