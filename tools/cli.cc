@@ -160,6 +160,14 @@ int64_t parse_duration_ms(const std::string& text, const char* option) {
   return static_cast<int64_t>(value * factor);
 }
 
+std::string format_duration_ms(int64_t ms) {
+  if (ms == 0) return "0";
+  if (ms != 0 && ms % 3600000 == 0) return std::to_string(ms / 3600000) + "h";
+  if (ms != 0 && ms % 60000 == 0) return std::to_string(ms / 60000) + "m";
+  if (ms != 0 && ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
+  return std::to_string(ms) + "ms";
+}
+
 std::string format_time_ms(int64_t unix_ms) {
   std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
   std::tm tm{};

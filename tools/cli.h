@@ -98,6 +98,9 @@ std::string validated_policy_spec(const std::string& spec);
 // Parses a duration: "250ms", "30s", "15m", "2h" or a plain number of
 // milliseconds; UsageError naming the option otherwise.
 int64_t parse_duration_ms(const std::string& text, const char* option);
+// A duration as parse_duration_ms reads it back, in the largest whole unit
+// (15m, 30s, 250ms): how a library default becomes a flag's default.
+std::string format_duration_ms(int64_t ms);
 
 // Output helpers.
 std::string format_time_ms(int64_t unix_ms);  // ISO-8601 UTC

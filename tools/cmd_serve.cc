@@ -81,6 +81,7 @@ int cmd_serve(Args args) {
                  "bearer token. Binds 127.0.0.1 unless --listen says otherwise. SIGHUP reloads\n"
                  "the catalogue; SIGINT/SIGTERM stop it cleanly.");
   cmd.with_db();
+  const serving::ServiceOptions defaults;  // the in-process hook's: one source for both
   cmd.add_options()("listen", po::value<std::string>()->default_value("127.0.0.1:8080"),
                     "address and port (port 0 picks a free one)")(
       "threads", po::value<int>()->default_value(0), "HTTP threads (0 = one per core)")(
@@ -90,12 +91,15 @@ int cmd_serve(Args args) {
       "file of API keys, one a line: decide, page and reward then need one (header "
       "Ocp-Apim-Subscription-Key or 'Authorization: Bearer'); SIGHUP re-reads it")(
       "insecure", "listen on an address other than loopback without API keys")(
-      "flush-interval", po::value<std::string>()->default_value("20ms"),
+      "flush-interval",
+      po::value<std::string>()->default_value(format_duration_ms(defaults.writer.flush_interval_ms)),
       "decisions reach the ledger within this")(
-      "queue", po::value<size_t>()->default_value(100000), "ledger queue bound (events)")(
+      "queue", po::value<size_t>()->default_value(defaults.writer.queue_capacity),
+      "ledger queue bound (events)")(
       "when-full", po::value<std::string>()->default_value("block"),
       "block (briefly) or shed when the ledger queue is full")(
-      "snapshot-interval", po::value<std::string>()->default_value("5m"),
+      "snapshot-interval",
+      po::value<std::string>()->default_value(format_duration_ms(defaults.snapshot_interval_ms)),
       "save the models this often (0 = only on shutdown and on request)")(
       "max-body", po::value<size_t>()->default_value(64 * 1024), "largest request body (bytes)")(
       "access-log", po::value<std::string>(), "write one JSON line per request here ('-' = stderr)")(
@@ -104,9 +108,10 @@ int cmd_serve(Args args) {
       "model-from", po::value<std::string>(),
       "self: learn in this process (the default on SQLite); ledger: only decide and log, "
       "and follow the models keyart train publishes (the default on PostgreSQL)")(
-      "model-poll", po::value<std::string>()->default_value("100ms"),
+      "model-poll", po::value<std::string>()->default_value(format_duration_ms(defaults.model_poll_ms)),
       "with --model-from ledger: how often to look for a newer model")(
-      "trainer-stale", po::value<std::string>()->default_value("30s"),
+      "trainer-stale",
+      po::value<std::string>()->default_value(format_duration_ms(defaults.trainer_stale_ms)),
       "with --model-from ledger: /healthz says degraded when no newer model came for this long");
   add_learner_flags(cmd);
   if (!cmd.parse(args)) return kExitOk;

@@ -2,15 +2,18 @@
 
 namespace keyart::cli {
 
+// The defaults are the library's (engine::LearnerOptions), so a program
+// that embeds the hook and keyart serve learn alike unless told otherwise.
 void add_learner_flags(Subcommand& cmd) {
+  const engine::LearnerOptions defaults;
   cmd.add_options()(
-      "wait-window", po::value<std::string>()->default_value("15m"),
+      "wait-window", po::value<std::string>()->default_value(format_duration_ms(defaults.wait_ms)),
       "how long a decision waits for rewards before the default reward")(
-      "rewards", po::value<std::string>()->default_value("click=1,play=2,completion=3"),
+      "rewards", po::value<std::string>()->default_value(defaults.rewards.to_string()),
       "reward kinds and their weights")(
-      "sticky", po::value<std::string>()->default_value("0"),
+      "sticky", po::value<std::string>()->default_value(format_duration_ms(defaults.sticky_ms)),
       "keep showing a unit the same variant of a title for this long (0 = off)")(
-      "seed", po::value<uint64_t>()->default_value(0), "random seed (0 = from the OS)");
+      "seed", po::value<uint64_t>()->default_value(defaults.seed), "random seed (0 = from the OS)");
 }
 
 engine::LearnerOptions learner_flags(const Subcommand& cmd) {

@@ -57,7 +57,7 @@ namespace keyart::engine {
 
 struct LearnerOptions {
   RewardDefinition rewards;
-  int64_t wait_ms = 30 * 60 * 1000;  // wait window after a decision
+  int64_t wait_ms = 15 * 60 * 1000;  // wait window after a decision (keyart serve's too)
   size_t max_pending = 1 << 20;      // bound of the pending table
   int64_t sticky_ms = 0;             // churn limit; 0 = off
   size_t max_sticky = 1 << 20;       // bound of the sticky table (earliest expiry evicted)

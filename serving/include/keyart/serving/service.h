@@ -64,7 +64,9 @@ struct ServiceOptions {
   WriterOptions writer;
   ServiceLimits limits;
   int expire_interval_ms = 1000;   // how often wait windows are closed
-  int64_t snapshot_interval_ms = 0;  // periodic snapshots; 0 = on shutdown and on request
+  // Periodic snapshots (0: only on shutdown and on request); keyart serve's
+  // defaults are these.
+  int64_t snapshot_interval_ms = 5 * 60 * 1000;
   bool restore = true;             // load the newest snapshot and replay the ledger
   // Where the model comes from. kSelf: this service learns from its own
   // decisions and rewards (one node; snapshots and restore as above).
