@@ -236,4 +236,8 @@ std::vector<Headshot> list_headshots(Ledger& ledger, std::string_view actor_id) 
   });
 }
 
+int64_t catalog_version(Ledger& ledger) {
+  return ledger.db().query_int("SELECT version FROM catalog_version WHERE id = 1");
+}
+
 }  // namespace keyart::ledger

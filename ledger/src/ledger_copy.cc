@@ -347,6 +347,11 @@ const std::vector<std::string>& copied_tables() {
   return tables;
 }
 
+const std::vector<std::string>& tables_not_copied() {
+  static const std::vector<std::string> tables = {"catalog_version"};
+  return tables;
+}
+
 std::vector<TableCopy> copy_ledger(
     Ledger& from, Ledger& to,
     const std::function<void(std::string_view table, int64_t rows)>& progress) {

@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 
 #include "support/ledger_fixture.h"
+#include "keyart/ledger/events.h"
+#include "keyart/ledger/experiment_store.h"
 #include "keyart/ledger/file_store.h"
+#include "keyart/ledger/variants.h"
 #include "support/ledger_dump.h"
 
 namespace keyart::ledger {
@@ -178,6 +181,46 @@ TEST(FileStore, ContentAddressedAndIdempotent) {
   StoredFile second = store_file(dir.path(), bytes, "bin");
   EXPECT_TRUE(second.already_present);
   EXPECT_EQ(read_file_bytes(dir / first.relative_path), bytes);
+}
+
+}  // namespace
+}  // namespace keyart::ledger
+
+namespace keyart::ledger {
+namespace {
+
+// The catalogue version moves with every kind of catalogue change a serving
+// node must see, and not with events: a node polls it to know when to reload.
+TEST(CatalogVersion, MovesWithTheCatalogueNotWithEvents) {
+  testing::LedgerFixture f;
+  int64_t seen = catalog_version(f.ledger);
+  auto moved = [&](const char* what) {
+    const int64_t now = catalog_version(f.ledger);
+    EXPECT_GT(now, seen) << what << " did not move the catalogue version";
+    seen = now;
+  };
+  f.add_title("t1", 2);
+  moved("a title with variants");
+  add_cast_member(f.ledger, {.title_id = "t1", .actor_id = "a1", .actor_name = "A One"});
+  moved("a cast member");
+  set_variant_status(f.ledger, "t1-v1", "retired");
+  moved("retiring a variant");
+  set_variant_status(f.ledger, "t1-v1", "active");
+  moved("restoring it");
+  put_variant_features(f.ledger, {.variant_id = "t1-v2", .extractor_version = "x2",
+                                  .features_json = R"({"arm_features":{"style":"dark"}})"});
+  moved("new features of a variant");
+  set_title_default_policy(f.ledger, "t1", "linucb");
+  moved("a title's default policy");
+  f.add_running_experiment("e1", {"a", "b"});
+  moved("an experiment started");
+  stop_experiment(f.ledger, "e1");
+  moved("an experiment stopped");
+
+  Exposure e = testing::LedgerFixture::exposure(testing::hex_id(1), "t1", "t1-v1");
+  EventWriter writer(f.ledger);
+  writer.write(std::vector<Exposure>{e}, std::vector<Reward>{{testing::hex_id(1), "click", 1, 2}});
+  EXPECT_EQ(catalog_version(f.ledger), seen) << "events moved the catalogue version";
 }
 
 }  // namespace

@@ -108,6 +108,12 @@ TEST(Migration, FromVersion2KeepsDataAndMatchesFreshSchema) {
   check_migration_from(2);
 }
 
+TEST(Migration, FromVersion3KeepsDataAndMatchesFreshSchema) {
+  KEYART_SQLITE_ONLY();  // the SQLite file (postgres_ledger_test.cc: the server)
+  ASSERT_GE(schema_version(), 4);
+  check_migration_from(3);
+}
+
 TEST(Migration, EveryStepIsPresentAndOrdered) {
   KEYART_SQLITE_ONLY();  // the SQLite file (postgres_ledger_test.cc: the server)
   int expected = 2;

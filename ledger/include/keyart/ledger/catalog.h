@@ -65,4 +65,10 @@ std::vector<CastMember> list_cast(Ledger& ledger, std::string_view title_id);
 int64_t add_headshot(Ledger& ledger, const Headshot& headshot);
 std::vector<Headshot> list_headshots(Ledger& ledger, std::string_view actor_id);
 
+// The catalogue's version: the schema's triggers raise it with every change
+// to what a serving node holds (titles, genres, cast, variants and their
+// features, experiments, their titles and arms), never with events. A node
+// that read the catalogue at version v reloads when it sees another.
+int64_t catalog_version(Ledger& ledger);
+
 }  // namespace keyart::ledger

@@ -38,5 +38,8 @@ int64_t copy_stored_files(const std::filesystem::path& from_dir,
 
 // The tables copy_ledger moves, in the order it moves them.
 const std::vector<std::string>& copied_tables();
+// The tables it leaves to the destination: catalog_version (each ledger
+// counts its own catalogue changes; the copy's inserts raise it there).
+const std::vector<std::string>& tables_not_copied();
 
 }  // namespace keyart::ledger
