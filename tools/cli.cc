@@ -8,6 +8,7 @@
 
 #include "keyart/engine/policy.h"
 #include "keyart/ledger/errors.h"
+#include "keyart/serving/service.h"
 
 namespace keyart::cli {
 
@@ -158,6 +159,12 @@ int64_t parse_duration_ms(const std::string& text, const char* option) {
                      "' is shorter than a millisecond, the finest duration keyart keeps");
   }
   return static_cast<int64_t>(value * factor);
+}
+
+void say_when_serving_sees_it() {
+  std::cout << "(a running keyart serve uses this within "
+            << format_duration_ms(serving::ServiceOptions{}.catalog_poll_ms)
+            << ", its --catalog-poll; at once on SIGHUP or POST /v1/admin/reload)\n";
 }
 
 std::string format_duration_ms(int64_t ms) {

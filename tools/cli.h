@@ -102,6 +102,10 @@ int64_t parse_duration_ms(const std::string& text, const char* option);
 // (15m, 30s, 250ms): how a library default becomes a flag's default.
 std::string format_duration_ms(int64_t ms);
 
+// After a command changed the catalogue (titles, cast, variants,
+// experiments): one line saying when a running keyart serve will use it.
+void say_when_serving_sees_it();
+
 // Output helpers.
 std::string format_time_ms(int64_t unix_ms);  // ISO-8601 UTC
 // Parses ISO-8601 ("2026-11-27", "2026-11-27T10:00:00Z") or Unix ms.

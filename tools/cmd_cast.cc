@@ -77,6 +77,7 @@ int cast_add(Args args) {
   tx.commit();
   std::cout << "added " << m.actor_id << " to the cast of " << m.title_id << " with "
             << photos.size() << " headshot(s)\n";
+  say_when_serving_sees_it();
   return kExitOk;
 }
 

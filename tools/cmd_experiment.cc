@@ -79,6 +79,7 @@ int experiment_create(Args args) {
             << (cmd.has("start") ? " (running)" : " (draft; start it with 'keyart experiment start "
                                                   + e.experiment_id + "')")
             << "\n";
+  if (cmd.has("start")) say_when_serving_sees_it();
   return kExitOk;
 }
 
@@ -151,6 +152,7 @@ int experiment_transition(Args args, bool start) {
     ledger::stop_experiment(ledger, id);
   }
   std::cout << (start ? "started " : "stopped ") << id << "\n";
+  say_when_serving_sees_it();
   return kExitOk;
 }
 

@@ -98,6 +98,10 @@ int cmd_serve(Args args) {
       "ledger queue bound (events)")(
       "when-full", po::value<std::string>()->default_value("block"),
       "block (briefly) or shed when the ledger queue is full")(
+      "catalog-poll",
+      po::value<std::string>()->default_value(format_duration_ms(defaults.catalog_poll_ms)),
+      "look this often for catalogue changes made by other commands and reload on one "
+      "(0 = only on SIGHUP or /v1/admin/reload)")(
       "snapshot-interval",
       po::value<std::string>()->default_value(format_duration_ms(defaults.snapshot_interval_ms)),
       "save the models this often (0 = only on shutdown and on request)")(
@@ -133,6 +137,8 @@ int cmd_serve(Args args) {
   options.snapshot_interval_ms =
       parse_duration_ms(cmd.get<std::string>("snapshot-interval"), "snapshot-interval");
   options.restore = !cmd.has("no-restore");
+  options.catalog_poll_ms =
+      static_cast<int>(parse_duration_ms(cmd.get<std::string>("catalog-poll"), "catalog-poll"));
   std::string model_from = cmd.has("model-from") ? cmd.get<std::string>("model-from")
                            : ledger::is_server_ledger(options.ledger_path) ? "ledger"
                                                                            : "self";

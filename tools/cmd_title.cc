@@ -30,6 +30,7 @@ int title_add(Args args) {
   auto ledger = cmd.open_ledger(false);
   ledger::add_title(ledger, t);
   std::cout << "added title " << t.title_id << "\n";
+  say_when_serving_sees_it();
   return kExitOk;
 }
 
@@ -121,6 +122,7 @@ int title_set_default(Args args) {
   }
   tx.commit();
   std::cout << "updated title " << id << "\n";
+  say_when_serving_sees_it();
   return kExitOk;
 }
 

@@ -235,6 +235,7 @@ int variant_upload(Args args) {
     for (const auto& o : outcomes) {
       if (o.status == "refused") std::cout << "  refused " << o.detail << "\n";
     }
+    if (!dry_run && added > 0) say_when_serving_sees_it();
   }
   if (refused > 0) {
     std::cerr << "keyart: error: " << refused << " of " << outcomes.size()
@@ -348,6 +349,7 @@ int set_status(Args args, const char* action, const char* status) {
   for (const auto& id : ids) ledger::set_variant_status(ledger, id, status);
   tx.commit();
   for (const auto& id : ids) std::cout << status << " " << id << "\n";
+  say_when_serving_sees_it();
   return kExitOk;
 }
 

@@ -499,7 +499,8 @@ struct Api {
                    {"rewards_committed", s.writer.rewards_committed},
                    {"shed", s.writer.shed},
                    {"failures", s.writer.failures},
-                   {"last_error", s.writer.last_error}}}};
+                   {"last_error", s.writer.last_error}}},
+                 {"catalog", {{"version", s.catalog_version}, {"reloads", s.catalog_reloads}}}};
     if (s.model.from_ledger) {
       body["model"] = {{"source", "ledger"},
                        {"version", s.model.version},

@@ -8,6 +8,7 @@
 
 #include "keyart/engine/context_fields.h"
 #include "keyart/ledger/assignment.h"
+#include "keyart/ledger/catalog.h"
 #include "keyart/ledger/experiment_store.h"
 #include "keyart/ledger/decision_log.h"
 #include "keyart/ledger/learner_scope.h"
@@ -320,6 +321,9 @@ void Service::Impl::load_catalog() {
   std::shared_ptr<CatalogCache> fresh;
   {
     std::lock_guard lock(ledger_mu);
+    // The version first: a change while loading moves it again, and the
+    // next poll reloads.
+    catalog_version = ledger::catalog_version(*ledger);
     fresh = CatalogCache::load(*ledger);
   }
   for (auto& [id, title] : fresh->titles) {
@@ -340,14 +344,31 @@ void Service::Impl::load_catalog() {
   catalog = std::move(fresh);
 }
 
+void Service::Impl::follow_catalog() {
+  int64_t now_version = 0, loaded = 0;
+  try {
+    std::lock_guard lock(ledger_mu);
+    now_version = ledger::catalog_version(*ledger);
+    loaded = catalog_version;
+  } catch (const std::exception&) {
+    return;  // the ledger is unreachable: the next poll tries again
+  }
+  if (now_version == loaded) return;
+  std::unique_lock gate_lock(gate);
+  load_catalog();
+  ++catalog_reloads;
+}
+
 void Service::Impl::run_expirer() {
   std::unique_lock lock(expirer_mu);
   while (!stop_expirer) {
-    // Woken for the nearer of the two: closing windows, the next snapshot.
+    // Woken for the nearest: closing windows, the next snapshot, the next
+    // look at the catalogue version.
     int64_t wait_ms = options.expire_interval_ms;
     if (!model_from_ledger() && options.snapshot_interval_ms > 0) {
       wait_ms = std::min(wait_ms, options.snapshot_interval_ms);
     }
+    if (options.catalog_poll_ms > 0) wait_ms = std::min<int64_t>(wait_ms, options.catalog_poll_ms);
     expirer_cv.wait_for(lock, std::chrono::milliseconds(wait_ms));
     if (stop_expirer) break;
     lock.unlock();
@@ -356,6 +377,14 @@ void Service::Impl::run_expirer() {
       std::shared_lock learners_lock(learners_mu);
       int64_t now = clock_ms();
       for (auto& [scope, learner] : learners) learner->expire(now);
+    }
+    if (options.catalog_poll_ms > 0 && clock_ms() - last_catalog_poll_ms >= options.catalog_poll_ms) {
+      last_catalog_poll_ms = clock_ms();
+      try {
+        follow_catalog();
+      } catch (const std::exception&) {
+        // A catalogue that does not load is kept as it was; the next poll retries.
+      }
     }
     if (!model_from_ledger() && options.snapshot_interval_ms > 0 &&
         clock_ms() - last_snapshot_ms >= options.snapshot_interval_ms) {
@@ -668,6 +697,8 @@ ServiceStats Service::stats() const {
   out.rewards_acknowledged = s.rewards_acknowledged;
   out.rewards_deferred = s.rewards_deferred;
   out.writer = s.writer->stats();
+  out.catalog_reloads = s.catalog_reloads;
+  out.catalog_version = s.catalog_version;
   out.degraded = out.writer.degraded;
   if (s.model_from_ledger()) {
     out.model.from_ledger = true;

@@ -56,6 +56,12 @@ struct Service::Impl {
   int64_t last_snapshot_ms = 0;
   std::optional<SnapshotInfo> last_snapshot;  // guarded by ledger_mu
 
+  // The catalogue version the catalogue in use was read at, and the reloads
+  // the version's moves caused.
+  std::atomic<int64_t> catalog_version{-1};
+  std::atomic<uint64_t> catalog_reloads{0};
+  int64_t last_catalog_poll_ms = 0;
+
   std::atomic<uint64_t> decisions{0}, fallbacks{0}, rewards{0}, reward_duplicates{0},
       reward_unknown{0}, reward_late{0}, bad_requests{0}, not_found{0}, rewards_acknowledged{0},
       rewards_deferred{0};
@@ -72,6 +78,8 @@ struct Service::Impl {
     return options.model_source == ServiceOptions::ModelSource::kLedger;
   }
   void load_catalog();
+  // Reloads the catalogue when the ledger's catalogue version moved.
+  void follow_catalog();
   void run_expirer();
 };
 

@@ -71,7 +71,14 @@ TEST(PostgresGoesAway, ServeKeepsDecidingQueuesAndWritesEachEventOnce) {
     for (int i = 50; i < 450; ++i) decide(i);
     EXPECT_GT(fallbacks, 0) << "the queue never filled";
     EXPECT_LE(fallbacks, 400 - 100);
+    // Degraded from the writer's first failed commit, one flush interval
+    // after the first decision it could not write (the 400 may all be
+    // answered before it).
     json degraded = health(client);
+    for (int i = 0; i < 500 && degraded["status"] != "degraded"; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      degraded = health(client);
+    }
     EXPECT_EQ(degraded["status"], "degraded") << degraded.dump();
     EXPECT_NE(degraded["ledger"]["last_error"].get<std::string>().find("PostgreSQL"),
               std::string::npos)

@@ -62,11 +62,34 @@ TEST(ServeProcess, SigtermDrainsAndRestartContinues) {
   EXPECT_EQ(again.wait(15000), 0);
 }
 
-// Probes before and after the start, and SIGHUP: a title added while the
-// server runs is unknown to it (404) until SIGHUP reloads the catalogue.
+// A title added by another process while the server runs is decided for
+// within seconds, with no admin call and no signal.
+TEST(ServeProcess, SeesCatalogueChangesByItself) {
+  ServingFixture f;
+  BackgroundKeyart serve({"serve", "--db", f.path, "--listen", "127.0.0.1:0", "--model-from",
+                          "self", "--catalog-poll", "200ms"});
+  ASSERT_TRUE(serve.wait_for_output("listening on", 10000)) << serve.out() << serve.err();
+  HttpClient client(port_from(serve.out()));
+  f.add_title_with_features("t3", {"dark"});
+  json body = {{"unit_id", "u1"}, {"title_id", "t3"}};
+  int status = 0;
+  for (int i = 0; i < 100 && status != 200; ++i) {
+    status = client.post("/v1/decide", body.dump()).status;
+    if (status != 200) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(status, 200) << "the new title was not seen within 10 s";
+  EXPECT_GE(json::parse(client.get("/healthz").body)["catalog"]["reloads"].get<int>(), 1);
+  serve.signal(SIGTERM);
+  EXPECT_EQ(serve.wait(15000), 0) << serve.err();
+}
+
+// Probes before and after the start, and SIGHUP: with the catalogue poll
+// off, a title added while the server runs is unknown to it (404) until
+// SIGHUP reloads the catalogue.
 TEST(ServeProcess, StartingLineThenReadyAndSighupReloads) {
   ServingFixture f;
-  BackgroundKeyart serve({"serve", "--db", f.path, "--listen", "127.0.0.1:0", "--model-from", "self"});
+  BackgroundKeyart serve({"serve", "--db", f.path, "--listen", "127.0.0.1:0", "--model-from", "self",
+                          "--catalog-poll", "0"});
   ASSERT_TRUE(serve.wait_for_output("listening on", 10000)) << serve.out() << serve.err();
   const std::string out = serve.out();
   EXPECT_LT(out.find("starting on http://127.0.0.1:"), out.find("listening on")) << out;

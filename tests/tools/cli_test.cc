@@ -54,6 +54,25 @@ class Cli : public ::testing::Test {
   }
 };
 
+// Every command that changes what a serving node holds says when a running
+// keyart serve will use it; one that changes nothing there does not.
+TEST_F(Cli, CatalogueChangesSayWhenServingSeesThem) {
+  ok({"init"});
+  const std::string note = "a running keyart serve uses this within 1s";
+  for (const std::vector<std::string>& change :
+       {std::vector<std::string>{"title", "add", "t1", "--name", "One"},
+        {"cast", "add", "--title", "t1", "--actor", "a1"},
+        {"experiment", "create", "e1", "--name", "x", "--arm", "a=uniform@1", "--title", "t1",
+         "--start"},
+        {"experiment", "stop", "e1"}}) {
+    CommandResult r = run(change);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find(note), std::string::npos) << change[0] << " " << change[1] << ": " << r.out;
+  }
+  CommandResult list = run({"title", "list"});
+  EXPECT_EQ(list.out.find(note), std::string::npos) << list.out;
+}
+
 TEST_F(Cli, FoundationRoundTrip) {
   seed();
   CommandResult list = run({"title", "list", "--json"});

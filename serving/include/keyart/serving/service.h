@@ -64,6 +64,10 @@ struct ServiceOptions {
   WriterOptions writer;
   ServiceLimits limits;
   int expire_interval_ms = 1000;   // how often wait windows are closed
+  // How often the ledger's catalogue version is read; when it moved (titles,
+  // variants, experiments changed by any process), the catalogue is
+  // reloaded, as reload() does. 0: only reload() does.
+  int catalog_poll_ms = 1000;
   // Periodic snapshots (0: only on shutdown and on request); keyart serve's
   // defaults are these.
   int64_t snapshot_interval_ms = 5 * 60 * 1000;
@@ -180,6 +184,8 @@ struct ServiceStats {
   uint64_t rewards_deferred = 0;  // ModelSource::kLedger: recorded for the trainer
   WriterStats writer;
   size_t learners = 0, pending = 0;
+  int64_t catalog_version = 0;   // the ledger's catalogue version in use
+  uint64_t catalog_reloads = 0;  // reloads after it moved (not counting reload() calls)
   bool degraded = false;
   // The model (ModelSource::kLedger): the adopted version (0: none yet), when
   // the trainer published it, how many times a newer one was adopted, polls
@@ -228,7 +234,8 @@ class Service {
                       AckDeadline deadline = {});
 
   // Re-reads titles, variants and experiments from the ledger (after
-  // uploads, retirements, experiment changes); learners are kept.
+  // uploads, retirements, experiment changes); learners are kept. The
+  // service also does it by itself within catalog_poll_ms of a change.
   void reload();
   // Admin: start or stop an experiment in the ledger, then reload.
   void start_experiment(const std::string& experiment_id);
