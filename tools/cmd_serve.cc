@@ -91,6 +91,7 @@ int cmd_serve(Args args) {
       "file of API keys, one a line: decide, page and reward then need one (header "
       "Ocp-Apim-Subscription-Key or 'Authorization: Bearer'); SIGHUP re-reads it")(
       "insecure", "listen on an address other than loopback without API keys")(
+      "routes", "print the routes the API serves (METHOD PATH, one a line) and exit")(
       "flush-interval",
       po::value<std::string>()->default_value(format_duration_ms(defaults.writer.flush_interval_ms)),
       "decisions reach the ledger within this")(
@@ -119,6 +120,10 @@ int cmd_serve(Args args) {
       "with --model-from ledger: /healthz says degraded when no newer model came for this long");
   add_learner_flags(cmd);
   if (!cmd.parse(args)) return kExitOk;
+  if (cmd.has("routes")) {
+    for (const auto& r : serving::api_routes()) std::cout << r.method << " " << r.path << "\n";
+    return kExitOk;
+  }
 
   auto [host, port] = parse_listen(cmd.get<std::string>("listen"));
   serving::ServiceOptions options;

@@ -32,6 +32,20 @@ bool token_matches_impl(std::string_view a, std::string_view b) {
   return diff == 0 && !b.empty();
 }
 
+// A path against a route pattern: the same segments, a {name} segment
+// matching any one that is not empty.
+bool path_matches(std::string_view pattern, std::string_view path) {
+  while (!pattern.empty() && !path.empty()) {
+    size_t p_end = pattern.find('/', 1), q_end = path.find('/', 1);
+    std::string_view p = pattern.substr(0, p_end), q = path.substr(0, q_end);
+    const bool param = p.size() > 2 && p[1] == '{';
+    if (param ? q.size() < 2 : p != q) return false;
+    pattern = p_end == std::string_view::npos ? "" : pattern.substr(p_end);
+    path = q_end == std::string_view::npos ? "" : path.substr(q_end);
+  }
+  return pattern.empty() && path.empty();
+}
+
 HttpResponse json_response(int status, const json& body) {
   HttpResponse r;
   r.status = status;
@@ -216,8 +230,8 @@ struct Api {
   // (keyart_http_request_duration_seconds{route}); "other" times what
   // matches none (404s), so the label's values stay few.
   struct Route {
-    const char* path;
-    const char* method;
+    std::string path;  // api_routes()' pattern
+    std::string method;
     Histogram* duration = nullptr;
     bool needs_key = false;  // with API keys configured
   };
@@ -258,15 +272,13 @@ struct Api {
                          {{"class", "5xx"}});
     const std::vector<double> seconds = {50e-6, 100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3,
                                          5e-3,  10e-3,  25e-3,  50e-3,  0.1,  0.25, 1};
-    for (auto [path, method] : {std::pair{"/v1/decide", "POST"}, {"/v1/decide/page", "POST"},
-                                {"/v1/reward", "POST"}, {"/healthz", "GET"}, {"/livez", "GET"},
-                                {"/readyz", "GET"}, {"/metrics", "GET"}, {"/v1/admin/", "POST"}}) {
-      const std::string_view p = path;
-      routes.push_back({path, method,
+    for (const ApiRoute& r : api_routes()) {
+      routes.push_back({r.path, r.method,
                         &m.histogram("keyart_http_request_duration_seconds",
                                      "Time from a request read to its answer, by route", seconds,
-                                     {{"route", path}}),
-                        p == "/v1/decide" || p == "/v1/decide/page" || p == "/v1/reward"});
+                                     {{"route", r.path}}),
+                        r.path == "/v1/decide" || r.path == "/v1/decide/page" ||
+                            r.path == "/v1/reward"});
     }
     other_duration = &m.histogram("keyart_http_request_duration_seconds",
                                   "Time from a request read to its answer, by route", seconds,
@@ -574,12 +586,12 @@ struct Api {
     return std::nullopt;
   }
 
-  // The route a path names: exact, or under /v1/admin/; null for none.
+  // The route a path names ({name} in a pattern matches one non-empty
+  // segment); null for none.
   const Route* route_of(const std::string& path) const {
     for (const Route& r : routes) {
-      if (path == r.path) return &r;
+      if (path_matches(r.path, path)) return &r;
     }
-    if (path.rfind("/v1/admin/", 0) == 0) return &routes.back();
     return nullptr;
   }
 
@@ -677,6 +689,23 @@ struct Api {
 };
 
 }  // namespace
+
+const std::vector<ApiRoute>& api_routes() {
+  static const std::vector<ApiRoute> routes = {
+      {"POST", "/v1/decide"},
+      {"POST", "/v1/decide/page"},
+      {"POST", "/v1/reward"},
+      {"GET", "/healthz"},
+      {"GET", "/livez"},
+      {"GET", "/readyz"},
+      {"GET", "/metrics"},
+      {"POST", "/v1/admin/reload"},
+      {"POST", "/v1/admin/snapshot"},
+      {"POST", "/v1/admin/experiments/{experiment_id}/start"},
+      {"POST", "/v1/admin/experiments/{experiment_id}/stop"},
+  };
+  return routes;
+}
 
 HttpHandler make_starting_handler(MetricsRegistry& registry, std::string what) {
   return [&registry, what = std::move(what)](HttpRequest&& req, Responder respond) {

@@ -253,8 +253,8 @@ TEST(HttpApi, MetricsFollowPrometheusConventions) {
     std::smatch m;
     if (std::regex_match(line, m, std::regex("# TYPE ([a-z_]+) (counter|gauge|histogram)"))) {
       types[m[1]] = m[2];
-    } else if (std::regex_match(line, m, std::regex("([a-z_]+(\\{[^}]*\\})?) (\\S+)"))) {
-      values[m[1]] = std::stod(m[3]);
+    } else if (std::regex_match(line, m, std::regex(R"re(([a-z_]+(\{([a-z_]+="([^"\\]|\\.)*",?)*\})?) (\S+))re"))) {
+      values[m[1]] = std::stod(m[5]);
     } else if (line.rfind("# HELP ", 0) != 0) {
       ADD_FAILURE() << "not a line of the text format: " << line;
     }

@@ -27,6 +27,7 @@
 #include <memory>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "keyart/serving/api_keys.h"
 #include "keyart/serving/http_server.h"
@@ -45,6 +46,15 @@ struct ApiOptions {
   size_t max_batch_rewards = 1000;
   int reward_ack_timeout_ms = 2000;  // then 503: not yet durable
 };
+
+// One route of the API: its method and path ({name}: one path segment).
+struct ApiRoute {
+  std::string method, path;
+};
+// Every route the API serves, in one place: the handler routes by it,
+// `keyart serve --routes` prints it, and the OpenAPI test holds
+// docs/openapi.yaml to it.
+const std::vector<ApiRoute>& api_routes();
 
 // Builds the handler; the registry receives the API's and the service's
 // metrics. service and registry must outlive the handler.
