@@ -17,6 +17,7 @@ packages=(
   libcsv-dev  # parses CSV files for keyart import logs
   postgresql-15 libpq-dev  # the PostgreSQL ledger backend; tests start a throwaway cluster
   nginx-light  # the load balancer in front of several serving nodes (deploy/nginx/)
+  nodejs  # runs the OpenAPI validators (tests/openapi/)
   clang-14 libfuzzer-14-dev libclang-rt-14-dev  # the libFuzzer targets in fuzz/ (docs/RELIABILITY.md)
 )
 # npm may come with a nodejs package from elsewhere (e.g. NodeSource), which
@@ -40,6 +41,19 @@ if (( ${#missing[@]} )); then
   export DEBIAN_FRONTEND=noninteractive
   "${sudo_cmd[@]}" apt-get update -qq || true
   "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# The OpenAPI test's validators (tests/openapi/), from npm into a cache
+# outside the repository; the marker names the versions, so a change of
+# them installs again.
+node_cache="${KEYART_NODE_CACHE:-$HOME/.cache/keyart-node}"
+node_packages=(@apidevtools/swagger-parser@10.1.0 ajv@8.17.1)
+node_marker="$node_cache/.installed-$(echo "${node_packages[*]}" | md5sum | cut -c1-12)"
+if [[ ! -f "$node_marker" ]]; then
+  echo "setup: installing ${node_packages[*]} into $node_cache"
+  mkdir -p "$node_cache"
+  (cd "$node_cache" && npm install --no-audit --no-fund --silent --no-save "${node_packages[@]}")
+  touch "$node_marker"
 fi
 
 if [[ -x "$here/scripts/fetch_models.sh" ]]; then
