@@ -209,6 +209,10 @@ void Learner::decide(Request& request, std::span<const PreparedVariant* const> c
     }
     out.model_version = adopted_version_ != 0 ? adopted_version_ : policy_->version();
   }
+  if (opts.preview) {
+    out.event_id = EventId{};
+    return;
+  }
   out.event_id = new_event_id(opts.now_ms);
 
   // One critical section for what the decision leaves behind: its pending
@@ -336,10 +340,12 @@ size_t Learner::expire(int64_t now_ms) {
   // slice (tens of microseconds), not the whole second's worth of decisions
   // a busy learner finalizes at once. finalize_mu_ keeps the order.
   constexpr size_t kSlice = 32;
-  std::lock_guard fin(finalize_mu_);
-  auto& due = impl_->finalizing;
   size_t finalized = 0;
   for (bool more = true; more;) {
+    // Per slice, so a decision that must evict (park_evicting) waits for
+    // one slice at most; each slice pops the earliest, so the order holds.
+    std::lock_guard fin(finalize_mu_);
+    auto& due = impl_->finalizing;
     due.clear();
     {
       std::lock_guard lock(state_mu_);

@@ -97,13 +97,18 @@ class AwaitingAnswers {
     if (!closed_) parked_.insert(s);
     return true;
   }
-  // The session if the server is still running (and unparks it), else null.
-  std::shared_ptr<Session> unpark(const std::weak_ptr<Session>& weak) {
+  // Unparks the session and hands it to post (which queues its answer on
+  // the session's thread) unless the server has stopped; under the lock,
+  // so close() never comes between and no strong reference to the session
+  // outlives it but the one queued on its io_context.
+  template <typename Post>
+  void deliver(const std::weak_ptr<Session>& weak, Post post) {
     std::lock_guard lock(mu_);
-    if (closed_) return nullptr;
+    if (closed_) return;
     auto s = weak.lock();
-    if (s) parked_.erase(s);
-    return s;
+    if (!s) return;
+    parked_.erase(s);
+    post(std::move(s));
   }
   // Drops every parked session; later answers are ignored.
   void close() {
@@ -244,10 +249,10 @@ class Session : public std::enable_shared_from_this<Session> {
       answer->response = std::move(response);
       int expected = Answer::kInHandler;
       if (answer->state.compare_exchange_strong(expected, Answer::kAnsweredInline)) return;
-      auto self = answer->awaiting->unpark(answer->session);
-      if (!self) return;  // the server has stopped
-      net::post(self->socket_.get_executor(),
-                [self, answer] { self->write(std::move(answer->response)); });
+      answer->awaiting->deliver(answer->session, [&answer](std::shared_ptr<Session> self) {
+        auto executor = self->socket_.get_executor();
+        net::post(executor, [self = std::move(self), answer] { self->write(std::move(answer->response)); });
+      });
     };
     try {
       handler_(std::move(request), respond);
@@ -298,6 +303,8 @@ class Session : public std::enable_shared_from_this<Session> {
 // One thread and its io_context; the connections it was given stay on it.
 // sessions and sweep are touched only on this thread.
 struct Worker {
+  explicit Worker(const std::atomic<bool>& stopping) : stopping(stopping) {}
+  const std::atomic<bool>& stopping;  // the server's: no new sweep or session once set
   net::io_context io{1};
   std::vector<std::weak_ptr<Session>> sessions;
   net::steady_timer sweep{io};
@@ -305,9 +312,10 @@ struct Worker {
 
   // Four times a second: closes idle sessions and forgets the gone ones.
   void schedule_sweep(int idle_timeout_s) {
+    if (stopping) return;
     sweep.expires_after(std::chrono::milliseconds(250));
     sweep.async_wait([this, idle_timeout_s](const beast::error_code& ec) {
-      if (ec) return;
+      if (ec || stopping) return;
       const int64_t now = steady_ms();
       std::erase_if(sessions, [](const std::weak_ptr<Session>& w) { return w.expired(); });
       for (auto& weak : sessions) {
@@ -326,8 +334,14 @@ struct HttpServer::Impl {
   // own responders, which never own sessions (see Answer).
   HttpHandler handler;
   std::shared_ptr<AwaitingAnswers> awaiting = std::make_shared<AwaitingAnswers>();
-  std::vector<std::unique_ptr<Worker>> workers;  // workers[0] also accepts and keeps the timers
-  // Destroyed before the workers: the timers belong to workers[0].
+  std::atomic<bool> stopping{false};
+  std::vector<std::unique_ptr<Worker>> workers;
+  // Accepting and the handlers' timers run on a thread of their own, so a
+  // handler that blocks a worker (an admin snapshot) delays neither new
+  // connections nor any reward's deadline.
+  net::io_context control{1};
+  std::thread control_thread;
+  // After control, so destroyed before it: the timers and the acceptor belong to it.
   std::unique_ptr<Deadlines> deadlines;
   RunAfter run_after = [this](std::chrono::milliseconds delay, std::function<void()> task) {
     deadlines->run_after(delay, std::move(task));
@@ -347,6 +361,7 @@ struct HttpServer::Impl {
       auto session = std::make_shared<Session>(std::move(socket), options, handler, run_after,
                                                in_flight, awaiting);
       net::post(target.io, [&target, session] {
+        if (target.stopping) return session->close();  // accepted as the server stopped
         target.sessions.push_back(session);
         session->start();
       });
@@ -367,9 +382,9 @@ HttpServer::~HttpServer() { stop(); }
 
 void HttpServer::start() {
   Impl& m = *impl_;
-  for (int i = 0; i < m.options.threads; ++i) m.workers.push_back(std::make_unique<Worker>());
-  m.deadlines = std::make_unique<Deadlines>(m.workers[0]->io);
-  m.acceptor = std::make_unique<tcp::acceptor>(m.workers[0]->io);
+  for (int i = 0; i < m.options.threads; ++i) m.workers.push_back(std::make_unique<Worker>(m.stopping));
+  m.deadlines = std::make_unique<Deadlines>(m.control);
+  m.acceptor = std::make_unique<tcp::acceptor>(m.control);
   auto& a = *m.acceptor;
   beast::error_code ec;
   auto address = net::ip::make_address(m.options.address, ec);
@@ -387,6 +402,7 @@ void HttpServer::start() {
   a.listen(net::socket_base::max_listen_connections, ec);
   if (ec) fail("listen on");
   m.accept();
+  m.control_thread = std::thread([&m] { m.control.run(); });
   for (auto& w : m.workers) {
     w->schedule_sweep(m.options.idle_timeout_s);
     w->thread = std::thread([worker = w.get()] { worker->io.run(); });
@@ -406,7 +422,7 @@ void HttpServer::stop() {
   if (!impl_ || impl_->stopped) return;
   impl_->stopped = true;
   Impl& m = *impl_;
-  if (m.workers.empty() || !m.workers[0]->thread.joinable()) return;  // never started
+  if (!m.control_thread.joinable()) return;  // never started
   using namespace std::chrono_literals;
   auto wait_until = [&](auto done, std::chrono::milliseconds limit) {
     for (auto start = std::chrono::steady_clock::now();
@@ -415,13 +431,14 @@ void HttpServer::stop() {
     }
   };
   // 1. No new connections. 2. Let requests already read get their answers.
-  // 3. Close the remaining (idle keep-alive) connections and the sweeps.
-  // 4. Stop.
-  net::post(m.workers[0]->io, [this] {
+  // 3. Close the remaining (idle keep-alive) connections and the sweeps
+  // (a session accepted meanwhile is closed, not started). 4. Stop.
+  net::post(m.control, [this] {
     beast::error_code ec;
     impl_->acceptor->close(ec);
   });
   wait_until([&] { return m.in_flight.load() == 0; }, 3000ms);
+  m.stopping = true;
   for (auto& w : m.workers) {
     net::post(w->io, [worker = w.get()] {
       worker->sweep.cancel();
@@ -431,18 +448,21 @@ void HttpServer::stop() {
     });
   }
   // Deadlines of requests answered by now (or never to be) must not keep
-  // an io_context running.
+  // the control io_context running.
   m.deadlines->close();
   wait_until(
       [&] {
-        return std::all_of(m.workers.begin(), m.workers.end(),
+        return m.control.stopped() &&
+               std::all_of(m.workers.begin(), m.workers.end(),
                            [](const auto& w) { return w->io.stopped(); });
       },
       1000ms);
   // Requests still unanswered now never will be: release their sessions
   // while the io_contexts they belong to still exist.
   m.awaiting->close();
+  m.control.stop();
   for (auto& w : m.workers) w->io.stop();
+  if (m.control_thread.joinable()) m.control_thread.join();
   for (auto& w : m.workers) {
     if (w->thread.joinable()) w->thread.join();
   }

@@ -37,7 +37,7 @@ bool LedgerWriter::submit(ledger::Reward reward, RewardCallback on_done) {
 }
 
 bool LedgerWriter::has_room_locked() const {
-  return queue_.size() + reserved_ < options_.queue_capacity;
+  return queue_.size() + held_ + reserved_ < options_.queue_capacity;
 }
 
 void LedgerWriter::push_locked(Item item, bool is_reward) {
@@ -120,11 +120,11 @@ void LedgerWriter::stop(int give_up_after_ms) {
 WriterStats LedgerWriter::stats() const {
   std::lock_guard lock(mu_);
   WriterStats s = stats_;
-  s.queue_depth = queue_.size();
+  s.queue_depth = queue_.size() + held_;
   s.degraded = degraded_.load();
-  if (!queue_.empty()) {
-    s.lag_ms = std::chrono::duration<double, std::milli>(Clock::now() - queue_.front().queued_at)
-                   .count();
+  if (s.queue_depth > 0) {
+    const Clock::time_point oldest = held_ > 0 ? held_since_ : queue_.front().queued_at;
+    s.lag_ms = std::chrono::duration<double, std::milli>(Clock::now() - oldest).count();
   }
   return s;
 }
@@ -145,7 +145,8 @@ void LedgerWriter::run() {
       callbacks.clear();
     }
   } batch;
-  std::vector<Item> taken;  // the items of the next batch, out of the queue
+  std::vector<Item> taken;  // the queue as last taken; batches are cut from it
+  size_t taken_next = 0;     // the first of taken not in a batch yet
   int backoff_ms = options_.retry_initial_ms;
 
   auto record_failure = [&](const std::string& error) {
@@ -157,36 +158,38 @@ void LedgerWriter::run() {
 
   for (;;) {
     if (batch.size() == 0) {
-      std::unique_lock lock(mu_);
-      for (;;) {
-        if (queue_.empty()) {
-          if (stopping_ && reserved_ == 0) return;  // reservations still to come in
-          work_cv_.wait(lock);
-          continue;
+      if (taken_next == taken.size()) {
+        // Nothing held: wait for the queue, then take all of it in one
+        // swap (the emptied vector's room comes back with the next swap).
+        taken.clear();
+        taken_next = 0;
+        if (taken.capacity() > 2 * options_.max_batch) taken.shrink_to_fit();  // after a backlog
+        std::unique_lock lock(mu_);
+        for (;;) {
+          if (queue_.empty()) {
+            if (stopping_ && reserved_ == 0) return;  // reservations still to come in
+            work_cv_.wait(lock);
+            continue;
+          }
+          if (stopping_ || queue_.size() >= options_.max_batch) break;
+          auto delay = std::chrono::milliseconds(rewards_queued_ > 0 ? options_.reward_commit_ms
+                                                                     : options_.flush_interval_ms);
+          auto due = queue_.front().queued_at + delay;
+          if (Clock::now() >= due) break;
+          work_cv_.wait_until(lock, due);
         }
-        if (stopping_ || queue_.size() >= options_.max_batch) break;
-        auto delay = std::chrono::milliseconds(rewards_queued_ > 0 ? options_.reward_commit_ms
-                                                                   : options_.flush_interval_ms);
-        auto due = queue_.front().queued_at + delay;
-        if (Clock::now() >= due) break;
-        work_cv_.wait_until(lock, due);
+        taken.swap(queue_);
+        held_ = taken.size();
+        held_since_ = taken.front().queued_at;
+        for (const Item& item : taken) {
+          if (std::holds_alternative<ledger::Reward>(item.event)) --rewards_queued_;
+        }
       }
-      // Up to max_batch items leave the queue under the lock (the whole
-      // queue in O(1) when it fits), and are sorted outside it, so callers
-      // submitting meanwhile do not wait for the sorting.
-      if (queue_.size() <= options_.max_batch) {
-        taken.swap(queue_);  // the emptied vector's room comes back with the next swap
-      } else {
-        auto end = queue_.begin() + static_cast<std::ptrdiff_t>(options_.max_batch);
-        std::move(queue_.begin(), end, std::back_inserter(taken));
-        queue_.erase(queue_.begin(), end);
-      }
-      for (const Item& item : taken) {
-        if (std::holds_alternative<ledger::Reward>(item.event)) --rewards_queued_;
-      }
-      room_cv_.notify_all();
-      lock.unlock();
-      for (Item& item : taken) {
+      // The next batch, cut outside the lock (callers submitting meanwhile
+      // never wait for it, however long the backlog).
+      const size_t end = std::min(taken.size(), taken_next + options_.max_batch);
+      for (; taken_next < end; ++taken_next) {
+        Item& item = taken[taken_next];
         if (auto* e = std::get_if<ledger::Exposure>(&item.event)) {
           batch.exposures.push_back(std::move(*e));
         } else {
@@ -194,8 +197,6 @@ void LedgerWriter::run() {
           batch.callbacks.push_back(std::move(item.on_done));
         }
       }
-      taken.clear();
-      if (taken.capacity() > 2 * options_.max_batch) taken.shrink_to_fit();  // after a backlog
     }
 
     // Try the batch; on a ledger failure keep it and retry after a backoff.
@@ -227,11 +228,15 @@ void LedgerWriter::run() {
       if (!give_up) continue;
       // The ledger stayed unwritable through shutdown: drop what is left, counted.
       std::vector<Item> rest;
+      for (; taken_next < taken.size(); ++taken_next) rest.push_back(std::move(taken[taken_next]));
       {
         std::lock_guard lock(mu_);
-        rest.swap(queue_);
+        for (Item& item : queue_) rest.push_back(std::move(item));
+        queue_.clear();
+        held_ = 0;
         stats_.dropped += batch.size() + rest.size();
         tried_ += batch.size() + rest.size();
+        room_cv_.notify_all();
         flushed_cv_.notify_all();
       }
       for (RewardCallback& on_done : batch.callbacks) {
@@ -266,6 +271,9 @@ void LedgerWriter::run() {
     {
       std::lock_guard lock(mu_);
       tried_ += batch.size();
+      held_ -= batch.size();
+      if (held_ > 0) held_since_ = taken[taken_next].queued_at;
+      room_cv_.notify_all();
       flushed_cv_.notify_all();
     }
     batch.clear();

@@ -1,6 +1,8 @@
 // A small HTTP/1.1 server on Boost.Beast for the serving hook: keep-alive,
 // N threads each running its own io_context; a connection stays on the
-// thread that was given it (round robin), so nothing of it is locked. Every
+// thread that was given it (round robin), so nothing of it is locked;
+// accepting and the handlers' timers (RunAfter) have a thread of their own,
+// so a handler that blocks its thread delays neither. Every
 // request is handed to the Handler with a Responder that must be called
 // exactly once, from any thread, possibly later (the reward endpoint answers
 // after its ledger commit). Limits are enforced before the handler runs:

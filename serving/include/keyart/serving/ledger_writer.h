@@ -34,7 +34,7 @@
 namespace keyart::serving {
 
 struct WriterOptions {
-  size_t queue_capacity = 100000;  // exposures + rewards waiting in memory
+  size_t queue_capacity = 100000;  // exposures + rewards in memory (queued or being written)
   size_t max_batch = 5000;         // rows per transaction
   int flush_interval_ms = 20;      // decisions are committed within this
   int reward_commit_ms = 2;        // group commit delay for rewards
@@ -120,6 +120,10 @@ class LedgerWriter {
   uint64_t submitted_ = 0, tried_ = 0;  // sequence numbers for flush()
   size_t rewards_queued_ = 0;
   size_t reserved_ = 0;
+  // Taken from the queue by the writer and not tried yet (they still count
+  // against the capacity), and when the oldest of them was queued.
+  size_t held_ = 0;
+  Clock::time_point held_since_{};
   bool stopping_ = false;
   Clock::time_point give_up_at_{};
   std::atomic<bool> degraded_{false};
