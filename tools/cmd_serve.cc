@@ -142,8 +142,7 @@ int cmd_serve(Args args) {
   options.snapshot_interval_ms =
       parse_duration_ms(cmd.get<std::string>("snapshot-interval"), "snapshot-interval");
   options.restore = !cmd.has("no-restore");
-  options.catalog_poll_ms =
-      static_cast<int>(parse_duration_ms(cmd.get<std::string>("catalog-poll"), "catalog-poll"));
+  options.catalog_poll_ms = parse_duration_ms(cmd.get<std::string>("catalog-poll"), "catalog-poll");
   std::string model_from = cmd.has("model-from") ? cmd.get<std::string>("model-from")
                            : ledger::is_server_ledger(options.ledger_path) ? "ledger"
                                                                            : "self";

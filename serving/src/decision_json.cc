@@ -205,6 +205,12 @@ bool read_decide_fast(std::string_view body, int max_depth, DecideRequest& out) 
       have_title = true;
     } else if (key == "eligible") {
       if (!read_ids(value, out.eligible)) return false;
+    } else if (key == "preview") {
+      out.preview = false;
+      if (is_null(value)) continue;
+      bool flag = false;
+      if (value.get_bool().get(flag)) return false;
+      out.preview = flag;
     }
   }
   return have_unit && have_title;
@@ -288,7 +294,11 @@ bool append_decision_json(const DecideResult& d, std::string& out) {
     out += ']';
   }
   member("event_id");
-  ok = ok && append_string(out, d.event_id);
+  if (d.preview) {
+    out += "null";
+  } else {
+    ok = ok && append_string(out, d.event_id);
+  }
   member("experiment_id");
   ok = ok && append_optional(out, d.experiment_id);
   member("fallback");
@@ -308,6 +318,10 @@ bool append_decision_json(const DecideResult& d, std::string& out) {
   if (d.position) {
     member("position");
     append_integer(out, *d.position);
+  }
+  if (d.preview) {
+    member("preview");
+    out += "true";
   }
   member("propensity");
   append_double(out, d.propensity);

@@ -147,6 +147,10 @@ DecideRequest decide_request(const json& doc) {
   r.title_id = get_string(doc, "title_id", true);
   r.eligible = get_eligible(doc, "eligible");
   get_shared(doc, r);
+  if (auto it = doc.find("preview"); it != doc.end() && !it->is_null()) {
+    if (!it->is_boolean()) field_error("preview", "preview must be true or false");
+    r.preview = it->get<bool>();
+  }
   return r;
 }
 
@@ -191,7 +195,7 @@ DecidePageRequest page_request(const json& doc, size_t max_impressions) {
 }
 
 json decide_json(const DecideResult& d) {
-  json out = {{"event_id", d.event_id},
+  json out = {{"event_id", d.preview ? json(nullptr) : json(d.event_id)},
               {"variant_id", d.variant_id},
               {"uri", d.uri},
               {"propensity", d.propensity},
@@ -204,6 +208,7 @@ json decide_json(const DecideResult& d) {
   if (d.fallback) out["fallback_reason"] = d.fallback_reason;
   if (d.position) out["position"] = *d.position;
   if (d.page_rule_relaxed) out["page_rule_relaxed"] = true;
+  if (d.preview) out["preview"] = true;
   if (!d.candidates.empty()) {
     json list = json::array();
     for (const auto& c : d.candidates) {

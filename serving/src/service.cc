@@ -184,17 +184,18 @@ Choice choose(Service::Impl& s, const Route& route, const DecideRequest& req, in
   engine::Learner* learner = s.learner_for(*route.scope);
   if (!learner) learner = s.ensure_learner(*route.scope, *route.spec);
   if (!learner) return {nullptr, "policy '" + *route.spec + "' is not usable"};
-  if (!s.writer->reserve()) return {nullptr, "ledger queue is full"};
+  if (!req.preview && !s.writer->reserve()) return {nullptr, "ledger queue is full"};
   try {
     tl.request.reset(req.unit_id, req.title_id);
     tl.request.add_context(req.context);
     tl.request.add_user(req.user);
     tl.request.add_title(route.title->features);
     learner->decide(tl.request, tl.candidates, default_index,
-                    {.now_ms = now, .seed = req.seed, .want_scores = req.want_scores},
+                    {.now_ms = now, .seed = req.seed, .want_scores = req.want_scores || req.preview,
+                     .preview = req.preview},
                     tl.decision);
   } catch (const std::exception& e) {
-    s.writer->release();
+    if (!req.preview) s.writer->release();
     return {nullptr, std::string("policy failed: ") + e.what()};
   }
   return {learner, {}};
@@ -319,11 +320,13 @@ engine::Learner* Service::Impl::ensure_learner(const std::string& scope, const s
 
 void Service::Impl::load_catalog() {
   std::shared_ptr<CatalogCache> fresh;
+  int64_t version = 0;
   {
     std::lock_guard lock(ledger_mu);
     // The version first: a change while loading moves it again, and the
-    // next poll reloads.
-    catalog_version = ledger::catalog_version(*ledger);
+    // next poll reloads. It is kept only once the load succeeded, so a
+    // failed load is tried again at the next poll.
+    version = ledger::catalog_version(*ledger);
     fresh = CatalogCache::load(*ledger);
   }
   for (auto& [id, title] : fresh->titles) {
@@ -342,6 +345,7 @@ void Service::Impl::load_catalog() {
   }
   std::lock_guard lock(catalog_mu);
   catalog = std::move(fresh);
+  catalog_version = version;
 }
 
 void Service::Impl::follow_catalog() {
@@ -354,7 +358,8 @@ void Service::Impl::follow_catalog() {
     return;  // the ledger is unreachable: the next poll tries again
   }
   if (now_version == loaded) return;
-  std::unique_lock gate_lock(gate);
+  // No gate: the catalogue is swapped whole under catalog_mu and learners
+  // are added under learners_mu, so decisions keep flowing while it loads.
   load_catalog();
   ++catalog_reloads;
 }
@@ -368,7 +373,7 @@ void Service::Impl::run_expirer() {
     if (!model_from_ledger() && options.snapshot_interval_ms > 0) {
       wait_ms = std::min(wait_ms, options.snapshot_interval_ms);
     }
-    if (options.catalog_poll_ms > 0) wait_ms = std::min<int64_t>(wait_ms, options.catalog_poll_ms);
+    if (options.catalog_poll_ms > 0) wait_ms = std::min(wait_ms, options.catalog_poll_ms);
     expirer_cv.wait_for(lock, std::chrono::milliseconds(wait_ms));
     if (stop_expirer) break;
     lock.unlock();
@@ -460,10 +465,22 @@ DecideResult decide_checked(Service::Impl& s, const CatalogCache& catalog,
   std::shared_lock gate(s.gate);
   Choice choice = choose(s, route, req, default_index, now, tl);
   if (!choice.learner) {
+    DecideResult out = fallback_answer(route, tl, default_index, now, std::move(choice.fallback_reason));
+    if (req.preview) {
+      out.event_id.clear();
+      out.preview = true;
+      return out;
+    }
     ++s.fallbacks;
-    return fallback_answer(route, tl, default_index, now, std::move(choice.fallback_reason));
+    return out;
   }
   ledger::Exposure exposure = exposure_of(route, req, tl, *choice.learner, now);
+  if (req.preview) {
+    exposure.event_id.clear();
+    DecideResult out = answer_of(exposure, tl, true);
+    out.preview = true;
+    return out;
+  }
   DecideResult out = answer_of(exposure, tl, req.want_scores);
   out.position = req.position;
   s.writer->submit_reserved(std::move(exposure));  // the place choose() reserved

@@ -90,6 +90,10 @@ std::optional<DecideRequest> ref_decide(const std::string& body) {
   auto ids = ref_ids(*doc);
   if (!ids || !ref_shared(*doc, r)) return std::nullopt;
   r.eligible = *ids;
+  if (auto p = doc->find("preview"); p != doc->end() && !p->is_null()) {
+    if (!p->is_boolean()) return std::nullopt;
+    r.preview = p->get<bool>();
+  }
   return r;
 }
 
@@ -151,6 +155,7 @@ const std::vector<std::string> kPlainDecides = {
     R"({"unit_id":"u","title_id":"t","user":{"x":1,"x":2},"extra":{"deep":[1,[2,{"a":null}]]}})",
     R"({"unit_id":"u","title_id":"t","seed":18446744073709551615,"experiment_id":""})",
     R"({"unit_id":"u","title_id":"t","context":null,"user":null,"eligible":null,"seed":null})",
+    R"({"unit_id":"u","title_id":"t","preview":true})",
 };
 
 const std::vector<std::string> kOddDecides = {
@@ -169,6 +174,7 @@ const std::vector<std::string> kOddDecides = {
     R"({"unit_id":"u","title_id":"t","x":[[[[[[[[[1]]]]]]]]]})",
     R"({"unit_id":"u","title_id":"t","x":[[[[[1]]]]]})",
     R"({"unit_id":"u","title_id":"t","experiment_id":7})",
+    R"({"unit_id":"u","title_id":"t","preview":"yes"})",
 };
 
 TEST(DecisionJson, FastDecideReadingAgreesWithTheReference) {
@@ -187,6 +193,7 @@ TEST(DecisionJson, FastDecideReadingAgreesWithTheReference) {
       EXPECT_EQ(fast.unit_id, ref->unit_id);
       EXPECT_EQ(fast.title_id, ref->title_id);
       EXPECT_EQ(fast.eligible, ref->eligible);
+      EXPECT_EQ(fast.preview, ref->preview);
       expect_same_shared(fast, *ref);
     }
   }
@@ -239,7 +246,8 @@ TEST(DecisionJson, FastPageReadingAgreesWithTheReference) {
 
 // The reference answer: the DecideResult as a nlohmann object (sorted names).
 json ref_answer(const DecideResult& d) {
-  json out = {{"event_id", d.event_id}, {"variant_id", d.variant_id}, {"uri", d.uri},
+  json out = {{"event_id", d.preview ? json(nullptr) : json(d.event_id)},
+              {"variant_id", d.variant_id}, {"uri", d.uri},
               {"propensity", d.propensity},
               {"experiment_id", d.experiment_id ? json(*d.experiment_id) : json(nullptr)},
               {"arm_id", d.arm_id ? json(*d.arm_id) : json(nullptr)}, {"policy", d.policy},
@@ -247,6 +255,7 @@ json ref_answer(const DecideResult& d) {
   if (d.fallback) out["fallback_reason"] = d.fallback_reason;
   if (d.position) out["position"] = *d.position;
   if (d.page_rule_relaxed) out["page_rule_relaxed"] = true;
+  if (d.preview) out["preview"] = true;
   if (!d.candidates.empty()) {
     for (const auto& c : d.candidates) {
       json item = {{"variant_id", c.variant_id}, {"probability", c.probability}};
@@ -282,7 +291,9 @@ TEST(DecisionJson, DirectAnswerParsesToTheReferenceValuesInNameOrder) {
   full.position = 39;
   full.candidates = {{"t1-v1", 1e-5, 0.123456789012345678}, {"t1-v2", 0.99999, std::nullopt},
                      {"t1-v3", 0.0001, -2.5e300}};
-  for (const DecideResult* d : {&plain, &full}) {
+  DecideResult preview = full;
+  preview.preview = true;
+  for (const DecideResult* d : {&plain, &full, &preview}) {
     std::string text = "prefix";
     ASSERT_TRUE(append_decision_json(*d, text));
     ASSERT_EQ(text.substr(0, 6), "prefix");

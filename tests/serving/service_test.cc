@@ -65,6 +65,37 @@ TEST(Service, DecisionIsRecordedWithItsPropensity) {
   EXPECT_EQ(row->policy, d.policy);
 }
 
+// A preview answers what would be shown, with every candidate's
+// probability, and leaves no trace: no event id, nothing logged, no model or
+// pending change, not counted; the same seed decides the same afterwards.
+TEST(Service, PreviewShowsWhatWouldBeShownAndWritesNothing) {
+  ServingFixture f;
+  auto service = Service::open(f.options());
+  DecideRequest req = ServingFixture::request("u-preview", "t2", T0);
+  req.seed = 11;
+  std::map<std::string, std::string> states;
+  for (const auto& scope : service->learner_scopes()) states[scope] = *service->learner_state(scope);
+  req.preview = true;
+  DecideResult p = service->decide(req);
+  EXPECT_TRUE(p.preview);
+  EXPECT_TRUE(p.event_id.empty());
+  ASSERT_EQ(p.candidates.size(), 2u);
+  double total = 0;
+  for (const auto& c : p.candidates) total += c.probability;
+  EXPECT_NEAR(total, 1.0, 1e-12);
+  for (const auto& scope : service->learner_scopes()) {
+    EXPECT_EQ(*service->learner_state(scope), states[scope]) << scope;
+  }
+  EXPECT_EQ(service->stats().decisions, 0u);
+  EXPECT_EQ(service->stats().pending, 0u);
+  req.preview = false;
+  DecideResult d = service->decide(req);
+  EXPECT_EQ(d.variant_id, p.variant_id);
+  EXPECT_DOUBLE_EQ(d.propensity, p.propensity);
+  service->shutdown();
+  EXPECT_EQ(ledger::count_exposures(f.ledger), 1);
+}
+
 TEST(Service, LoggedContextIsExactJson) {
   ServingFixture f;
   auto service = Service::open(f.options());

@@ -72,6 +72,9 @@ struct DecideOptions {
   int64_t now_ms = 0;
   std::optional<uint64_t> seed;  // explicit randomness for this decision
   bool want_scores = false;
+  // Only what would be shown: no event id, nothing pending, the churn-limit
+  // table and counters untouched (it is still honoured: a repeat shows).
+  bool preview = false;
 };
 
 struct Decision {

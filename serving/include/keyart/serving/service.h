@@ -67,7 +67,7 @@ struct ServiceOptions {
   // How often the ledger's catalogue version is read; when it moved (titles,
   // variants, experiments changed by any process), the catalogue is
   // reloaded, as reload() does. 0: only reload() does.
-  int catalog_poll_ms = 1000;
+  int64_t catalog_poll_ms = 1000;
   // Periodic snapshots (0: only on shutdown and on request); keyart serve's
   // defaults are these.
   int64_t snapshot_interval_ms = 5 * 60 * 1000;
@@ -110,6 +110,9 @@ struct DecideRequest {
   bool want_scores = false;
   int64_t now_ms = 0;                          // 0: the clock
   std::optional<int64_t> position;             // where the tile is on the page (logged)
+  // What would be shown, with every candidate's probability: nothing is
+  // logged, learned or remembered, and the answer has no event id.
+  bool preview = false;
 };
 
 // A whole page for one viewer (decide_page): one context, up to
@@ -148,6 +151,7 @@ struct DecideResult {
   // an actor already shown max_same_actor times, so the rule was set aside
   // for it (it decided among all its candidates).
   bool page_rule_relaxed = false;
+  bool preview = false;  // a preview: event_id is empty, nothing was logged
   std::optional<int64_t> position;  // the request's position, if any
   struct Candidate {
     std::string variant_id;
