@@ -14,37 +14,17 @@
 #include "keyart/engine/event_id.h"
 #include "keyart/ledger/catalog.h"
 #include "keyart/ledger/features_json.h"
+#include "keyart/ledger/json_string.h"
 #include "keyart/ledger/variants.h"
 
 namespace keyart::ledger {
 
 namespace {
 
-// JSON text written directly (this runs once per decision): strings escaped
-// per RFC 8259, numbers in the shortest spelling that reads back to the same
-// double (std::to_chars).
-void append_string(std::string& out, std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  for (unsigned char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 15];
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  out += '"';
-}
+// JSON text written directly (this runs once per decision): strings by
+// json_string.h, numbers in the shortest spelling that reads back to the
+// same double (std::to_chars).
+void append_string(std::string& out, std::string_view text) { append_json_string(out, text); }
 
 void append_features(std::string& out, const engine::NamedFeatures& features) {
   out += '{';

@@ -8,6 +8,7 @@
 #include <new>
 
 #include "keyart/ledger/features_json.h"
+#include "keyart/ledger/json_string.h"
 
 namespace keyart::serving {
 
@@ -134,34 +135,14 @@ bool read_shared(std::string_view key, element value, Request& r, bool& taken, b
   return true;
 }
 
-// JSON text: plain ASCII strings only (false otherwise), numbers as the
-// full writer spells them (shortest round trip, ".0" on whole doubles).
+// JSON text: plain ASCII strings only (false otherwise: the full writer
+// checks and replaces what is not UTF-8), numbers as the full writer spells
+// them (shortest round trip, ".0" on whole doubles).
 bool append_string(std::string& out, std::string_view s) {
-  out += '"';
   for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
-    if (c >= 0x80) return false;
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += ch;
-    } else if (c < 0x20) {
-      static constexpr char kHex[] = "0123456789abcdef";
-      switch (c) {
-        case '\b': out += "\\b"; break;
-        case '\f': out += "\\f"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        default:
-          out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 15];
-      }
-    } else {
-      out += ch;
-    }
+    if (static_cast<unsigned char>(ch) >= 0x80) return false;
   }
-  out += '"';
+  ledger::append_json_string(out, s);
   return true;
 }
 

@@ -39,16 +39,11 @@ done
 token="openapi-admin-token-0123456789"
 printf '%s\n' "$token" > "$work/token"
 
-"$keyart" serve --listen 127.0.0.1:0 --admin-token-file "$work/token" --max-body 8192 \
-  --model-from self > "$work/serve.log" 2>&1 &
-pid=$!
-port=""
-for _ in $(seq 1 100); do
-  port=$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/serve.log")
-  [[ -n "$port" ]] && break
-  sleep 0.1
-done
-[[ -n "$port" ]] || { cat "$work/serve.log" >&2; exit 1; }
+# shellcheck source=../../scripts/lib/serve.sh
+source "$root/scripts/lib/serve.sh"
+start_keyart_serve "$keyart" "$work/serve.log" --admin-token-file "$work/token" --max-body 8192 \
+  --model-from self >/dev/null || exit 1
+pid=$serve_pid port=$serve_port
 
 "$keyart" serve --routes > "$work/routes"
 KEYART_NODE_CACHE="$node_cache" node "$root/tests/openapi/check_openapi.cjs" \
