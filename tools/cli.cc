@@ -6,6 +6,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "keyart/analysis/iso_time.h"
 #include "keyart/engine/policy.h"
 #include "keyart/ledger/errors.h"
 #include "keyart/serving/service.h"
@@ -188,17 +189,10 @@ int64_t parse_time_ms(const std::string& text, const char* option) {
   if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos) {
     return std::stoll(text);
   }
-  std::tm tm{};
-  const char* formats[] = {"%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S",
-                           "%Y-%m-%d"};
-  for (const char* f : formats) {
-    tm = {};
-    std::istringstream in(text);
-    in >> std::get_time(&tm, f);
-    if (!in.fail() && in.peek() == EOF) return static_cast<int64_t>(timegm(&tm)) * 1000;
-  }
+  if (auto ms = analysis::parse_iso_time_ms(text)) return *ms;
   throw UsageError(std::string("--") + option + " '" + text +
-                   "' is not a time: use 2026-11-27, 2026-11-27T10:00:00Z or Unix milliseconds");
+                   "' is not a time: use 2026-11-27, 2026-11-27T10:00:00Z, "
+                   "2026-11-27 10:00:00.5+02:00 or Unix milliseconds");
 }
 
 }  // namespace keyart::cli

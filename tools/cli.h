@@ -108,7 +108,9 @@ void say_when_serving_sees_it();
 
 // Output helpers.
 std::string format_time_ms(int64_t unix_ms);  // ISO-8601 UTC
-// Parses ISO-8601 ("2026-11-27", "2026-11-27T10:00:00Z") or Unix ms.
+// Unix milliseconds (digits only), or an ISO-8601 time as the log importer
+// reads it (analysis/iso_time.h: "2026-11-27", "2026-11-27T10:00:00Z",
+// "2026-11-27 10:00:00.25+02:00"); else a UsageError naming --option.
 int64_t parse_time_ms(const std::string& text, const char* option);
 
 }  // namespace keyart::cli

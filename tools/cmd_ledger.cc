@@ -20,7 +20,7 @@ int prune(Args args) {
   cmd.with_db().with_json();
   cmd.add_options()("before", po::value<std::string>()->required(), "the cut: a UTC date");
   if (!cmd.parse(args)) return kExitOk;
-  const int64_t before = parse_time_ms(cmd.get<std::string>("before"), "--before");
+  const int64_t before = parse_time_ms(cmd.get<std::string>("before"), "before");
   ledger::Ledger ledger = cmd.open_ledger(false);
   ledger::PruneResult r = ledger::prune_events_before(ledger, before);
   if (cmd.json()) {

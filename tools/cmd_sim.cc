@@ -160,7 +160,7 @@ int sim_ab(Args args) {
   o.limit = cmd.get<uint64_t>("limit");
   o.wait = cmd.get<uint64_t>("wait");
   o.seed = cmd.get<uint64_t>("seed");
-  o.start_ms = parse_time_ms(cmd.get<std::string>("start"), "--start");
+  o.start_ms = parse_time_ms(cmd.get<std::string>("start"), "start");
   o.step_ms = static_cast<int64_t>(86'400'000 / per_day);
 
   ledger::Ledger ledger = cmd.open_ledger(false);

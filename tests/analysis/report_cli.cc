@@ -218,6 +218,26 @@ TEST_F(ReportCli, TimeRangeWithoutData) {
   expect_no_nan(r.out);
 }
 
+// --since/--until read times as the log importer does (analysis/iso_time.h):
+// an offset or fractional seconds name the same instant as its UTC
+// spelling, so the reports agree; the window cuts the second day off.
+TEST_F(ReportCli, TimeWindowReadsOffsetsAndFractions) {
+  two_arm_experiment();
+  auto windowed = [&](const std::string& since, const std::string& until) {
+    CommandResult r = report({"e1", "--format", "json", "--since", since, "--until", until});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    auto j = nlohmann::json::parse(r.out);
+    j.erase("generated_at");
+    return j;
+  };
+  const auto utc = windowed("2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z");
+  EXPECT_EQ(windowed("2026-01-01 02:00:00.000+02:00", "2026-01-01T18:30:00-05:30"), utc);
+  EXPECT_EQ(windowed("1767225600000", "2026-01-01T23:59:59.9999Z"), utc);
+  const auto all = windowed("2026-01-01", "2027-01-01");
+  EXPECT_LT(utc["arms"][0]["exposures"].get<int>(), all["arms"][0]["exposures"].get<int>());
+  EXPECT_GT(utc["arms"][0]["exposures"].get<int>(), 0);
+}
+
 TEST_F(ReportCli, UsageErrors) {
   two_arm_experiment();
   struct Case {
