@@ -101,7 +101,17 @@ bool LedgerWriter::enqueue(Item item, bool is_reward) {
 void LedgerWriter::flush() {
   std::unique_lock lock(mu_);
   uint64_t target = submitted_;
+  flush_target_ = std::max(flush_target_, target);
+  work_cv_.notify_one();  // commit now, not at the flush interval
   flushed_cv_.wait(lock, [&] { return tried_ >= target; });
+}
+
+bool LedgerWriter::flush(std::chrono::milliseconds limit) {
+  std::unique_lock lock(mu_);
+  uint64_t target = submitted_;
+  flush_target_ = std::max(flush_target_, target);
+  work_cv_.notify_one();
+  return flushed_cv_.wait_for(lock, limit, [&] { return tried_ >= target; });
 }
 
 void LedgerWriter::stop(int give_up_after_ms) {
@@ -171,7 +181,7 @@ void LedgerWriter::run() {
             work_cv_.wait(lock);
             continue;
           }
-          if (stopping_ || queue_.size() >= options_.max_batch) break;
+          if (stopping_ || flush_target_ > tried_ || queue_.size() >= options_.max_batch) break;
           auto delay = std::chrono::milliseconds(rewards_queued_ > 0 ? options_.reward_commit_ms
                                                                      : options_.flush_interval_ms);
           auto due = queue_.front().queued_at + delay;

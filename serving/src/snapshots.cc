@@ -11,14 +11,19 @@
 namespace keyart::serving {
 
 SnapshotInfo take_snapshot(Service::Impl& s) {
+  // While the ledger cannot be written the snapshot could not be recorded,
+  // and the flush below would wait for the writer's retries with the gate
+  // held (every decision waiting too): skip at once, and bound the flush
+  // for a ledger that fails meanwhile.
+  constexpr std::chrono::seconds kFlushLimit{2};
+  if (!s.writer->healthy()) throw ServiceError(503, "", "the ledger is not writable; snapshot skipped (retry when /readyz is ready)");
   engine::ModelBundle bundle;
   bundle.meta = {{"writer", engine::kWrittenByServe}};
   ledger::LedgerMarks marks;
   {
     std::unique_lock gate(s.gate);
-    s.writer->flush();
-    if (!s.writer->healthy()) {
-      throw std::runtime_error("the ledger is not writable; snapshot skipped");
+    if (!s.writer->flush(kFlushLimit) || !s.writer->healthy()) {
+      throw ServiceError(503, "", "the ledger is not writable; snapshot skipped (retry when /readyz is ready)");
     }
     {
       std::lock_guard lock(s.ledger_mu);

@@ -96,6 +96,35 @@ TEST(Service, PreviewShowsWhatWouldBeShownAndWritesNothing) {
   EXPECT_EQ(ledger::count_exposures(f.ledger), 1);
 }
 
+// While the ledger cannot be written (another connection holds its write
+// lock), a snapshot is refused with 503 at once instead of waiting, with
+// the gate held, for a flush that cannot happen: decisions keep being
+// answered meanwhile, shutdown ends, and every decision is committed once
+// the lock is gone.
+TEST(Service, SnapshotWhileTheLedgerIsLockedIsRefusedNotAwaited) {
+  ServingFixture f;
+  ServiceOptions o = f.options();
+  o.writer.busy_timeout_ms = 5;
+  o.writer.retry_initial_ms = 5;
+  o.writer.retry_max_ms = 20;
+  auto service = Service::open(o);
+  ledger::Ledger blocker = ledger::Ledger::open(f.where.target(), {.files_dir = f.where.files_dir()});
+  testing::hold_write_lock(blocker);
+  service->decide(ServingFixture::request("u0", "t1", T0));
+  for (int i = 0; i < 500 && service->healthy(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_FALSE(service->healthy()) << "the writer never met the lock";
+  std::string field;
+  EXPECT_EQ(status_of([&] { service->snapshot(); }, &field), 503);
+  for (int i = 1; i <= 20; ++i) {
+    EXPECT_FALSE(service->decide(ServingFixture::request("u" + std::to_string(i), "t1", T0)).fallback);
+  }
+  blocker.db().exec("ROLLBACK");
+  service->shutdown();
+  EXPECT_EQ(ledger::count_exposures(f.ledger), 21);
+}
+
 TEST(Service, LoggedContextIsExactJson) {
   ServingFixture f;
   auto service = Service::open(f.options());

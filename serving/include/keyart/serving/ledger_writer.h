@@ -85,8 +85,12 @@ class LedgerWriter {
   void submit_reserved(ledger::Reward reward, RewardCallback on_done = {});
   void release();
 
-  // Blocks until everything submitted before the call has been tried.
+  // Has everything submitted before the call committed now (not at the
+  // flush interval) and blocks until it has been tried; the second waits at
+  // most `limit` and says whether it got there (a ledger that stays
+  // unwritable keeps its batch: the first would wait for it).
   void flush();
+  bool flush(std::chrono::milliseconds limit);
   // Stops accepting, commits what is queued (retrying for up to
   // give_up_after_ms while the ledger fails), joins the thread.
   void stop(int give_up_after_ms = 5000);
@@ -118,6 +122,7 @@ class LedgerWriter {
   // deque would allocate once per event; the writer swaps it out whole.
   std::vector<Item> queue_;
   uint64_t submitted_ = 0, tried_ = 0;  // sequence numbers for flush()
+  uint64_t flush_target_ = 0;           // a flush() waits for this: commit without delay
   size_t rewards_queued_ = 0;
   size_t reserved_ = 0;
   // Taken from the queue by the writer and not tried yet (they still count
