@@ -51,6 +51,10 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 command -v wrk >/dev/null || { echo "load_http: needs wrk (apt-get install wrk)" >&2; exit 1; }
+if [[ "$baseline" == 1 && "$reward_share" != 0 ]]; then
+  echo "load_http: --baseline compares decisions only (nginx answers no rewards); drop --reward-share" >&2
+  exit 2
+fi
 if [[ "$baseline" == 1 ]] && ! command -v nginx >/dev/null; then
   echo "load_http: --baseline needs nginx (scripts/setup.sh installs nginx-light)" >&2
   exit 1

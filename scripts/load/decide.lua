@@ -2,17 +2,12 @@
 -- features; with KEYART_REWARD_SHARE > 0 (mixed load) a share of the answers
 -- is followed by a POST /v1/reward for that decision on the same connection.
 -- Counts answers by status per thread and prints the totals at the end.
-local threads = {}
+local common = dofile(debug.getinfo(1, "S").source:sub(2):match("(.*/)") .. "common.lua")
 local reward_share = tonumber(os.getenv("KEYART_REWARD_SHARE") or "0")
 local title = os.getenv("KEYART_TITLE") or "night"
 local devices = {"tv", "tv", "mobile", "web"}
 local countries = {"US", "KR", "BR", "DE", "FR"}
 local actors = {"frl_004", "frl_030", "frl_042", "lisa", "frl_025"}
-
-function setup(thread)
-  thread:set("id", #threads)
-  table.insert(threads, thread)
-end
 
 function init(args)
   math.randomseed(os.time() + id * 7919)
@@ -20,8 +15,7 @@ function init(args)
   status_counts = {}
 end
 
--- The URL's path, else /v1/decide (a load script may point wrk elsewhere).
-decide_path = (wrk.path ~= nil and wrk.path ~= "" and wrk.path ~= "/") and wrk.path or "/v1/decide"
+decide_path = common.path("/v1/decide")
 
 -- The viewer also goes in the X-Keyart-Unit header, which nginx routes by
 -- (deploy/nginx/keyart.conf); a single node ignores it.
@@ -62,19 +56,8 @@ function response(status, headers, body)
 end
 
 function done(summary, latency, requests)
-  local totals = {ok = 0, errors = 0, decisions = 0, rewards = 0}
-  for _, t in ipairs(threads) do
-    for k, _ in pairs(totals) do totals[k] = totals[k] + t:get(k) end
-  end
-  io.write(string.format("keyart: %d answered 200 (%d decisions, %d rewards), %d not 200\n",
-                         totals.ok, totals.decisions, totals.rewards, totals.errors))
-  io.write(string.format("keyart: latency p50 %.0f us, p90 %.0f us, p99 %.0f us, max %.0f us\n",
-                         latency:percentile(50), latency:percentile(90),
-                         latency:percentile(99), latency.max))
-  local f = io.open(os.getenv("KEYART_WRK_RESULT") or "/dev/null", "w")
-  if f then
-    f:write(string.format("%d %d %d %d %.0f %.0f\n", totals.ok, totals.decisions, totals.rewards,
-                          totals.errors, latency:percentile(50), latency:percentile(99)))
-    f:close()
-  end
+  common.finish({"ok", "errors", "decisions", "rewards"}, function(t)
+    return string.format("keyart: %d answered 200 (%d decisions, %d rewards), %d not 200\n",
+                         t.ok, t.decisions, t.rewards, t.errors)
+  end, latency)
 end

@@ -2,17 +2,12 @@
 -- KEYART_PAGE titles (page-1 .. page-N) on the page, the viewer also in the
 -- X-Keyart-Unit header. Counts answers by status per thread and writes the
 -- totals (pages answered, decisions in them) like decide.lua does.
-local threads = {}
+local common = dofile(debug.getinfo(1, "S").source:sub(2):match("(.*/)") .. "common.lua")
 local page = tonumber(os.getenv("KEYART_PAGE") or "40")
 local cap = os.getenv("KEYART_MAX_SAME_ACTOR")
 if cap == "" then cap = nil end
 local devices = {"tv", "tv", "mobile", "web"}
-local path = (wrk.path ~= nil and wrk.path ~= "" and wrk.path ~= "/") and wrk.path or "/v1/decide/page"
-
-function setup(thread)
-  thread:set("id", #threads)
-  table.insert(threads, thread)
-end
+local path = common.path("/v1/decide/page")
 
 function init(args)
   math.randomseed(os.time() + id * 7919)
@@ -45,18 +40,8 @@ function response(status, headers, body)
 end
 
 function done(summary, latency, requests)
-  local totals = {ok = 0, errors = 0, decisions = 0}
-  for _, t in ipairs(threads) do
-    for k, _ in pairs(totals) do totals[k] = totals[k] + t:get(k) end
-  end
-  io.write(string.format("keyart: %d pages answered 200 (%d decisions), %d not 200\n",
-                         totals.ok, totals.decisions, totals.errors))
-  io.write(string.format("keyart: latency p50 %.0f us, p99 %.0f us\n",
-                         latency:percentile(50), latency:percentile(99)))
-  local f = io.open(os.getenv("KEYART_WRK_RESULT") or "/dev/null", "w")
-  if f then
-    f:write(string.format("%d %d %d %d %.0f %.0f\n", totals.ok, totals.decisions, 0,
-                          totals.errors, latency:percentile(50), latency:percentile(99)))
-    f:close()
-  end
+  common.finish({"ok", "errors", "decisions"}, function(t)
+    return string.format("keyart: %d pages answered 200 (%d decisions), %d not 200\n",
+                         t.ok, t.decisions, t.errors)
+  end, latency)
 end
