@@ -8,7 +8,7 @@
 -- by the user (titles, actors, experiments, arms) or by keyart (variants,
 -- event ids); JSON columns are checked with json_valid().
 --
--- KEYART_SCHEMA_VERSION 4
+-- KEYART_SCHEMA_VERSION 5
 
 -- Catalogue ------------------------------------------------------------------
 
@@ -225,7 +225,11 @@ CREATE TABLE exposures (
 CREATE INDEX exposures_report
   ON exposures (experiment_id, ts, arm_id, unit_id, variant_id, event_id, device, country, hour);
 
--- What followed a decision. At most one reward per event and kind.
+-- What followed a decision. At most one reward per event and kind. Kinds
+-- starting with '_' are keyart's own marks, not rewards (engine/reward.h):
+-- '_deferred' (written with a decision made with defer_activation: it was
+-- not shown yet) and '_activated' (it was shown). Reports leave out the
+-- decisions marked _deferred and never _activated.
 CREATE TABLE rewards (
   reward_id INTEGER PRIMARY KEY,
   event_id  BLOB NOT NULL REFERENCES exposures (event_id),
@@ -235,6 +239,9 @@ CREATE TABLE rewards (
   ts        INTEGER NOT NULL CHECK (ts >= 0),
   UNIQUE (event_id, kind)
 ) STRICT;
+-- The marks, for the reports (added in version 5).
+CREATE INDEX rewards_marks ON rewards (kind, event_id)
+  WHERE kind IN ('_deferred', '_activated');
 
 -- Serving ------------------------------------------------------------------
 

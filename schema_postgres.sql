@@ -22,7 +22,7 @@
 --   writers hold one transaction-scoped advisory lock, so two cannot slip the
 --   same id in at once (keyart_lock_event_writers).
 --
--- KEYART_SCHEMA_VERSION 4
+-- KEYART_SCHEMA_VERSION 5
 
 CREATE FUNCTION keyart_json_valid(doc TEXT) RETURNS BOOLEAN
 LANGUAGE plpgsql IMMUTABLE AS $$
@@ -285,6 +285,9 @@ CREATE TABLE rewards (
   FOREIGN KEY (event_id, exposure_ts) REFERENCES exposures (event_id, ts)
 ) PARTITION BY RANGE (exposure_ts);
 CREATE INDEX rewards_reward_id ON rewards (reward_id);
+-- keyart's own marks (kinds '_deferred', '_activated'), for the reports.
+CREATE INDEX rewards_marks ON rewards (kind, event_id)
+  WHERE kind IN ('_deferred', '_activated');
 
 -- Creates the exposures and rewards partitions of every UTC day from the day
 -- of from_ts to the day of to_ts (both in ms) that does not exist yet.

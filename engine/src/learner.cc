@@ -19,7 +19,9 @@ namespace keyart::engine {
 namespace {
 
 constexpr char kMagic[8] = {'K', 'Y', 'L', 'E', 'A', 'R', 'N', '1'};
-constexpr uint32_t kSnapshotFormat = 1;
+// Format 2 added each pending decision's activation state and the
+// activation counters; format 1 (none deferred) is still read.
+constexpr uint32_t kSnapshotFormat = 2;
 
 struct EventIdHash {
   size_t operator()(const EventId& id) const {
@@ -67,6 +69,7 @@ struct Learner::Pending {
   uint32_t n_common = 0;
   uint32_t kinds = 0;  // bit per reward kind received
   double reward = 0;
+  bool awaiting_activation = false;  // deferred and not activated yet: not learned
 };
 
 struct Learner::Sticky {
@@ -218,7 +221,10 @@ void Learner::decide(Request& request, std::span<const PreparedVariant* const> c
   // One critical section for what the decision leaves behind: its pending
   // entry, counters, and churn-limit entry.
   std::optional<Pending> pending;
-  if (options_.keep_pending) pending = pending_of(out.event_id, opts.now_ms, input, out.chosen);
+  if (options_.keep_pending) {
+    pending = pending_of(out.event_id, opts.now_ms, input, out.chosen);
+    pending->awaiting_activation = opts.defer_activation;
+  }
   {
     std::lock_guard lock(state_mu_);
     record_locked(pending, repeated);
@@ -284,9 +290,14 @@ void Learner::park_evicting(Pending p) {
 
 void Learner::finalize_locked(std::vector<Pending>& due) {
   if (due.empty()) return;
+  uint64_t unactivated = 0;
   {
     std::unique_lock lock(model_mu_);
     for (const Pending& p : due) {
+      if (p.awaiting_activation) {  // never shown: nothing to learn
+        ++unactivated;
+        continue;
+      }
       std::span<const Feature> all(p.features);
       Observation obs{p.variant_id, p.variant_key, p.block, all.first(p.n_common),
                       all.subspan(p.n_common)};
@@ -294,14 +305,16 @@ void Learner::finalize_locked(std::vector<Pending>& due) {
     }
   }
   std::lock_guard lock(state_mu_);
-  impl_->stats.finalized += due.size();
+  impl_->stats.finalized += due.size() - unactivated;
+  impl_->stats.unactivated += unactivated;
 }
 
 RewardStatus Learner::reward(const EventId& event_id, std::string_view kind, double value,
                              int64_t now_ms) {
   const int index = options_.rewards.index(kind);
+  const bool mark = kind == kDeferredMark || kind == kActivatedMark;
   std::lock_guard lock(state_mu_);
-  if (index < 0) {
+  if (index < 0 && !mark) {
     ++impl_->stats.rejected;
     return RewardStatus::unknown_kind;
   }
@@ -322,6 +335,19 @@ RewardStatus Learner::reward(const EventId& event_id, std::string_view kind, dou
   if (now_ms >= p.deadline) {
     ++impl_->stats.late;
     return RewardStatus::late;
+  }
+  if (kind == kDeferredMark) {  // a replayed deferred decision
+    p.awaiting_activation = true;
+    return RewardStatus::applied;
+  }
+  if (kind == kActivatedMark) {
+    if (!p.awaiting_activation) {
+      ++impl_->stats.duplicates;
+      return RewardStatus::duplicate;
+    }
+    p.awaiting_activation = false;
+    ++impl_->stats.activated;
+    return RewardStatus::applied;
   }
   const uint32_t bit = 1u << index;
   if (p.kinds & bit) {
@@ -510,7 +536,7 @@ std::string Learner::snapshot(SnapshotContents contents) const {
   for (uint64_t w : impl_->rng.state()) out.u64(w);
   const LearnerStats& s = impl_->stats;
   for (uint64_t v : {s.decisions, s.repeats, s.finalized, s.evicted, s.rewards_applied,
-                     s.duplicates, s.unknown, s.late, s.rejected}) {
+                     s.duplicates, s.unknown, s.late, s.rejected, s.activated, s.unactivated}) {
     out.u64(v);
   }
   std::vector<const Pending*> pending;
@@ -536,6 +562,7 @@ std::string Learner::snapshot(SnapshotContents contents) const {
     }
     out.u32(p->kinds);
     out.f64(p->reward);
+    out.u8(p->awaiting_activation ? 1 : 0);
   }
   std::vector<FeatureKey> keys;
   if (whole) {
@@ -570,7 +597,7 @@ std::unique_ptr<Learner> Learner::from_snapshot(std::string_view bytes) {
   }
   BinaryReader in(body.substr(sizeof kMagic));
   uint32_t format = in.u32();
-  if (format != kSnapshotFormat) {
+  if (format != kSnapshotFormat && format != 1) {
     throw SnapshotError("learner snapshot format " + std::to_string(format) +
                         " is not supported (this keyart reads format " +
                         std::to_string(kSnapshotFormat) + ")");
@@ -598,6 +625,10 @@ std::unique_ptr<Learner> Learner::from_snapshot(std::string_view bytes) {
                       &s.duplicates, &s.unknown, &s.late, &s.rejected}) {
     *v = in.u64();
   }
+  if (format >= 2) {
+    s.activated = in.u64();
+    s.unactivated = in.u64();
+  }
   uint64_t n = in.count(60);
   for (uint64_t i = 0; i < n; ++i) {
     Pending p;
@@ -617,6 +648,7 @@ std::unique_ptr<Learner> Learner::from_snapshot(std::string_view bytes) {
     if (p.n_common > nf) throw SnapshotError("learner snapshot is corrupt (pending features)");
     p.kinds = in.u32();
     p.reward = in.f64();
+    if (format >= 2) p.awaiting_activation = in.u8() != 0;
     impl.due.push({p.deadline, p.id});
     EventId id = p.id;
     impl.pending.emplace(id, std::move(p));

@@ -28,6 +28,10 @@ RewardDefinition RewardDefinition::parse(std::string_view text) {
       throw std::invalid_argument("reward weight '" + w + "' of kind '" + kind +
                                   "' is not a number");
     }
+    if (is_mark_kind(kind)) {
+      throw std::invalid_argument("reward kind '" + kind +
+                                  "' starts with '_', which keyart keeps for its own marks");
+    }
     if (def.index(kind) >= 0) {
       throw std::invalid_argument("reward kind '" + kind + "' is defined twice");
     }

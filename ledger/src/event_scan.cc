@@ -1,5 +1,9 @@
 #include "keyart/ledger/event_scan.h"
 
+#include <unordered_set>
+
+#include "keyart/engine/reward.h"
+
 #include "database.h"
 
 namespace keyart::ledger {
@@ -26,16 +30,34 @@ std::optional<std::string_view> optional_text(const Statement& st, int column) {
   return st.column_text_view(column);
 }
 
+// The event ids (16 bytes each) of the decisions marked deferred and never
+// activated; read through the marks' own index (rewards_marks).
+std::unordered_set<std::string> unshown_events(Ledger& ledger) {
+  Statement st = ledger.db().prepare_scan(
+      "SELECT kind, event_id FROM rewards WHERE kind IN ('_deferred', '_activated')");
+  std::unordered_set<std::string> deferred, activated;
+  while (st.step()) {
+    auto id = st.column_blob_view(1);
+    std::string key(reinterpret_cast<const char*>(id.data()), id.size());
+    (st.column_text_view(0) == engine::kActivatedMark ? activated : deferred).insert(std::move(key));
+  }
+  for (const std::string& id : activated) deferred.erase(id);
+  return deferred;
+}
+
 }  // namespace
 
 size_t scan_exposures(Ledger& ledger, const ExposureScan& scan,
                       const std::function<void(const ExposureView&)>& fn) {
+  std::unordered_set<std::string> unshown;
+  if (!scan.include_unshown) unshown = unshown_events(ledger);
+  const uint32_t fields = scan.fields | (unshown.empty() ? 0u : uint32_t{kFieldEventId});
   std::string sql = "SELECT ";
   int position[std::size(kColumns)];
   int selected = 0;
   for (size_t i = 0; i < std::size(kColumns); ++i) {
     position[i] = -1;
-    if (!(scan.fields & kColumns[i].field)) continue;
+    if (!(fields & kColumns[i].field)) continue;
     if (selected > 0) sql += ", ";
     sql += kColumns[i].column;
     position[i] = selected++;
@@ -79,6 +101,11 @@ size_t scan_exposures(Ledger& ledger, const ExposureScan& scan,
     if (int c = position[kPropensity]; c >= 0) row.propensity = st.column_double(c);
     if (int c = position[kContext]; c >= 0) row.context_json = st.column_text_view(c);
     if (int c = position[kCandidates]; c >= 0) row.candidates_json = st.column_text_view(c);
+    if (!unshown.empty() &&
+        unshown.count(std::string(reinterpret_cast<const char*>(row.event_id.data()),
+                                  row.event_id.size()))) {
+      continue;
+    }
     fn(row);
     ++n;
   }
@@ -106,7 +133,7 @@ std::vector<std::string> reward_kinds_of_experiment(Ledger& ledger, std::string_
       std::string("SELECT DISTINCT r.kind FROM rewards AS r ") +
       (db.backend() == Backend::kSqlite ? "CROSS JOIN" : "JOIN") +
       " exposures AS e ON e.event_id = r.event_id WHERE e.experiment_id = ?1 "
-      "ORDER BY r.kind LIMIT ?2");
+      "AND substr(r.kind, 1, 1) <> '_' ORDER BY r.kind LIMIT ?2");
   st.bind(1, experiment_id).bind(2, limit);
   return st.all([](const Statement& s) { return s.column_text(0); });
 }

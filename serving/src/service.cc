@@ -184,7 +184,14 @@ Choice choose(Service::Impl& s, const Route& route, const DecideRequest& req, in
   engine::Learner* learner = s.learner_for(*route.scope);
   if (!learner) learner = s.ensure_learner(*route.scope, *route.spec);
   if (!learner) return {nullptr, "policy '" + *route.spec + "' is not usable"};
-  if (!req.preview && !s.writer->reserve()) return {nullptr, "ledger queue is full"};
+  // A deferred decision needs two places: its exposure and its mark.
+  const int places = req.preview ? 0 : req.defer_activation ? 2 : 1;
+  for (int i = 0; i < places; ++i) {
+    if (!s.writer->reserve()) {
+      for (int j = 0; j < i; ++j) s.writer->release();
+      return {nullptr, "ledger queue is full"};
+    }
+  }
   try {
     tl.request.reset(req.unit_id, req.title_id);
     tl.request.add_context(req.context);
@@ -192,10 +199,10 @@ Choice choose(Service::Impl& s, const Route& route, const DecideRequest& req, in
     tl.request.add_title(route.title->features);
     learner->decide(tl.request, tl.candidates, default_index,
                     {.now_ms = now, .seed = req.seed, .want_scores = req.want_scores || req.preview,
-                     .preview = req.preview},
+                     .preview = req.preview, .defer_activation = req.defer_activation},
                     tl.decision);
   } catch (const std::exception& e) {
-    if (!req.preview) s.writer->release();
+    for (int i = 0; i < places; ++i) s.writer->release();
     return {nullptr, std::string("policy failed: ") + e.what()};
   }
   return {learner, {}};
@@ -483,7 +490,15 @@ DecideResult decide_checked(Service::Impl& s, const CatalogCache& catalog,
   }
   DecideResult out = answer_of(exposure, tl, req.want_scores);
   out.position = req.position;
-  s.writer->submit_reserved(std::move(exposure));  // the place choose() reserved
+  if (req.defer_activation) {
+    out.deferred = true;
+    ledger::Reward mark{exposure.event_id, std::string(engine::kDeferredMark), 1, now};
+    s.writer->submit_reserved(std::move(exposure));  // the places choose() reserved
+    s.writer->submit_reserved(std::move(mark));
+    ++s.deferred_decisions;
+  } else {
+    s.writer->submit_reserved(std::move(exposure));  // the place choose() reserved
+  }
   ++s.decisions;
   return out;
 }
@@ -502,6 +517,7 @@ std::vector<DecideResult> Service::decide_page(const DecidePageRequest& page) {
   tile.user = page.user;
   tile.experiment_id = page.experiment_id;
   tile.want_scores = page.want_scores;
+  tile.defer_activation = page.defer_activation;
   tile.now_ms = page.now_ms;
   auto set_impression = [&](size_t i) {
     const PageImpression& imp = page.impressions[i];
@@ -581,23 +597,23 @@ std::vector<DecideResult> Service::decide_page(const DecidePageRequest& page) {
   return out;
 }
 
-RewardResult Service::reward(std::string_view event_id, std::string_view kind, double value,
-                             int64_t now_ms, RewardCallback on_recorded, AckDeadline deadline) {
-  Impl& s = *impl_;
+namespace {
+
+// What reward() and activate() share once the kind and value are checked:
+// the learner's verdict (or, following a trainer, none), and the row for the
+// ledger with its acknowledgement.
+engine::EventId event_id_or_400(Service::Impl& s, std::string_view event_id) {
   engine::EventId id;
   if (!engine::parse_event_id(event_id, id)) {
     ++s.bad_requests;
     bad("event_id", "event_id must be 32 hex digits");
   }
-  if (s.options.learner.rewards.index(kind) < 0) {
-    ++s.bad_requests;
-    bad("kind", "reward kind '" + std::string(kind.substr(0, 64)) + "' is not one of " +
-                    s.options.learner.rewards.to_string());
-  }
-  if (!std::isfinite(value) || std::abs(value) > 1e9) {
-    ++s.bad_requests;
-    bad("value", "value must be a finite number");
-  }
+  return id;
+}
+
+RewardResult record_after(Service::Impl& s, std::string_view event_id, const engine::EventId& id,
+                          std::string_view kind, double value, int64_t now_ms,
+                          RewardCallback on_recorded, AckDeadline deadline) {
   int64_t now = now_ms ? now_ms : clock_ms();
   std::shared_lock gate(s.gate);
   if (!s.accepting) throw ServiceError(503, "", "the service is shutting down");
@@ -605,7 +621,7 @@ RewardResult Service::reward(std::string_view event_id, std::string_view kind, d
   RewardResult result;
   if (s.model_from_ledger()) {
     result.deferred = true;
-    ++s.rewards_deferred;
+    ++(kind == engine::kActivatedMark ? s.activations : s.rewards_deferred);
   } else {
     {
       std::shared_lock lock(s.learners_mu);
@@ -615,7 +631,9 @@ RewardResult Service::reward(std::string_view event_id, std::string_view kind, d
       }
     }
     result.learned = result.status == engine::RewardStatus::applied;
-    switch (result.status) {
+    if (kind == engine::kActivatedMark) {
+      if (result.learned) ++s.activations;
+    } else switch (result.status) {
       case engine::RewardStatus::applied: ++s.rewards; break;
       case engine::RewardStatus::duplicate: ++s.reward_duplicates; break;
       case engine::RewardStatus::late: ++s.reward_late; break;
@@ -640,6 +658,31 @@ RewardResult Service::reward(std::string_view event_id, std::string_view kind, d
     });
   }
   return result;
+}
+
+}  // namespace
+
+RewardResult Service::reward(std::string_view event_id, std::string_view kind, double value,
+                             int64_t now_ms, RewardCallback on_recorded, AckDeadline deadline) {
+  Impl& s = *impl_;
+  const engine::EventId id = event_id_or_400(s, event_id);
+  if (s.options.learner.rewards.index(kind) < 0) {
+    ++s.bad_requests;
+    bad("kind", "reward kind '" + std::string(kind.substr(0, 64)) + "' is not one of " +
+                    s.options.learner.rewards.to_string());
+  }
+  if (!std::isfinite(value) || std::abs(value) > 1e9) {
+    ++s.bad_requests;
+    bad("value", "value must be a finite number");
+  }
+  return record_after(s, event_id, id, kind, value, now_ms, std::move(on_recorded), deadline);
+}
+
+RewardResult Service::activate(std::string_view event_id, int64_t now_ms,
+                               RewardCallback on_recorded, AckDeadline deadline) {
+  const engine::EventId id = event_id_or_400(*impl_, event_id);
+  return record_after(*impl_, event_id, id, engine::kActivatedMark, 1, now_ms,
+                      std::move(on_recorded), deadline);
 }
 
 void Service::reload() {
@@ -713,6 +756,8 @@ ServiceStats Service::stats() const {
   out.not_found = s.not_found;
   out.rewards_acknowledged = s.rewards_acknowledged;
   out.rewards_deferred = s.rewards_deferred;
+  out.deferred_decisions = s.deferred_decisions;
+  out.activations = s.activations;
   out.writer = s.writer->stats();
   out.catalog_reloads = s.catalog_reloads;
   out.catalog_version = s.catalog_version;

@@ -64,7 +64,7 @@ struct Service::Impl {
 
   std::atomic<uint64_t> decisions{0}, fallbacks{0}, rewards{0}, reward_duplicates{0},
       reward_unknown{0}, reward_late{0}, bad_requests{0}, not_found{0}, rewards_acknowledged{0},
-      rewards_deferred{0};
+      rewards_deferred{0}, deferred_decisions{0}, activations{0};
 
   std::shared_ptr<const CatalogCache> current_catalog() const {
     std::lock_guard lock(catalog_mu);

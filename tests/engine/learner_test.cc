@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "engine_test_helpers.h"
 #include "keyart/engine/learner.h"
@@ -157,7 +158,9 @@ struct LiveRun {
   std::vector<LoggedDecision> decisions;
   std::vector<LoggedReward> rewards;
 };
-LiveRun run_live(Learner& learner, const Catalog& cat, int n, uint64_t seed) {
+// defer: two decisions in three are deferred, and half of those activated
+// at once (the others never are).
+LiveRun run_live(Learner& learner, const Catalog& cat, int n, uint64_t seed, bool defer = false) {
   LiveRun log;
   Rng rng(seed);
   Request r;
@@ -177,7 +180,9 @@ LiveRun run_live(Learner& learner, const Catalog& cat, int n, uint64_t seed) {
     r.add_user(ld.user);
     r.add_context(ld.context);
     r.add_title(ld.title_features);
-    learner.decide(r, cat.cands, 1, at(now, rng.next()), d);
+    DecideOptions opts = at(now, rng.next());
+    opts.defer_activation = defer && i % 3 != 0;
+    learner.decide(r, cat.cands, 1, opts, d);
     ld.event_id = d.event_id;
     ld.time_ms = now;
     for (size_t c = 0; c < cat.vars.size(); ++c) {
@@ -187,6 +192,12 @@ LiveRun run_live(Learner& learner, const Catalog& cat, int n, uint64_t seed) {
     ld.propensity = d.propensity;
     ld.repeat = d.repeat;
     log.decisions.push_back(ld);
+    if (opts.defer_activation) {
+      log.rewards.push_back({d.event_id, std::string(kDeferredMark), 1, now});
+      if (i % 2 == 0) {
+        log.rewards.push_back({d.event_id, std::string(kActivatedMark), 1, now + 5});
+      }
+    }
     if (rng.uniform() < 0.2 + 0.2 * d.chosen) {
       const int64_t at = now + static_cast<int64_t>(rng.uniform() * 1500);  // some late
       log.rewards.push_back({d.event_id, "click", 1.0, at});
@@ -285,6 +296,112 @@ TEST(Learner, CorruptSnapshotsAreRejected) {
   EXPECT_NE(message("hello world, not a snapshot").find("bad magic"), std::string::npos);
   EXPECT_THROW(Learner::load((dir / "missing").string()), SnapshotError);
   EXPECT_NO_THROW(Learner::from_snapshot(bytes));
+}
+
+
+// Deferred activation: a decision made with defer_activation teaches the
+// policy exactly what an ordinary decision would (its rewards included,
+// even those that came before the activation) once it is activated before
+// its deadline, and nothing when it is not. The reference is a policy
+// updated directly, as in CombinedRewardIsWhatThePolicyLearns.
+TEST(Learner, DeferredDecisionsAreLearnedOnlyOnceActivated) {
+  Catalog cat;
+  LearnerOptions o = options(1000);
+  o.rewards = RewardDefinition::parse("click=1,play=2");
+  Learner learner("epsilon-greedy:epsilon=0", o);
+  auto direct = make_policy("epsilon-greedy:epsilon=0");
+  Request r;
+  Decision shown, never, too_late;
+  fill(r, 1, 0.5);
+  DecideOptions deferred = at(0, 1);
+  deferred.defer_activation = true;
+  learner.decide(r, cat.cands, -1, deferred, shown);
+  deferred.seed = 2;
+  learner.decide(r, cat.cands, -1, deferred, never);
+  deferred.seed = 3;
+  learner.decide(r, cat.cands, -1, deferred, too_late);
+  EXPECT_EQ(learner.reward(shown.event_id, "play", 1, 5), RewardStatus::applied);  // before activation
+  EXPECT_EQ(learner.reward(shown.event_id, kActivatedMark, 1, 10), RewardStatus::applied);
+  EXPECT_EQ(learner.reward(shown.event_id, kActivatedMark, 1, 11), RewardStatus::duplicate);
+  EXPECT_EQ(learner.reward(never.event_id, "click", 1, 12), RewardStatus::applied);
+  EXPECT_EQ(learner.reward(too_late.event_id, kActivatedMark, 1, 1000), RewardStatus::late);
+  EXPECT_EQ(learner.expire(5000), 3u);
+  ChoiceInput in = direct->layout().build(r, cat.cands, -1);
+  direct->update(observation_of(in, shown.chosen), 2.0);
+  BinaryWriter w;
+  direct->save(w);
+  EXPECT_EQ(learner.policy_state(), w.bytes());
+  LearnerStats s = learner.stats();
+  EXPECT_EQ(s.finalized, 1u);
+  EXPECT_EQ(s.unactivated, 2u);
+  EXPECT_EQ(s.activated, 1u);
+  // An ordinary decision is active from the start: activating it changes nothing.
+  Decision plain;
+  learner.decide(r, cat.cands, -1, at(6000, 4), plain);
+  EXPECT_EQ(learner.reward(plain.event_id, kActivatedMark, 1, 6001), RewardStatus::duplicate);
+  // Marks are not reward kinds a definition may name.
+  EXPECT_THROW(RewardDefinition::parse("click=1,_activated=1"), std::invalid_argument);
+}
+
+// What the ledger holds for deferred decisions (the exposure, then the
+// kDeferredMark row, and kActivatedMark for those shown) replays to the live
+// model, which is the model of a log where the decisions never shown were
+// never made; a snapshot keeps a decision's waiting state.
+TEST(Learner, DeferredDecisionsReplayAndSurviveSnapshots) {
+  Catalog cat;
+  for (const char* spec : {"hybrid-linucb:alpha=0.2", "lints:v=0.1,arm=1"}) {
+    LearnerOptions o = options(1000);
+    Learner live(spec, o);
+    LiveRun log = run_live(live, cat, 600, 9, /*defer=*/true);
+    const int64_t end = 1'000'000 + 600 * 37 + 5000;
+    for (const auto& rw : log.rewards) {
+      if (rw.time_ms > 1'000'000 + 599 * 37) live.reward(rw.event_id, rw.kind, rw.value, rw.time_ms);
+    }
+    live.expire(end);
+    EXPECT_GT(live.stats().unactivated, 100u) << spec;
+    EXPECT_GT(live.stats().activated, 100u) << spec;
+
+    Learner rebuilt(spec, o);
+    rebuilt.replay(log.decisions, log.rewards, end);
+    EXPECT_EQ(rebuilt.policy_state(), live.policy_state()) << spec;
+    EXPECT_EQ(rebuilt.stats().unactivated, live.stats().unactivated) << spec;
+
+    std::set<EventId> shown;
+    for (const auto& rw : log.rewards) {
+      if (rw.kind == kActivatedMark) shown.insert(rw.event_id);
+    }
+    std::set<EventId> deferred;
+    for (const auto& rw : log.rewards) {
+      if (rw.kind == kDeferredMark) deferred.insert(rw.event_id);
+    }
+    auto was_shown = [&](const EventId& id) { return !deferred.count(id) || shown.count(id); };
+    LiveRun only_shown;
+    for (const auto& d : log.decisions) {
+      if (was_shown(d.event_id)) only_shown.decisions.push_back(d);
+    }
+    for (const auto& rw : log.rewards) {
+      if (!is_mark_kind(rw.kind) && was_shown(rw.event_id)) only_shown.rewards.push_back(rw);
+    }
+    Learner reference(spec, o);
+    reference.replay(only_shown.decisions, only_shown.rewards, end);
+    EXPECT_EQ(reference.policy_state(), live.policy_state()) << spec;
+    EXPECT_LT(only_shown.decisions.size(), log.decisions.size());
+
+    // A waiting decision survives a snapshot and is activated after it.
+    Request r;
+    Decision waiting;
+    fill(r, 3, 0.4);
+    DecideOptions opts = at(2'000'000, 5);
+    opts.defer_activation = true;
+    live.decide(r, cat.cands, -1, opts, waiting);
+    auto restored = Learner::from_snapshot(live.snapshot());
+    EXPECT_EQ(restored->reward(waiting.event_id, kActivatedMark, 1, 2'000'100),
+              RewardStatus::applied);
+    live.expire(3'000'000);  // the live one was never activated
+    restored->expire(3'000'000);
+    EXPECT_NE(restored->policy_state(), live.policy_state()) << spec;
+    EXPECT_EQ(restored->stats().unactivated + 1, live.stats().unactivated) << spec;
+  }
 }
 
 }  // namespace

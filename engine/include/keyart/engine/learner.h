@@ -15,6 +15,11 @@
 //   expire()  finalizes every decision whose deadline has passed, in
 //             (deadline, event id) order: the policy learns the combined
 //             reward (RewardDefinition; 0 when nothing arrived).
+// Deferred activation: a decision made with defer_activation (or one that
+// receives the kDeferredMark "reward", as a replayed one does) is pending
+// but not shown yet: rewards still join it, and it is learned only if
+// kActivatedMark arrives before its deadline. One that never is activated is
+// finalized without learning (stats().unactivated).
 // The pending table is bounded (max_pending): when full, the decision with
 // the earliest deadline is finalized early (stats().evicted counts them;
 // a later reward for it is reported as unknown_event).
@@ -75,6 +80,9 @@ struct DecideOptions {
   // Only what would be shown: no event id, nothing pending, the churn-limit
   // table and counters untouched (it is still honoured: a repeat shows).
   bool preview = false;
+  // The decision is learned only once it is activated (reward() with
+  // kActivatedMark before its deadline).
+  bool defer_activation = false;
 };
 
 struct Decision {
@@ -123,6 +131,7 @@ struct LearnerStats {
   size_t pending = 0, sticky = 0;
   uint64_t decisions = 0, repeats = 0, finalized = 0, evicted = 0;
   uint64_t rewards_applied = 0, duplicates = 0, unknown = 0, late = 0, rejected = 0;
+  uint64_t activated = 0, unactivated = 0;  // deferred decisions: activated; finalized without
 };
 
 class Learner {

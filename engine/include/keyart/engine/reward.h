@@ -3,6 +3,13 @@
 // at most once per decision; the combined reward is sum(weight[kind] *
 // value) over the kinds received (0 when none arrived: the default reward).
 // Default: click=1, play=2, completion=3. At most 32 kinds.
+//
+// Kinds starting with '_' are keyart's own marks, never rewards, and no
+// definition may name one: kDeferredMark says a decision waits for its
+// activation (it is learned, and counted in reports, only once
+// kActivatedMark follows it). Both travel with the rewards (the same ledger
+// table, the same writer and the same reward() call), so every reader of
+// the rewards sees them in order.
 #pragma once
 
 #include <string>
@@ -11,6 +18,10 @@
 #include <vector>
 
 namespace keyart::engine {
+
+inline constexpr std::string_view kDeferredMark = "_deferred";
+inline constexpr std::string_view kActivatedMark = "_activated";
+inline bool is_mark_kind(std::string_view kind) { return !kind.empty() && kind[0] == '_'; }
 
 class RewardDefinition {
  public:

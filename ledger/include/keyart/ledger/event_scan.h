@@ -58,6 +58,9 @@ struct ExposureScan {
     kTime,            // ts; ties by arm, unit, variant, event id (the same on every backend)
     kTimeThenLogged,  // ts, then exposure_id
   } order = Order::kAny;
+  // A decision made with deferred activation and never activated was not
+  // shown: it is left out unless asked for (engine/reward.h's marks).
+  bool include_unshown = false;
 };
 
 // Calls fn for every matching exposure; returns how many.
@@ -70,12 +73,12 @@ size_t scan_rewards(Ledger& ledger, std::string_view kind,
                     const std::function<void(std::span<const uint8_t>, double)>& fn);
 
 // The reward kinds recorded on an experiment's exposures, sorted, at most
-// `limit` of them.
+// `limit` of them (keyart's own marks left out).
 std::vector<std::string> reward_kinds_of_experiment(Ledger& ledger, std::string_view experiment_id,
                                                     int limit);
 
 // How many exposures an experiment has, and the first and last ts (0 when
-// it has none).
+// it has none); every logged decision, shown or not.
 struct ExposureRange {
   int64_t count = 0;
   int64_t first_ts = 0, last_ts = 0;

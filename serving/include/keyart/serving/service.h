@@ -113,6 +113,10 @@ struct DecideRequest {
   // What would be shown, with every candidate's probability: nothing is
   // logged, learned or remembered, and the answer has no event id.
   bool preview = false;
+  // Logged now but not shown yet (rendered below the fold, say): the
+  // decision is learned, and counted in reports, only once activate() is
+  // called for it within the wait window (see activate()).
+  bool defer_activation = false;
 };
 
 // A whole page for one viewer (decide_page): one context, up to
@@ -133,6 +137,7 @@ struct DecidePageRequest {
   std::optional<uint64_t> seed;          // fixes the page's randomness (impression i: seed + i)
   std::optional<int> max_same_actor;
   bool want_scores = false;
+  bool defer_activation = false;         // for every tile (each activated on its own)
   int64_t now_ms = 0;
 };
 
@@ -152,6 +157,7 @@ struct DecideResult {
   // for it (it decided among all its candidates).
   bool page_rule_relaxed = false;
   bool preview = false;  // a preview: event_id is empty, nothing was logged
+  bool deferred = false; // waits for activate()
   std::optional<int64_t> position;  // the request's position, if any
   struct Candidate {
     std::string variant_id;
@@ -186,6 +192,7 @@ struct ServiceStats {
   uint64_t reward_unknown = 0, reward_late = 0, bad_requests = 0, not_found = 0;
   uint64_t rewards_acknowledged = 0;
   uint64_t rewards_deferred = 0;  // ModelSource::kLedger: recorded for the trainer
+  uint64_t deferred_decisions = 0, activations = 0;  // decided with defer_activation; activate()d
   WriterStats writer;
   size_t learners = 0, pending = 0;
   int64_t catalog_version = 0;   // the ledger's catalogue version in use
@@ -236,6 +243,16 @@ class Service {
   RewardResult reward(std::string_view event_id, std::string_view kind, double value,
                       int64_t now_ms = 0, RewardCallback on_recorded = {},
                       AckDeadline deadline = {});
+
+  // A deferred decision (DecideRequest::defer_activation) was shown: from
+  // now on it is learned like any other, with the rewards that came before
+  // and after, and counted in reports. Recorded in the ledger as the
+  // event's kActivatedMark row (engine/reward.h); the verdict, callback and
+  // deadline are reward()'s: applied (now active), duplicate (already
+  // active, or never deferred), late (after its wait window: recorded, not
+  // learned), unknown_event.
+  RewardResult activate(std::string_view event_id, int64_t now_ms = 0,
+                        RewardCallback on_recorded = {}, AckDeadline deadline = {});
 
   // Re-reads titles, variants and experiments from the ledger (after
   // uploads, retirements, experiment changes); learners are kept. The
