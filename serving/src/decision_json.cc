@@ -95,9 +95,15 @@ bool read_unsigned(element e, uint64_t& out) {
   return true;
 }
 
+// true or false (null: false).
+bool read_flag(element value, bool& out) {
+  out = false;
+  return is_null(value) || !value.get_bool().get(out);
+}
+
 // The members a decision and a page share: unit_id (have_unit: seen),
-// context, user, experiment_id, seed, explain. false: declined; true and not
-// taken: not one of them.
+// context, user, experiment_id, seed, explain, defer_activation. false:
+// declined; true and not taken: not one of them.
 template <typename Request>
 bool read_shared(std::string_view key, element value, Request& r, bool& taken, bool& have_unit) {
   taken = true;
@@ -123,14 +129,8 @@ bool read_shared(std::string_view key, element value, Request& r, bool& taken, b
     r.seed = seed;
     return true;
   }
-  if (key == "explain") {
-    r.want_scores = false;
-    if (is_null(value)) return true;
-    bool flag = false;
-    if (value.get_bool().get(flag)) return false;
-    r.want_scores = flag;
-    return true;
-  }
+  if (key == "explain") return read_flag(value, r.want_scores);
+  if (key == "defer_activation") return read_flag(value, r.defer_activation);
   taken = false;
   return true;
 }
@@ -187,11 +187,7 @@ bool read_decide_fast(std::string_view body, int max_depth, DecideRequest& out) 
     } else if (key == "eligible") {
       if (!read_ids(value, out.eligible)) return false;
     } else if (key == "preview") {
-      out.preview = false;
-      if (is_null(value)) continue;
-      bool flag = false;
-      if (value.get_bool().get(flag)) return false;
-      out.preview = flag;
+      if (!read_flag(value, out.preview)) return false;
     }
   }
   return have_unit && have_title;
@@ -273,6 +269,10 @@ bool append_decision_json(const DecideResult& d, std::string& out) {
       out += '}';
     }
     out += ']';
+  }
+  if (d.deferred) {
+    member("deferred");
+    out += "true";
   }
   member("event_id");
   if (d.preview) {

@@ -124,8 +124,16 @@ std::vector<std::string> get_eligible(const json& doc, const std::string& name) 
   return ids;
 }
 
+// doc[field] as true or false (absent or null: false).
+bool get_flag(const json& doc, const char* field) {
+  auto it = doc.find(field);
+  if (it == doc.end() || it->is_null()) return false;
+  if (!it->is_boolean()) field_error(field, std::string(field) + " must be true or false");
+  return it->get<bool>();
+}
+
 // The fields a decision and a page share: context, user, experiment, seed,
-// explain.
+// explain, defer_activation.
 template <typename Request>
 void get_shared(const json& doc, Request& r) {
   r.context = get_features(doc, "context");
@@ -135,10 +143,8 @@ void get_shared(const json& doc, Request& r) {
     if (!it->is_number_unsigned()) field_error("seed", "seed must be a non-negative integer");
     r.seed = it->get<uint64_t>();
   }
-  if (auto it = doc.find("explain"); it != doc.end() && !it->is_null()) {
-    if (!it->is_boolean()) field_error("explain", "explain must be true or false");
-    r.want_scores = it->get<bool>();
-  }
+  r.want_scores = get_flag(doc, "explain");
+  r.defer_activation = get_flag(doc, "defer_activation");
 }
 
 DecideRequest decide_request(const json& doc) {
@@ -147,10 +153,7 @@ DecideRequest decide_request(const json& doc) {
   r.title_id = get_string(doc, "title_id", true);
   r.eligible = get_eligible(doc, "eligible");
   get_shared(doc, r);
-  if (auto it = doc.find("preview"); it != doc.end() && !it->is_null()) {
-    if (!it->is_boolean()) field_error("preview", "preview must be true or false");
-    r.preview = it->get<bool>();
-  }
+  r.preview = get_flag(doc, "preview");
   return r;
 }
 
@@ -209,6 +212,7 @@ json decide_json(const DecideResult& d) {
   if (d.position) out["position"] = *d.position;
   if (d.page_rule_relaxed) out["page_rule_relaxed"] = true;
   if (d.preview) out["preview"] = true;
+  if (d.deferred) out["deferred"] = true;
   if (!d.candidates.empty()) {
     json list = json::array();
     for (const auto& c : d.candidates) {
@@ -269,6 +273,11 @@ struct Api {
       m.counter_from("keyart_rewards_total", "Rewards received, by outcome",
                      [this, field = field] { return scraped.*field; }, {{"status", status}});
     }
+    m.counter_from("keyart_deferred_decisions_total",
+                   "Decisions made with defer_activation (learned only once activated)",
+                   [this] { return scraped.deferred_decisions; });
+    m.counter_from("keyart_activations_total", "Deferred decisions activated",
+                   [this] { return scraped.activations; });
     requests_ok = &m.counter("keyart_http_requests_total", "HTTP requests by status class",
                              {{"class", "2xx"}});
     req_4xx = &m.counter("keyart_http_requests_total", "HTTP requests by status class",
@@ -282,8 +291,7 @@ struct Api {
                         &m.histogram("keyart_http_request_duration_seconds",
                                      "Time from a request read to its answer, by route", seconds,
                                      {{"route", r.path}}),
-                        r.path == "/v1/decide" || r.path == "/v1/decide/page" ||
-                            r.path == "/v1/reward"});
+                        r.client_call});
     }
     other_duration = &m.histogram("keyart_http_request_duration_seconds",
                                   "Time from a request read to its answer, by route", seconds,
@@ -394,21 +402,29 @@ struct Api {
                                                       : json(nullptr)}});
   }
 
-  // Validates and submits the rewards of a request; answers when all are
-  // committed (or refused), or with 503 after the timeout.
-  void reward(const HttpRequest& req, Responder respond) {
+  // Validates and submits the rewards of a request (/v1/reward: one
+  // {event_id, kind, value} or {"rewards": [...]}) or its activations
+  // (/v1/activate: {event_id} or {"event_ids": [...]}); answers when all
+  // are committed (or refused), or with 503 after the timeout.
+  void reward(const HttpRequest& req, Responder respond, bool activation) {
     json doc = parse_body(req.body, options.max_json_depth);
-    bool batch = doc.contains("rewards");
+    const char* list = activation ? "event_ids" : "rewards";
+    bool batch = doc.contains(list);
     std::vector<json> items;
     if (batch) {
-      if (!doc["rewards"].is_array()) field_error("rewards", "rewards must be an array");
-      if (doc["rewards"].size() > options.max_batch_rewards) {
-        field_error("rewards", "more than " + std::to_string(options.max_batch_rewards) +
-                                   " rewards in one request");
+      if (!doc[list].is_array()) field_error(list, std::string(list) + " must be an array");
+      if (doc[list].size() > options.max_batch_rewards) {
+        field_error(list, "more than " + std::to_string(options.max_batch_rewards) + " " + list +
+                              " in one request");
       }
-      for (const auto& item : doc["rewards"]) {
-        if (!item.is_object()) field_error("rewards", "each reward must be an object");
-        items.push_back(item);
+      for (const auto& item : doc[list]) {
+        if (activation) {
+          if (!item.is_string()) field_error(list, "each event id must be a string");
+          items.push_back({{"event_id", item}});
+        } else {
+          if (!item.is_object()) field_error("rewards", "each reward must be an object");
+          items.push_back(item);
+        }
       }
     } else {
       items.push_back(doc);
@@ -419,8 +435,9 @@ struct Api {
     };
     std::vector<Item> parsed;
     for (const auto& item : items) {
-      Item it{get_string(item, "event_id", true), get_string(item, "kind", true), 1.0};
-      if (auto v = item.find("value"); v != item.end() && !v->is_null()) {
+      Item it{get_string(item, "event_id", true),
+              activation ? std::string() : get_string(item, "kind", true), 1.0};
+      if (auto v = item.find("value"); !activation && v != item.end() && !v->is_null()) {
         if (!v->is_number()) field_error("value", "value must be a number");
         it.value = v->get<double>();
       }
@@ -466,25 +483,26 @@ struct Api {
       const Item& it = parsed[i];
       RewardResult r;
       try {
-        r = service.reward(
-            it.event_id, it.kind, it.value, 0,
-            [this, state, i, settle](RewardOutcome outcome, const std::string& reason) {
+        auto on_recorded = [this, state, i, settle](RewardOutcome outcome,
+                                                    const std::string& reason) {
               std::lock_guard lock(state->mu);
               if (state->done) return;
               if (outcome == RewardOutcome::kTimedOut) {
                 state->done = true;
                 errors["unavailable"]->add();
                 state->respond(count(error_response(
-                    503, "the reward is queued but the ledger has not committed it yet; retry "
-                         "(rewards are idempotent)")));
+                    503, "the event is queued but the ledger has not committed it yet; retry "
+                         "(rewards and activations are idempotent)")));
                 return;
               }
               json& slot = state->results[i];
               slot["recorded"] = to_string(outcome);
               if (!reason.empty()) slot["reason"] = reason;
               settle();
-            },
-            deadline);
+        };
+        r = activation ? service.activate(it.event_id, 0, std::move(on_recorded), deadline)
+                       : service.reward(it.event_id, it.kind, it.value, 0,
+                                        std::move(on_recorded), deadline);
       } catch (const ServiceError& e) {
         if (!batch) throw;
         std::lock_guard lock(state->mu);
@@ -495,7 +513,7 @@ struct Api {
       std::lock_guard lock(state->mu);
       json& slot = state->results[i];
       slot["event_id"] = it.event_id;
-      slot["kind"] = it.kind;
+      if (!activation) slot["kind"] = it.kind;
       slot["status"] = r.deferred ? std::string("deferred") : std::string(engine::to_string(r.status));
       slot["learned"] = r.learned;
     }
@@ -663,12 +681,12 @@ struct Api {
     try {
       if (path == "/v1/decide") return send(count(decide(req)));
       if (path == "/v1/decide/page") return send(count(decide_page(req)));
-      if (path == "/v1/reward") {
+      if (path == "/v1/reward" || path == "/v1/activate") {
         HttpRequest copy = req;  // the log line needs it after the answer
         return reward(copy, [this, copy, start, respond, duration](HttpResponse r) {
           answered(copy, duration, start, r.status);
           respond(std::move(r));
-        });
+        }, path == "/v1/activate");
       }
       if (path == "/healthz") return send(count(health()));
       if (path == "/livez") return send(count(json_response(200, {{"status", "alive"}})));
@@ -697,9 +715,10 @@ struct Api {
 
 const std::vector<ApiRoute>& api_routes() {
   static const std::vector<ApiRoute> routes = {
-      {"POST", "/v1/decide"},
-      {"POST", "/v1/decide/page"},
-      {"POST", "/v1/reward"},
+      {"POST", "/v1/decide", true},
+      {"POST", "/v1/decide/page", true},
+      {"POST", "/v1/reward", true},
+      {"POST", "/v1/activate", true},
       {"GET", "/healthz"},
       {"GET", "/livez"},
       {"GET", "/readyz"},

@@ -12,6 +12,7 @@
 
 #include "analysis/report_ledger.h"
 #include "keyart/analysis/experiment_report.h"
+#include "keyart/engine/reward.h"
 
 namespace keyart::analysis {
 namespace {
@@ -59,6 +60,51 @@ TEST(ReportStatistics, TwoArmsPerExposure) {
   EXPECT_NEAR(clustered.overall.arms[1].rate_interval.lo, 0.055776364146, 1e-9);
   EXPECT_FALSE(clustered.srm.alarm);
   EXPECT_NEAR(clustered.srm.p_value, 1.0, 1e-12);
+}
+
+// Decisions made with deferred activation and never activated were not
+// shown: their exposures and their rewards count nowhere. The same ledger
+// as TwoArmsPerExposure, plus such decisions (with clicks) in both arms and
+// activated ones among the counted: the report gives exactly its figures.
+TEST(ReportStatistics, DecisionsNeverShownAreLeftOut) {
+  ReportLedger f;
+  f.add_title("t1", 2);
+  f.experiment("e1", {{"control", 0.5}, {"treatment", 0.5}});
+  auto mark = [&](std::string_view kind) {
+    const ledger::Exposure& last = f.exposures.back();
+    f.rewards.push_back({last.event_id, std::string(kind), 1, last.ts + 500});
+  };
+  for (int u = 0; u < 1000; ++u) {
+    f.add({.arm = "control", .unit = "c" + std::to_string(u),
+           .reward = u < 50 ? std::optional<double>(1.0) : std::nullopt});
+  }
+  for (int u = 0; u < 1000; ++u) {
+    f.add({.arm = "treatment", .unit = "t" + std::to_string(u),
+           .reward = u < 70 ? std::optional<double>(1.0) : std::nullopt});
+    if (u % 3 == 0) {  // deferred, then shown
+      mark(engine::kDeferredMark);
+      mark(engine::kActivatedMark);
+    }
+  }
+  for (int u = 0; u < 300; ++u) {
+    f.add({.arm = "control", .unit = "hidden-c" + std::to_string(u),
+           .reward = u < 100 ? std::optional<double>(1.0) : std::nullopt});
+    mark(engine::kDeferredMark);
+  }
+  for (int u = 0; u < 200; ++u) {
+    f.add({.arm = "treatment", .unit = "hidden-t" + std::to_string(u), .reward = 1.0});
+    mark(engine::kDeferredMark);
+  }
+  ExperimentReport r = report(f, {.analysis = Analysis::kExposure});
+  const ArmResult& c = r.overall.arms[0];
+  const ArmResult& t = r.overall.arms[1];
+  EXPECT_EQ(c.exposures, 1000);
+  EXPECT_EQ(t.exposures, 1000);
+  EXPECT_DOUBLE_EQ(c.rewards, 50);
+  EXPECT_DOUBLE_EQ(t.rewards, 70);
+  EXPECT_NEAR(t.test.p_value, 5.968560553243e-02, 1e-12);
+  EXPECT_NEAR(t.lift.interval.lo, -0.093285764054, 1e-9);
+  EXPECT_EQ(ledger::count_exposures(f.ledger), 2500);
 }
 
 TEST(ReportStatistics, ThreeArmsHolmAndChanceToBeBest) {

@@ -116,6 +116,14 @@ async function main() {
   await expect(404, 'POST', '/v1/reward', {event_id: '0'.repeat(32), kind: 'click'});
   await expect(400, 'POST', '/v1/reward', {event_id: eventId, kind: 'NOT A KIND'});
   await expect(405, 'GET', '/v1/reward');
+  // Activations.
+  const deferred = await expect(200, 'POST', '/v1/decide', {...viewer, title_id: 't1', defer_activation: true});
+  const deferredId = deferred.status === 200 ? JSON.parse(deferred.text).event_id : eventId;
+  await expect(200, 'POST', '/v1/activate', {event_id: deferredId});
+  await expect(200, 'POST', '/v1/activate', {event_ids: [deferredId, eventId]});
+  await expect(404, 'POST', '/v1/activate', {event_id: '0'.repeat(32)});
+  await expect(400, 'POST', '/v1/activate', {event_id: 'not-hex'});
+  await expect(405, 'GET', '/v1/activate');
   // Probes, health, metrics.
   for (const p of ['/healthz', '/livez', '/readyz', '/metrics']) {
     await expect(200, 'GET', p);

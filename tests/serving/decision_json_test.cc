@@ -64,6 +64,10 @@ bool ref_shared(const json& doc, Request& r) {
     if (!x->is_boolean()) return false;
     r.want_scores = x->get<bool>();
   }
+  if (auto x = doc.find("defer_activation"); x != doc.end() && !x->is_null()) {
+    if (!x->is_boolean()) return false;
+    r.defer_activation = x->get<bool>();
+  }
   return true;
 }
 
@@ -156,6 +160,8 @@ const std::vector<std::string> kPlainDecides = {
     R"({"unit_id":"u","title_id":"t","seed":18446744073709551615,"experiment_id":""})",
     R"({"unit_id":"u","title_id":"t","context":null,"user":null,"eligible":null,"seed":null})",
     R"({"unit_id":"u","title_id":"t","preview":true})",
+    R"({"unit_id":"u","title_id":"t","defer_activation":true,"defer_activation":null})",
+    R"({"unit_id":"u","title_id":"t","defer_activation":true})",
 };
 
 const std::vector<std::string> kOddDecides = {
@@ -175,6 +181,7 @@ const std::vector<std::string> kOddDecides = {
     R"({"unit_id":"u","title_id":"t","x":[[[[[1]]]]]})",
     R"({"unit_id":"u","title_id":"t","experiment_id":7})",
     R"({"unit_id":"u","title_id":"t","preview":"yes"})",
+    R"({"unit_id":"u","title_id":"t","defer_activation":1})",
 };
 
 TEST(DecisionJson, FastDecideReadingAgreesWithTheReference) {
@@ -194,6 +201,7 @@ TEST(DecisionJson, FastDecideReadingAgreesWithTheReference) {
       EXPECT_EQ(fast.title_id, ref->title_id);
       EXPECT_EQ(fast.eligible, ref->eligible);
       EXPECT_EQ(fast.preview, ref->preview);
+      EXPECT_EQ(fast.defer_activation, ref->defer_activation);
       expect_same_shared(fast, *ref);
     }
   }
@@ -256,6 +264,7 @@ json ref_answer(const DecideResult& d) {
   if (d.position) out["position"] = *d.position;
   if (d.page_rule_relaxed) out["page_rule_relaxed"] = true;
   if (d.preview) out["preview"] = true;
+  if (d.deferred) out["deferred"] = true;
   if (!d.candidates.empty()) {
     for (const auto& c : d.candidates) {
       json item = {{"variant_id", c.variant_id}, {"probability", c.probability}};
@@ -293,7 +302,9 @@ TEST(DecisionJson, DirectAnswerParsesToTheReferenceValuesInNameOrder) {
                      {"t1-v3", 0.0001, -2.5e300}};
   DecideResult preview = full;
   preview.preview = true;
-  for (const DecideResult* d : {&plain, &full, &preview}) {
+  DecideResult deferred = full;
+  deferred.deferred = true;
+  for (const DecideResult* d : {&plain, &full, &preview, &deferred}) {
     std::string text = "prefix";
     ASSERT_TRUE(append_decision_json(*d, text));
     ASSERT_EQ(text.substr(0, 6), "prefix");

@@ -4,6 +4,8 @@
 // refused requests leave nothing in the ledger.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <chrono>
 #include <functional>
 #include <map>
@@ -13,6 +15,8 @@
 #include <thread>
 
 #include "sqlite.h"
+#include "keyart/engine/event_id.h"
+#include "keyart/ledger/event_scan.h"
 #include "keyart/serving/http_api.h"
 #include "keyart/serving/http_server.h"
 #include "serving/http_client.h"
@@ -98,6 +102,79 @@ TEST(HttpApi, DecideAndRewardOverKeepAlive) {
   s.stop();
   EXPECT_EQ(ledger::count_exposures(s.f.ledger), 50);
   EXPECT_EQ(ledger::count_rewards(s.f.ledger), 3);
+}
+
+// defer_activation: logged at once, learned and reported only once
+// /v1/activate says it was shown. What the test did is counted by hand
+// and held against the ledger, the reports' scan and the learner.
+TEST(HttpApi, DeferredDecisionsCountOnlyOnceActivated) {
+  ServerFixture s;
+  HttpClient client(s.port());
+  std::vector<std::string> deferred, plain;
+  for (int i = 0; i < 12; ++i) {
+    json body = decide_body("u" + std::to_string(i));
+    body["defer_activation"] = true;
+    auto r = client.post("/v1/decide", body.dump());
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(json::parse(r.body)["deferred"], true);
+    deferred.push_back(json::parse(r.body)["event_id"]);
+  }
+  for (int i = 0; i < 3; ++i) {
+    auto r = client.post("/v1/decide", decide_body("p" + std::to_string(i)).dump());
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_FALSE(json::parse(r.body).contains("deferred"));
+    plain.push_back(json::parse(r.body)["event_id"]);
+  }
+  // A reward before the activation counts once the decision is shown.
+  auto r = client.post("/v1/reward", json{{"event_id", deferred[0]}, {"kind", "click"}}.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  r = client.post("/v1/activate", json{{"event_id", deferred[0]}}.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body)["status"], "applied");
+  EXPECT_EQ(json::parse(r.body)["recorded"], "stored");
+  r = client.post("/v1/activate", json{{"event_id", deferred[0]}}.dump());
+  EXPECT_EQ(json::parse(r.body)["status"], "duplicate");  // idempotent
+  r = client.post("/v1/activate",
+                  json{{"event_ids", {deferred[1], deferred[2], deferred[3]}}}.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  for (const json& one : json::parse(r.body)["results"]) EXPECT_EQ(one["status"], "applied");
+  // Rewards on decisions never shown are stored but count nowhere.
+  r = client.post("/v1/reward", json{{"event_id", deferred[5]}, {"kind", "click"}}.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  r = client.post("/v1/reward", json{{"event_id", plain[0]}, {"kind", "click"}}.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  // Errors: unknown event 404, bad id 400, wrong shape 400.
+  r = client.post("/v1/activate", json{{"event_id", std::string(32, 'c')}}.dump());
+  EXPECT_EQ(r.status, 404) << r.body;
+  r = client.post("/v1/activate", json{{"event_id", "xyz"}}.dump());
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(error_of(r)["field"], "event_id");
+  r = client.post("/v1/activate", json{{"event_ids", {1, 2}}}.dump());
+  EXPECT_EQ(r.status, 400);
+  auto bad = decide_body("u99");
+  bad["defer_activation"] = "yes";
+  r = client.post("/v1/decide", bad.dump());
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(error_of(r)["field"], "defer_activation");
+
+  ServiceStats stats = s.service->stats();
+  EXPECT_EQ(stats.deferred_decisions, 12u);
+  EXPECT_EQ(stats.activations, 4u);
+  s.stop();
+  EXPECT_EQ(ledger::count_exposures(s.f.ledger), 15);
+  EXPECT_EQ(ledger::count_rewards(s.f.ledger), 12 + 4 + 3);  // marks, activations, clicks
+  std::set<std::string> seen;
+  ledger::scan_exposures(s.f.ledger, {.fields = ledger::kFieldEventId, .experiment_id = "e1"},
+                         [&](const ledger::ExposureView& x) {
+                           seen.insert(engine::to_hex(*reinterpret_cast<const engine::EventId*>(
+                               x.event_id.data())));
+                         });
+  std::set<std::string> shown(plain.begin(), plain.end());
+  shown.insert(deferred.begin(), deferred.begin() + 4);
+  EXPECT_EQ(seen, shown);
+  size_t all = ledger::scan_exposures(
+      s.f.ledger, {.experiment_id = "e1", .include_unshown = true}, [](const auto&) {});
+  EXPECT_EQ(all, 15u);
 }
 
 TEST(HttpApi, ErrorStatusesAreJsonAndNameTheField) {

@@ -47,9 +47,12 @@ struct ApiOptions {
   int reward_ack_timeout_ms = 2000;  // then 503: not yet durable
 };
 
-// One route of the API: its method and path ({name}: one path segment).
+// One route of the API: its method and path ({name}: one path segment), and
+// whether it is a client call (it needs an API key when keys are configured;
+// admin routes need the admin token instead, health and metrics nothing).
 struct ApiRoute {
   std::string method, path;
+  bool client_call = false;
 };
 // Every route the API serves, in one place: the handler routes by it,
 // `keyart serve --routes` prints it, and the OpenAPI test holds
