@@ -7,6 +7,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "keyart/engine/hash.h"
+
 namespace keyart::engine {
 
 namespace {
@@ -90,6 +92,12 @@ int64_t event_id_time_ms(const EventId& id) {
   uint64_t t = 0;
   for (int i = 0; i < 6; ++i) t = (t << 8) | id[i];
   return static_cast<int64_t>(t);
+}
+
+size_t EventIdHash::operator()(const EventId& id) const {
+  uint64_t x;
+  std::memcpy(&x, id.data() + 8, 8);
+  return static_cast<size_t>(mix_key(x));
 }
 
 }  // namespace keyart::engine

@@ -23,14 +23,6 @@ constexpr char kMagic[8] = {'K', 'Y', 'L', 'E', 'A', 'R', 'N', '1'};
 // activation counters; format 1 (none deferred) is still read.
 constexpr uint32_t kSnapshotFormat = 2;
 
-struct EventIdHash {
-  size_t operator()(const EventId& id) const {
-    uint64_t x;
-    std::memcpy(&x, id.data() + 8, 8);
-    return static_cast<size_t>(mix_key(x));
-  }
-};
-
 uint64_t os_seed() {
   uint64_t s = 0;
   if (getrandom(&s, sizeof s, 0) != static_cast<ssize_t>(sizeof s)) s = 0x853c49e6748fea9bULL;
@@ -216,7 +208,7 @@ void Learner::decide(Request& request, std::span<const PreparedVariant* const> c
     out.event_id = EventId{};
     return;
   }
-  out.event_id = new_event_id(opts.now_ms);
+  out.event_id = opts.event_id ? *opts.event_id : new_event_id(opts.now_ms);
 
   // One critical section for what the decision leaves behind: its pending
   // entry, counters, and churn-limit entry.

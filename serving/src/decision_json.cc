@@ -188,6 +188,12 @@ bool read_decide_fast(std::string_view body, int max_depth, DecideRequest& out) 
       if (!read_ids(value, out.eligible)) return false;
     } else if (key == "preview") {
       if (!read_flag(value, out.preview)) return false;
+    } else if (key == "event_id") {
+      out.client_event_id.reset();
+      if (is_null(value)) continue;
+      std::string id;
+      if (!read_string(value, id)) return false;
+      out.client_event_id = std::move(id);
     }
   }
   return have_unit && have_title;
@@ -269,6 +275,10 @@ bool append_decision_json(const DecideResult& d, std::string& out) {
       out += '}';
     }
     out += ']';
+  }
+  if (d.client_event_id) {
+    member("client_event_id");
+    ok = ok && append_string(out, *d.client_event_id);
   }
   if (d.deferred) {
     member("deferred");

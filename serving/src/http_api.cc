@@ -154,6 +154,10 @@ DecideRequest decide_request(const json& doc) {
   r.eligible = get_eligible(doc, "eligible");
   get_shared(doc, r);
   r.preview = get_flag(doc, "preview");
+  if (auto it = doc.find("event_id"); it != doc.end() && !it->is_null()) {
+    if (!it->is_string()) field_error("event_id", "event_id must be a string");
+    r.client_event_id = it->get<std::string>();
+  }
   return r;
 }
 
@@ -213,6 +217,7 @@ json decide_json(const DecideResult& d) {
   if (d.page_rule_relaxed) out["page_rule_relaxed"] = true;
   if (d.preview) out["preview"] = true;
   if (d.deferred) out["deferred"] = true;
+  if (d.client_event_id) out["client_event_id"] = *d.client_event_id;
   if (!d.candidates.empty()) {
     json list = json::array();
     for (const auto& c : d.candidates) {
@@ -259,7 +264,7 @@ struct Api {
     m.counter_from("keyart_rewards_acknowledged_total",
                    "Rewards acknowledged after their ledger commit (stored or duplicate)",
                    [this] { return scraped.rewards_acknowledged; });
-    for (const char* kind : {"bad_request", "unauthorized", "forbidden", "not_found",
+    for (const char* kind : {"bad_request", "unauthorized", "forbidden", "not_found", "conflict",
                              "method_not_allowed", "unavailable", "internal"}) {
       errors[kind] = &m.counter("keyart_errors_total", "Requests refused, by kind", {{"kind", kind}});
     }
@@ -346,7 +351,10 @@ struct Api {
   }
 
   HttpResponse from_error(const ServiceError& e) {
-    const char* kind = e.status() == 404 ? "not_found" : e.status() == 503 ? "unavailable" : "bad_request";
+    const char* kind = e.status() == 404   ? "not_found"
+                       : e.status() == 409 ? "conflict"
+                       : e.status() == 503 ? "unavailable"
+                                           : "bad_request";
     errors[kind]->add();
     return error_response(e.status(), e.what(), e.field());
   }

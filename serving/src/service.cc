@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "keyart/engine/context_fields.h"
+#include "keyart/ledger/client_event_id.h"
 #include "keyart/ledger/assignment.h"
 #include "keyart/ledger/catalog.h"
 #include "keyart/ledger/experiment_store.h"
@@ -179,7 +180,7 @@ struct Choice {
 };
 
 Choice choose(Service::Impl& s, const Route& route, const DecideRequest& req, int default_index,
-              int64_t now, Scratch& tl) {
+              int64_t now, const std::optional<engine::EventId>& client_id, Scratch& tl) {
   if (!s.accepting) return {nullptr, "shutting down"};
   engine::Learner* learner = s.learner_for(*route.scope);
   if (!learner) learner = s.ensure_learner(*route.scope, *route.spec);
@@ -199,7 +200,8 @@ Choice choose(Service::Impl& s, const Route& route, const DecideRequest& req, in
     tl.request.add_title(route.title->features);
     learner->decide(tl.request, tl.candidates, default_index,
                     {.now_ms = now, .seed = req.seed, .want_scores = req.want_scores || req.preview,
-                     .preview = req.preview, .defer_activation = req.defer_activation},
+                     .preview = req.preview, .defer_activation = req.defer_activation,
+                     .event_id = client_id},
                     tl.decision);
   } catch (const std::exception& e) {
     for (int i = 0; i < places; ++i) s.writer->release();
@@ -258,10 +260,10 @@ DecideResult answer_of(const ledger::Exposure& exposure, const Scratch& tl, bool
 // Steps 3-5 when there is no decision: the title's default artwork (else the
 // first candidate), marked fallback; not recorded, nothing learned.
 DecideResult fallback_answer(const Route& route, const Scratch& tl, int default_index, int64_t now,
-                             std::string reason) {
+                             const std::optional<engine::EventId>& client_id, std::string reason) {
   const CachedVariant& shown = *tl.cached[default_index >= 0 ? default_index : 0];
   DecideResult out;
-  out.event_id = event_id_of(nullptr, now);
+  out.event_id = client_id ? engine::to_hex(*client_id) : event_id_of(nullptr, now);
   out.variant_id = shown.id;
   out.uri = shown.uri;
   out.propensity = 1;
@@ -416,8 +418,7 @@ Service::Service(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Service::~Service() { shutdown(); }
 
 std::unique_ptr<Service> Service::open(const ServiceOptions& options) {
-  auto impl = std::make_unique<Impl>();
-  impl->options = options;
+  auto impl = std::make_unique<Impl>(options);
   impl->ledger.emplace(ledger::Ledger::open(options.ledger_path,
                                              {.create = false, .files_dir = options.files_dir}));
   impl->load_catalog();
@@ -443,7 +444,8 @@ std::unique_ptr<Service> Service::open(const ServiceOptions& options) {
 // thread's scratch, so splitting adds no allocation or copy.
 namespace {
 DecideResult decide_checked(Service::Impl& s, const CatalogCache& catalog,
-                            const DecideRequest& req, const Route& route);
+                            const DecideRequest& req, const Route& route,
+                            const std::optional<engine::EventId>& client_id = std::nullopt);
 }  // namespace
 
 DecideResult Service::decide(const DecideRequest& req) {
@@ -451,28 +453,67 @@ DecideResult Service::decide(const DecideRequest& req) {
   try {
     validate_viewer(req, s.options.limits);
     validate_impression(req, s.options.limits);
+    if (req.client_event_id) {
+      if (std::string why = ledger::client_event_id_problem(*req.client_event_id); !why.empty()) {
+        bad("event_id", why);
+      }
+      if (req.preview) bad("event_id", "a preview logs nothing, so it takes no event_id");
+    }
   } catch (const ServiceError&) {
     ++s.bad_requests;
     throw;
   }
   auto catalog = s.current_catalog();
-  return decide_checked(s, *catalog, req, resolve_route(s, *catalog, req));
+  const Route route = resolve_route(s, *catalog, req);
+  if (!req.client_event_id) return decide_checked(s, *catalog, req, route);
+
+  // A client's id: the first answer for it, or a conflict, or a new decision.
+  const engine::EventId id = ledger::client_event_id(*req.client_event_id);
+  DecideResult out;
+  switch (s.client_events.claim(id, request_fingerprint(req),
+                                req.now_ms ? req.now_ms : clock_ms(), out)) {
+    case ClientEvents::Claim::kSame: return out;
+    case ClientEvents::Claim::kConflict:
+      ++s.bad_requests;
+      throw ServiceError(409, "event_id", "event id '" + *req.client_event_id +
+                                              "' was already used for a different request");
+    case ClientEvents::Claim::kInProgress:
+      ++s.bad_requests;
+      throw ServiceError(409, "event_id", "event id '" + *req.client_event_id +
+                                              "' is being decided by another request; retry");
+    case ClientEvents::Claim::kNew: break;
+  }
+  try {
+    out = decide_checked(s, *catalog, req, route, id);
+  } catch (...) {
+    s.client_events.abandon(id);
+    throw;
+  }
+  out.client_event_id = req.client_event_id;
+  if (out.fallback) {
+    s.client_events.abandon(id);  // not logged: a retry decides again
+  } else {
+    s.client_events.settle(id, out);
+  }
+  return out;
 }
 
 namespace {
 
 // Steps 2-5 for a request already checked and routed, on the catalogue
-// given.
+// given; client_id: the decision's event id, when the client chose it.
 DecideResult decide_checked(Service::Impl& s, const CatalogCache& catalog,
-                            const DecideRequest& req, const Route& route) {
+                            const DecideRequest& req, const Route& route,
+                            const std::optional<engine::EventId>& client_id) {
   Scratch& tl = scratch;
   const int default_index = collect_candidates(s, catalog, route, req, tl);
   const int64_t now = req.now_ms ? req.now_ms : clock_ms();
 
   std::shared_lock gate(s.gate);
-  Choice choice = choose(s, route, req, default_index, now, tl);
+  Choice choice = choose(s, route, req, default_index, now, client_id, tl);
   if (!choice.learner) {
-    DecideResult out = fallback_answer(route, tl, default_index, now, std::move(choice.fallback_reason));
+    DecideResult out = fallback_answer(route, tl, default_index, now, client_id,
+                                       std::move(choice.fallback_reason));
     if (req.preview) {
       out.event_id.clear();
       out.preview = true;

@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "catalog_cache.h"
+#include "client_events.h"
 #include "keyart/engine/learner.h"
 #include "keyart/ledger/ledger.h"
 #include "keyart/serving/service.h"
@@ -19,6 +20,7 @@
 namespace keyart::serving {
 
 struct Service::Impl {
+  explicit Impl(const ServiceOptions& o) : options(o) {}
   ServiceOptions options;
   std::unique_ptr<LedgerWriter> writer;
 
@@ -41,6 +43,10 @@ struct Service::Impl {
   // learners and its ledger marks describe the same events.
   std::shared_mutex gate;
   std::atomic<bool> accepting{true};
+
+  // Client event ids answered within the wait window (retries).
+  ClientEvents client_events{options.limits.max_client_event_ids,
+                             options.learner.wait_ms};
 
   // ModelSource::kLedger: the adopted model (model_follower.h).
   std::thread model_follower;

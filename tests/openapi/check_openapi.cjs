@@ -98,6 +98,9 @@ async function main() {
   await expect(200, 'POST', '/v1/decide', {...viewer, title_id: 't2', explain: true, seed: 7});
   const p = await expect(200, 'POST', '/v1/decide', {...viewer, title_id: 't1', preview: true});
   if (p.status === 200 && JSON.parse(p.text).event_id !== null) findings.push('a preview has an event id');
+  await expect(200, 'POST', '/v1/decide', {...viewer, title_id: 't1', event_id: 'client-1'});
+  await expect(200, 'POST', '/v1/decide', {...viewer, title_id: 't1', event_id: 'client-1'});
+  await expect(409, 'POST', '/v1/decide', {...viewer, title_id: 't2', event_id: 'client-1'});
   await expect(400, 'POST', '/v1/decide', '{"unit_id": ');
   await expect(400, 'POST', '/v1/decide', {title_id: 't1'});
   await expect(404, 'POST', '/v1/decide', {...viewer, title_id: 'nope'});

@@ -98,6 +98,10 @@ std::optional<DecideRequest> ref_decide(const std::string& body) {
     if (!p->is_boolean()) return std::nullopt;
     r.preview = p->get<bool>();
   }
+  if (auto e = doc->find("event_id"); e != doc->end() && !e->is_null()) {
+    if (!e->is_string()) return std::nullopt;
+    r.client_event_id = e->get<std::string>();
+  }
   return r;
 }
 
@@ -162,6 +166,8 @@ const std::vector<std::string> kPlainDecides = {
     R"({"unit_id":"u","title_id":"t","preview":true})",
     R"({"unit_id":"u","title_id":"t","defer_activation":true,"defer_activation":null})",
     R"({"unit_id":"u","title_id":"t","defer_activation":true})",
+    R"({"unit_id":"u","title_id":"t","event_id":"order-17/retry","event_id":null})",
+    R"({"unit_id":"u","title_id":"t","event_id":"4f1c2a7e-client"})",
 };
 
 const std::vector<std::string> kOddDecides = {
@@ -182,6 +188,7 @@ const std::vector<std::string> kOddDecides = {
     R"({"unit_id":"u","title_id":"t","experiment_id":7})",
     R"({"unit_id":"u","title_id":"t","preview":"yes"})",
     R"({"unit_id":"u","title_id":"t","defer_activation":1})",
+    R"({"unit_id":"u","title_id":"t","event_id":17})",
 };
 
 TEST(DecisionJson, FastDecideReadingAgreesWithTheReference) {
@@ -202,6 +209,7 @@ TEST(DecisionJson, FastDecideReadingAgreesWithTheReference) {
       EXPECT_EQ(fast.eligible, ref->eligible);
       EXPECT_EQ(fast.preview, ref->preview);
       EXPECT_EQ(fast.defer_activation, ref->defer_activation);
+      EXPECT_EQ(fast.client_event_id, ref->client_event_id);
       expect_same_shared(fast, *ref);
     }
   }
@@ -265,6 +273,7 @@ json ref_answer(const DecideResult& d) {
   if (d.page_rule_relaxed) out["page_rule_relaxed"] = true;
   if (d.preview) out["preview"] = true;
   if (d.deferred) out["deferred"] = true;
+  if (d.client_event_id) out["client_event_id"] = *d.client_event_id;
   if (!d.candidates.empty()) {
     for (const auto& c : d.candidates) {
       json item = {{"variant_id", c.variant_id}, {"probability", c.probability}};
@@ -304,6 +313,7 @@ TEST(DecisionJson, DirectAnswerParsesToTheReferenceValuesInNameOrder) {
   preview.preview = true;
   DecideResult deferred = full;
   deferred.deferred = true;
+  deferred.client_event_id = "client-7";
   for (const DecideResult* d : {&plain, &full, &preview, &deferred}) {
     std::string text = "prefix";
     ASSERT_TRUE(append_decision_json(*d, text));

@@ -16,6 +16,7 @@
 
 #include "sqlite.h"
 #include "keyart/engine/event_id.h"
+#include "keyart/ledger/client_event_id.h"
 #include "keyart/ledger/event_scan.h"
 #include "keyart/serving/http_api.h"
 #include "keyart/serving/http_server.h"
@@ -175,6 +176,49 @@ TEST(HttpApi, DeferredDecisionsCountOnlyOnceActivated) {
   size_t all = ledger::scan_exposures(
       s.f.ledger, {.experiment_id = "e1", .include_unshown = true}, [](const auto&) {});
   EXPECT_EQ(all, 15u);
+}
+
+// A client's own event id: a retry with the same id and the same request
+// gets the first answer and logs nothing more; another request with that id
+// is a conflict; rewards join on the answer's event id.
+TEST(HttpApi, ClientEventIdsMakeRetriesIdempotent) {
+  ServerFixture s;
+  HttpClient client(s.port());
+  json body = decide_body("u1");
+  body["event_id"] = "order-17";
+  auto first = client.post("/v1/decide", body.dump());
+  ASSERT_EQ(first.status, 200) << first.body;
+  json d = json::parse(first.body);
+  EXPECT_EQ(d["client_event_id"], "order-17");
+  EXPECT_EQ(d["event_id"], engine::to_hex(ledger::client_event_id("order-17")));
+  for (int i = 0; i < 3; ++i) {
+    auto again = client.post("/v1/decide", body.dump());
+    ASSERT_EQ(again.status, 200) << again.body;
+    EXPECT_EQ(json::parse(again.body), d);
+  }
+  json other = body;
+  other["unit_id"] = "u2";
+  auto r = client.post("/v1/decide", other.dump());
+  EXPECT_EQ(r.status, 409) << r.body;
+  EXPECT_EQ(error_of(r)["field"], "event_id");
+  other = body;
+  other["context"]["hour"] = 22;
+  EXPECT_EQ(client.post("/v1/decide", other.dump()).status, 409);
+  other = body;
+  other["event_id"] = std::string(300, 'x');
+  EXPECT_EQ(client.post("/v1/decide", other.dump()).status, 400);
+  other = body;
+  other["preview"] = true;
+  EXPECT_EQ(client.post("/v1/decide", other.dump()).status, 400);
+  r = client.post("/v1/reward", json{{"event_id", d["event_id"]}, {"kind", "click"}}.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body)["status"], "applied");
+  s.stop();
+  EXPECT_EQ(ledger::count_exposures(s.f.ledger), 1);
+  auto stored = ledger::find_exposure(s.f.ledger, d["event_id"].get<std::string>());
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->variant_id, d["variant_id"]);
+  EXPECT_EQ(ledger::rewards_for_event(s.f.ledger, d["event_id"].get<std::string>()).size(), 1u);
 }
 
 TEST(HttpApi, ErrorStatusesAreJsonAndNameTheField) {

@@ -24,4 +24,9 @@ bool parse_event_id(std::string_view hex, EventId& out);
 // The time prefix in milliseconds.
 int64_t event_id_time_ms(const EventId& id);
 
+// For hash tables keyed by event id: the random half, mixed.
+struct EventIdHash {
+  size_t operator()(const EventId& id) const;
+};
+
 }  // namespace keyart::engine

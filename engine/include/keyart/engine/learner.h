@@ -83,6 +83,9 @@ struct DecideOptions {
   // The decision is learned only once it is activated (reward() with
   // kActivatedMark before its deadline).
   bool defer_activation = false;
+  // The decision's event id, when the caller has one (a client's); else a
+  // new one is minted.
+  std::optional<EventId> event_id;
 };
 
 struct Decision {

@@ -20,7 +20,8 @@
 // not counted twice; an unknown or expired event is reported as such.
 //
 // Failures: bad input throws ServiceError with an HTTP-like status (400 with
-// the offending field, 404 for an unknown title/variant/experiment/event).
+// the offending field, 404 for an unknown title/variant/experiment/event,
+// 409 for a client event id reused for another request).
 // If the policy fails or the ledger queue has no room, decide() still
 // answers with the title's default artwork, marked fallback (counted in
 // stats), and nothing is learned from it.
@@ -55,6 +56,7 @@ struct ServiceLimits {
   size_t max_features = 256;     // context + user features in one request
   size_t max_string_bytes = 256; // ids, names and text values
   size_t max_page_impressions = 100;  // impressions in one decide_page()
+  size_t max_client_event_ids = 1 << 18;  // client event ids remembered for retries
 };
 
 struct ServiceOptions {
@@ -113,6 +115,12 @@ struct DecideRequest {
   // What would be shown, with every candidate's probability: nothing is
   // logged, learned or remembered, and the answer has no event id.
   bool preview = false;
+  // The client's own id for this decision (ledger/client_event_id.h maps
+  // it onto the event id): a retry with the same id and the same request
+  // within the wait window gets the first answer, nothing decided or logged
+  // again; the same id with a different request is refused (409). Not with
+  // preview.
+  std::optional<std::string> client_event_id;
   // Logged now but not shown yet (rendered below the fold, say): the
   // decision is learned, and counted in reports, only once activate() is
   // called for it within the wait window (see activate()).
@@ -158,6 +166,7 @@ struct DecideResult {
   bool page_rule_relaxed = false;
   bool preview = false;  // a preview: event_id is empty, nothing was logged
   bool deferred = false; // waits for activate()
+  std::optional<std::string> client_event_id;  // the request's, if any
   std::optional<int64_t> position;  // the request's position, if any
   struct Candidate {
     std::string variant_id;
