@@ -17,7 +17,7 @@ packages=(
   libcsv-dev  # parses CSV files for keyart import logs
   postgresql-15 libpq-dev  # the PostgreSQL ledger backend; tests start a throwaway cluster
   nginx-light  # the load balancer in front of several serving nodes (deploy/nginx/)
-  nodejs  # runs the OpenAPI validators (tests/openapi/)
+  nodejs  # runs the OpenAPI validators (tests/openapi/) and the Personalizer client (tests/personalizer/)
   clang-14 libfuzzer-14-dev libclang-rt-14-dev  # the libFuzzer targets in fuzz/ (docs/RELIABILITY.md)
 )
 # npm may come with a nodejs package from elsewhere (e.g. NodeSource), which
@@ -43,11 +43,13 @@ if (( ${#missing[@]} )); then
   "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# The OpenAPI test's validators (tests/openapi/), from npm into a cache
-# outside the repository; the marker names the versions, so a change of
-# them installs again.
+# From npm into a cache outside the repository: the OpenAPI test's
+# validators (tests/openapi/) and Microsoft's Personalizer client with its
+# REST runtime (tests/personalizer/). The marker names the versions, so a
+# change of them installs again.
 node_cache="${KEYART_NODE_CACHE:-$HOME/.cache/keyart-node}"
-node_packages=(@apidevtools/swagger-parser@10.1.0 ajv@8.17.1)
+node_packages=(@apidevtools/swagger-parser@10.1.0 ajv@8.17.1
+               @azure/cognitiveservices-personalizer@2.0.1 @azure/ms-rest-js@2.7.0)
 node_marker="$node_cache/.installed-$(echo "${node_packages[*]}" | md5sum | cut -c1-12)"
 if [[ ! -f "$node_marker" ]]; then
   echo "setup: installing ${node_packages[*]} into $node_cache"

@@ -18,6 +18,8 @@
 
 #include "commands.h"
 #include "learner_flags.h"
+#include "keyart/ledger/catalog.h"
+#include "keyart/ledger/ledger.h"
 #include "keyart/serving/api_keys.h"
 #include "keyart/serving/http_api.h"
 #include "keyart/serving/http_server.h"
@@ -117,7 +119,14 @@ int cmd_serve(Args args) {
       "with --model-from ledger: how often to look for a newer model")(
       "trainer-stale",
       po::value<std::string>()->default_value(format_duration_ms(defaults.trainer_stale_ms)),
-      "with --model-from ledger: /healthz says degraded when no newer model came for this long");
+      "with --model-from ledger: /healthz says degraded when no newer model came for this long")(
+      "personalizer-title", po::value<std::string>(),
+      "serve the Personalizer v1.0 API (/personalizer/v1.0/rank, .../events/{id}/reward and "
+      "/activate) with this title as its application (created if new); its actions become "
+      "the title's external variants")(
+      "personalizer-reward", po::value<std::string>(),
+      "the reward kind Personalizer rewards are recorded as (default: the reward "
+      "definition's first kind)");
   add_learner_flags(cmd);
   if (!cmd.parse(args)) return kExitOk;
   if (cmd.has("routes")) {
@@ -159,6 +168,20 @@ int cmd_serve(Args args) {
   if (!(sample >= 0 && sample <= 1)) throw UsageError("--log-sample must be between 0 and 1");
 
   serving::ApiOptions api;
+  if (cmd.has("personalizer-title")) {
+    api.personalizer_title = cmd.get<std::string>("personalizer-title");
+    ledger::require_valid_id("title", api.personalizer_title);
+    api.personalizer_reward_kind = cmd.has("personalizer-reward")
+                                       ? cmd.get<std::string>("personalizer-reward")
+                                       : options.learner.rewards.kind(0);
+    if (options.learner.rewards.index(api.personalizer_reward_kind) < 0) {
+      throw UsageError("--personalizer-reward '" + api.personalizer_reward_kind +
+                       "' is not a kind of the reward definition (" +
+                       options.learner.rewards.to_string() + ")");
+    }
+  } else if (cmd.has("personalizer-reward")) {
+    throw UsageError("--personalizer-reward needs --personalizer-title");
+  }
   if (cmd.has("admin-token-file")) {
     api.admin_token = read_token(cmd.get<std::string>("admin-token-file"));
   } else if (const char* env = std::getenv("KEYART_ADMIN_TOKEN"); env && *env) {
@@ -218,6 +241,15 @@ int cmd_serve(Args args) {
   std::cout << "keyart serve: starting on http://" << host << ":" << server.port()
             << " (/livez answers; /readyz says ready once the models are loaded)" << std::endl;
   try {
+    if (!api.personalizer_title.empty()) {
+      auto ledger = ledger::Ledger::open(options.ledger_path, {.files_dir = options.files_dir});
+      if (!ledger::find_title(ledger, api.personalizer_title)) {
+        ledger::add_title(ledger, {.title_id = api.personalizer_title,
+                                   .name = "Personalizer application " + api.personalizer_title});
+        std::cout << "keyart serve: created title '" << api.personalizer_title
+                  << "' for the Personalizer API" << std::endl;
+      }
+    }
     service = serving::Service::open(options);
   } catch (...) {
     server.stop();

@@ -64,17 +64,6 @@ std::optional<int64_t> parse_timestamp(std::string_view text) {
   return ms;
 }
 
-// Variant ids must be valid ledger ids: no spaces, slashes or control
-// characters (replaced by '_'), at most 128 characters.
-std::string variant_id_for(const std::string& title, const std::string& action) {
-  std::string id = title + "-" + action;
-  for (char& c : id) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u <= 0x20 || u == 0x7f || c == '/' || c == '\\') c = '_';
-  }
-  return id;
-}
-
 std::vector<std::string> split(const std::string& text, char separator) {
   std::vector<std::string> parts;
   size_t start = 0;
@@ -309,8 +298,8 @@ ImportResult import_logs(ledger::Ledger& ledger, const ImportOptions& o) {
     layout = resolve(o.mappings, header, o.csv_path);
     auto note_action = [&](const std::string& action) {
       if (variant_of.count(action)) return;
-      std::string id = variant_id_for(title_id, action);
-      if (id.size() > 128) invalid("action '" + action + "' is too long for a variant id");
+      std::string id = ledger::external_variant_id(title_id, action);
+      if (!ledger::is_valid_id(id)) invalid("action '" + action + "' is too long for a variant id");
       if (auto clash = action_of.find(id); clash != action_of.end()) {
         invalid("actions '" + clash->second + "' and '" + action + "' both become variant '" +
                 id + "': rename one of them");

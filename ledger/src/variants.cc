@@ -35,6 +35,15 @@ Variant variant_from_row(const Statement& st) {
 
 }  // namespace
 
+std::string external_variant_id(std::string_view title_id, std::string_view action) {
+  std::string id = std::string(title_id) + "-" + std::string(action);
+  for (char& c : id) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u == 0x7f || c == '/' || c == '\\') c = '_';
+  }
+  return id;
+}
+
 std::string next_variant_id(Ledger& ledger, std::string_view title_id) {
   Statement& st = ledger.db().cached("SELECT count(*) FROM variants WHERE title_id = ?");
   st.bind(1, title_id);

@@ -9,8 +9,10 @@
 #include <utility>
 #include <vector>
 
+#include "api_json.h"
 #include "decision_json.h"
 #include "json_text.h"
+#include "personalizer_api.h"
 
 namespace keyart::serving {
 
@@ -44,53 +46,6 @@ bool path_matches(std::string_view pattern, std::string_view path) {
     path = q_end == std::string_view::npos ? "" : path.substr(q_end);
   }
   return pattern.empty() && path.empty();
-}
-
-HttpResponse json_response(int status, const json& body) {
-  HttpResponse r;
-  r.status = status;
-  r.body = json_text(body);
-  return r;
-}
-
-HttpResponse error_response(int status, const std::string& message, const std::string& field = "") {
-  json body = {{"error", {{"status", status}, {"message", message}}}};
-  if (!field.empty()) body["error"]["field"] = field;
-  return json_response(status, body);
-}
-
-[[noreturn]] void field_error(const std::string& field, const std::string& message) {
-  throw ServiceError(400, field, message);
-}
-
-json parse_body(const std::string& body, int max_depth) {
-  if (body.empty()) field_error("", "the request body is empty; send a JSON object");
-  json doc;
-  try {
-    doc = json::parse(body, [&](int depth, json::parse_event_t, json&) {
-      // depth counts from 0 at the top-level value: max_depth levels in all.
-      if (depth >= max_depth) {
-        throw ServiceError(400, "", "JSON is nested deeper than " + std::to_string(max_depth) +
-                                        " levels");
-      }
-      return true;
-    });
-  } catch (const json::exception& e) {
-    // parse_error, and out_of_range for a number no double holds (1e999).
-    field_error("", std::string("malformed JSON: ") + e.what());
-  }
-  if (!doc.is_object()) field_error("", "the request body must be a JSON object");
-  return doc;
-}
-
-std::string get_string(const json& doc, const char* field, bool required) {
-  auto it = doc.find(field);
-  if (it == doc.end() || it->is_null()) {
-    if (required) field_error(field, std::string(field) + " is required");
-    return {};
-  }
-  if (!it->is_string()) field_error(field, std::string(field) + " must be a string");
-  return it->get<std::string>();
 }
 
 engine::NamedFeatures get_features(const json& doc, const char* field) {
@@ -350,12 +305,18 @@ struct Api {
     return r;
   }
 
+  // The errors counter's kind for a refusal the service (or Personalizer's
+  // face) gave.
+  static const char* error_kind(int status) {
+    return status == 404 ? "not_found"
+           : status == 409 ? "conflict"
+           : status == 401 ? "unauthorized"
+           : status >= 500 ? "unavailable"
+                           : "bad_request";
+  }
+
   HttpResponse from_error(const ServiceError& e) {
-    const char* kind = e.status() == 404   ? "not_found"
-                       : e.status() == 409 ? "conflict"
-                       : e.status() == 503 ? "unavailable"
-                                           : "bad_request";
-    errors[kind]->add();
+    errors[error_kind(e.status())]->add();
     return error_response(e.status(), e.what(), e.field());
   }
 
@@ -672,9 +633,14 @@ struct Api {
       errors["not_found"]->add();
       return send(count(error_response(404, "no endpoint " + path)));
     }
+    // Personalizer's routes answer errors in its shape.
+    const bool personalizer = is_personalizer_path(path);
+    auto refuse = [&](int status, const std::string& message) {
+      return personalizer ? personalizer_error(status, message) : error_response(status, message);
+    };
     if (route->needs_key && options.api_keys && !key_presented(req)) {
       errors["unauthorized"]->add();
-      HttpResponse r = error_response(
+      HttpResponse r = refuse(
           401, path + " needs an API key: send it in Ocp-Apim-Subscription-Key or as "
                       "'Authorization: Bearer <key>'");
       r.headers.emplace_back("WWW-Authenticate", "Bearer");
@@ -682,13 +648,22 @@ struct Api {
     }
     if (req.method != route->method) {
       errors["method_not_allowed"]->add();
-      HttpResponse r = error_response(405, path + " takes " + route->method + ", not " + req.method);
+      HttpResponse r = refuse(405, path + " takes " + route->method + ", not " + req.method);
       r.headers.emplace_back("Allow", route->method);
       return send(count(std::move(r)));
     }
     try {
       if (path == "/v1/decide") return send(count(decide(req)));
       if (path == "/v1/decide/page") return send(count(decide_page(req)));
+      if (personalizer) {
+        HttpRequest copy = req;  // the log line needs it after the answer
+        return handle_personalizer(service, options, copy, path,
+                                   [this, copy, start, respond, duration](HttpResponse r) {
+          if (r.status >= 400) errors[error_kind(r.status)]->add();
+          answered(copy, duration, start, r.status);
+          respond(count(std::move(r)));
+        });
+      }
       if (path == "/v1/reward" || path == "/v1/activate") {
         HttpRequest copy = req;  // the log line needs it after the answer
         return reward(copy, [this, copy, start, respond, duration](HttpResponse r) {
@@ -727,6 +702,9 @@ const std::vector<ApiRoute>& api_routes() {
       {"POST", "/v1/decide/page", true},
       {"POST", "/v1/reward", true},
       {"POST", "/v1/activate", true},
+      {"POST", "/personalizer/v1.0/rank", true},
+      {"POST", "/personalizer/v1.0/events/{eventId}/reward", true},
+      {"POST", "/personalizer/v1.0/events/{eventId}/activate", true},
       {"GET", "/healthz"},
       {"GET", "/livez"},
       {"GET", "/readyz"},

@@ -238,6 +238,7 @@ class Session : public std::enable_shared_from_this<Session> {
     request.body = std::move(req.body());
     request.authorization = std::string(req[http::field::authorization]);
     request.subscription_key = std::string(req["Ocp-Apim-Subscription-Key"]);
+    request.unit = std::string(req["X-Keyart-Unit"]);
     request.content_type = std::string(req[http::field::content_type]);
     request.remote = remote_;
     request.run_after = run_after_;  // holds a pointer: copied without allocating

@@ -66,7 +66,9 @@ async function main() {
     }
     const type = (res.headers.get('content-type') || '').split(';')[0];
     const media = documented.content && documented.content[type];
-    if (!media) {
+    if (!documented.content) {
+      if (text.length) findings.push(`${label}: a body where none is documented: ${text.slice(0, 200)}`);
+    } else if (!media) {
       findings.push(`${label}: content type ${type} not documented`);
     } else if (type === 'application/json') {
       let doc;
@@ -127,6 +129,19 @@ async function main() {
   await expect(404, 'POST', '/v1/activate', {event_id: '0'.repeat(32)});
   await expect(400, 'POST', '/v1/activate', {event_id: 'not-hex'});
   await expect(405, 'GET', '/v1/activate');
+  // Personalizer v1.0.
+  const actions = [{id: 'a', features: [{x: 1}]}, {id: 'b', features: [{x: 2, y: {z: 'q'}}]}];
+  const ranked = await expect(201, 'POST', '/personalizer/v1.0/rank',
+                              {contextFeatures: [{hour: 9}], actions, eventId: 'p-1', deferActivation: true});
+  await expect(204, 'POST', '/personalizer/v1.0/events/p-1/reward', {value: 1});
+  await expect(204, 'POST', '/personalizer/v1.0/events/p-1/activate');
+  await expect(400, 'POST', '/personalizer/v1.0/rank', {actions: []});
+  await expect(409, 'POST', '/personalizer/v1.0/rank', {actions: [actions[0]], eventId: 'p-1'});
+  await expect(404, 'POST', '/personalizer/v1.0/events/never/reward', {value: 1});
+  await expect(400, 'POST', '/personalizer/v1.0/events/p-1/reward', {});
+  await expect(404, 'POST', '/personalizer/v1.0/events/never/activate');
+  await expect(405, 'GET', '/personalizer/v1.0/rank');
+  if (ranked.status === 201 && JSON.parse(ranked.text).eventId !== 'p-1') findings.push('rank lost its eventId');
   // Probes, health, metrics.
   for (const p of ['/healthz', '/livez', '/readyz', '/metrics']) {
     await expect(200, 'GET', p);

@@ -38,6 +38,12 @@ struct VariantFeatures {
   int64_t extracted_at = 0;     // set by put_variant_features when 0
 };
 
+// The variant id of an action that comes from outside (an imported log's,
+// a Personalizer client's): "<title>-<action>", with spaces, slashes and
+// control characters replaced by '_'. Valid (catalog.h's is_valid_id)
+// unless it is longer than 128 characters.
+std::string external_variant_id(std::string_view title_id, std::string_view action);
+
 // Next free id of the form "<title>-v<N>".
 std::string next_variant_id(Ledger& ledger, std::string_view title_id);
 

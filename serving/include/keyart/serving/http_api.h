@@ -45,6 +45,11 @@ struct ApiOptions {
   int max_json_depth = 8;
   size_t max_batch_rewards = 1000;
   int reward_ack_timeout_ms = 2000;  // then 503: not yet durable
+  // The Personalizer v1.0 API (/personalizer/v1.0/...; docs/SERVING.md):
+  // the title its actions are variants of (empty: the API is off), and the
+  // reward kind its rewards are recorded as.
+  std::string personalizer_title;
+  std::string personalizer_reward_kind = "click";
 };
 
 // One route of the API: its method and path ({name}: one path segment), and

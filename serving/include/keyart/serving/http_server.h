@@ -30,6 +30,7 @@ struct HttpRequest {
   std::string body;
   std::string authorization;  // the Authorization header, if any
   std::string subscription_key;  // the Ocp-Apim-Subscription-Key header, if any
+  std::string unit;  // the X-Keyart-Unit header (the viewer, where the body has none), if any
   std::string content_type;
   std::string remote;  // peer address
   // The server's timers (a steady_timer on its io_context), for a handler

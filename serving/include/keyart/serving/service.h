@@ -176,6 +176,17 @@ struct DecideResult {
   std::vector<Candidate> candidates;  // every eligible variant (when want_scores)
 };
 
+// An action that comes with its own features (Personalizer's inline
+// actions), and the variant standing for it (external_variants()).
+struct ExternalAction {
+  std::string id;
+  engine::NamedFeatures features;
+};
+struct ExternalVariant {
+  std::string variant_id;
+  bool active = true;  // false: retired in the catalogue (not a candidate)
+};
+
 struct RewardResult {
   // applied | duplicate | late | unknown_event (the learner's view)
   engine::RewardStatus status = engine::RewardStatus::unknown_event;
@@ -262,6 +273,16 @@ class Service {
   // learned), unknown_event.
   RewardResult activate(std::string_view event_id, int64_t now_ms = 0,
                         RewardCallback on_recorded = {}, AckDeadline deadline = {});
+
+  // The variants of title_id standing for actions from outside, one per
+  // action in order: kind external, id ledger::external_variant_id(title,
+  // action id), created on first sight with the action's features (written
+  // to the ledger in one transaction, then the catalogue reloaded; later
+  // features for a known id are not applied: a changed action needs a new
+  // id). A retired variant stays retired. Throws ServiceError 404 for an
+  // unknown title, 400 for an action id no variant id can hold.
+  std::vector<ExternalVariant> external_variants(const std::string& title_id,
+                                                 const std::vector<ExternalAction>& actions);
 
   // Re-reads titles, variants and experiments from the ledger (after
   // uploads, retirements, experiment changes); learners are kept. The
