@@ -1,14 +1,57 @@
-// keyart import logs: external logged bandit data into the ledger.
+// keyart import logs | dsjson: external logged bandit data into the ledger.
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "keyart/analysis/dsjson_import.h"
 #include "keyart/analysis/log_import.h"
 
 namespace keyart::cli {
 
 namespace {
 
+// What an import says: JSON (--json) or a line; the bad rows by line and a
+// non-zero exit when nothing was imported.
+int report_import(Subcommand& cmd, const analysis::ImportResult& r, const std::string& path,
+                  const std::string& experiment, const std::string& metric) {
+  if (cmd.json()) {
+    nlohmann::json errors = nlohmann::json::array();
+    for (const auto& e : r.errors) errors.push_back({{"line", e.line}, {"error", e.message}});
+    std::cout << nlohmann::json{{"imported", r.imported},
+                                {"experiment", experiment},
+                                {"rows_read", r.rows_read},
+                                {"rows_imported", r.rows_imported},
+                                {"rows_bad", r.rows_bad},
+                                {"rewards", r.rewards_written},
+                                {"actions", r.actions},
+                                {"actions_with_features", r.actions_with_features},
+                                {"errors", errors}}
+                     .dump(2)
+              << "\n";
+  }
+  if (!r.imported) {
+    for (const auto& e : r.errors) {
+      std::cerr << path << ": line " << e.line << ": " << e.message << "\n";
+    }
+    if (r.rows_bad > static_cast<int64_t>(r.errors.size())) {
+      std::cerr << "... and " << r.rows_bad - static_cast<int64_t>(r.errors.size())
+                << " more malformed rows\n";
+    }
+    throw CommandError("nothing imported: " + std::to_string(r.rows_bad) + " of " +
+                       std::to_string(r.rows_read) + " rows are malformed" +
+                       (r.rows_bad < r.rows_read ? " (fix them, or pass --skip-bad to leave them out)"
+                                                 : ""));
+  }
+  if (!cmd.json()) {
+    std::cout << "imported " << r.rows_imported << " rows (" << r.rewards_written << " "
+              << metric << " rewards, " << r.actions << " actions";
+    if (r.actions_with_features) std::cout << ", " << r.actions_with_features << " with features";
+    std::cout << ") as experiment " << experiment;
+    if (r.rows_bad) std::cout << "; left out " << r.rows_bad << " malformed rows";
+    std::cout << "\n";
+  }
+  return kExitOk;
+}
 
 int import_logs(Args args) {
   Subcommand cmd(
@@ -66,50 +109,60 @@ int import_logs(Args args) {
   }
 
   auto ledger = cmd.open_ledger(false);
-  analysis::ImportResult r = analysis::import_logs(ledger, options);
-  if (cmd.json()) {
-    nlohmann::json errors = nlohmann::json::array();
-    for (const auto& e : r.errors) errors.push_back({{"line", e.line}, {"error", e.message}});
-    std::cout << nlohmann::json{{"imported", r.imported},
-                                {"experiment", options.experiment_id},
-                                {"rows_read", r.rows_read},
-                                {"rows_imported", r.rows_imported},
-                                {"rows_bad", r.rows_bad},
-                                {"rewards", r.rewards_written},
-                                {"actions", r.actions},
-                                {"actions_with_features", r.actions_with_features},
-                                {"errors", errors}}
-                     .dump(2)
-              << "\n";
+  return report_import(cmd, analysis::import_logs(ledger, options), options.csv_path,
+                       options.experiment_id, options.metric);
+}
+
+int import_dsjson(Args args) {
+  Subcommand cmd(
+      "import dsjson",
+      "FILE.json --experiment ID [--title ID] [--metric KIND] [--unit-feature NAME] [--skip-bad]",
+      "Imports a decision-service JSON log (DSJSON, one ranked event a line: what\n"
+      "Azure Personalizer and Vowpal Wabbit's decision service exported) as a finished\n"
+      "experiment, so 'keyart report experiment' and 'keyart report ope' work on it.\n"
+      "Each event's actions become the title's external variants with their features;\n"
+      "the reward is minus _label_cost; deferred events count once activated. Event\n"
+      "ids map as keyart serve's Personalizer API maps them. Every line is checked\n"
+      "first: bad lines are listed and nothing is imported unless all are valid (or\n"
+      "--skip-bad leaves them out, counted).");
+  cmd.with_db().with_json().positional("file", 1);
+  cmd.add_options()("file", po::value<std::string>()->required(), "the DSJSON file")(
+      "experiment", po::value<std::string>()->required(), "id of the experiment to create")(
+      "name", po::value<std::string>()->default_value(""), "its name (default: the file name)")(
+      "title", po::value<std::string>()->default_value(""),
+      "title the actions belong to (default: the experiment id; created when new)")(
+      "metric", po::value<std::string>()->default_value("click"), "reward kind to store")(
+      "unit-feature", po::value<std::string>()->default_value(""),
+      "the context feature naming the viewer, flattened (e.g. User_id); default: each "
+      "event is its own unit")(
+      "skip-bad", "leave bad lines out (counted) instead of refusing the file")(
+      "max-line-bytes", po::value<int64_t>()->default_value(1 << 20),
+      "refuse the file if a line is longer than this");
+  if (!cmd.parse(args)) return kExitOk;
+  analysis::DsjsonImportOptions options;
+  options.path = cmd.get<std::string>("file");
+  options.experiment_id = cmd.get<std::string>("experiment");
+  options.experiment_name = cmd.get<std::string>("name");
+  options.title_id = cmd.get<std::string>("title");
+  options.metric = cmd.get<std::string>("metric");
+  options.unit_feature = cmd.get<std::string>("unit-feature");
+  options.skip_bad = cmd.has("skip-bad");
+  if (int64_t max_line = cmd.get<int64_t>("max-line-bytes"); max_line < 1) {
+    throw UsageError("--max-line-bytes must be at least 1");
+  } else {
+    options.max_line_bytes = static_cast<size_t>(max_line);
   }
-  if (!r.imported) {
-    for (const auto& e : r.errors) {
-      std::cerr << options.csv_path << ": line " << e.line << ": " << e.message << "\n";
-    }
-    if (r.rows_bad > static_cast<int64_t>(r.errors.size())) {
-      std::cerr << "... and " << r.rows_bad - static_cast<int64_t>(r.errors.size())
-                << " more malformed rows\n";
-    }
-    throw CommandError("nothing imported: " + std::to_string(r.rows_bad) + " of " +
-                       std::to_string(r.rows_read) + " rows are malformed" +
-                       (r.rows_bad < r.rows_read ? " (fix them, or pass --skip-bad to leave them out)"
-                                                 : ""));
-  }
-  if (!cmd.json()) {
-    std::cout << "imported " << r.rows_imported << " rows (" << r.rewards_written << " "
-              << options.metric << " rewards, " << r.actions << " actions";
-    if (r.actions_with_features) std::cout << ", " << r.actions_with_features << " with features";
-    std::cout << ") as experiment " << options.experiment_id;
-    if (r.rows_bad) std::cout << "; left out " << r.rows_bad << " malformed rows";
-    std::cout << "\n";
-  }
-  return kExitOk;
+  auto ledger = cmd.open_ledger(false);
+  return report_import(cmd, analysis::import_dsjson(ledger, options), options.path,
+                       options.experiment_id, options.metric);
 }
 
 }  // namespace
 
 int cmd_import(Args args) {
-  return dispatch("import", {{"logs", "import logged bandit data from a CSV file", import_logs}},
+  return dispatch("import", {{"logs", "import logged bandit data from a CSV file", import_logs},
+                             {"dsjson", "import a Personalizer / decision-service JSON log",
+                              import_dsjson}},
                   args);
 }
 

@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "csv_reader.h"
+#include "import_writer.h"
 #include "number_text.h"
 #include "keyart/engine/context_fields.h"
 #include "keyart/engine/event_id.h"
@@ -126,15 +127,7 @@ Layout resolve(const std::vector<ColumnMapping>& mappings, const std::vector<std
   return layout;
 }
 
-struct Row {
-  int64_t ts = 0;
-  std::string action, unit;
-  double reward = 0, propensity = 1;
-  std::optional<int64_t> position, hour;
-  std::optional<std::string> device, country;
-  std::vector<std::string> candidates;
-  engine::NamedFeatures user;
-};
+using Row = ImportedRow;
 
 // Parses one record; the error message names the column and the value.
 std::optional<Row> parse_row(const Layout& layout, const std::vector<std::string>& fields,
@@ -282,13 +275,12 @@ ImportResult import_logs(ledger::Ledger& ledger, const ImportOptions& o) {
     throw ledger::LedgerError(ledger::ErrorKind::kConflict, "experiment '" + o.experiment_id +
                                                 "' already exists: choose another --experiment");
   }
-  const auto features = read_action_features(o);
+  auto features = read_action_features(o);
 
   // Pass 1: validate every row.
   ImportResult result;
   Validation seen;
-  std::unordered_map<std::string, std::string> variant_of;  // action -> variant id
-  std::unordered_map<std::string, std::string> action_of;   // variant id -> action
+  ImportActions actions(title_id);
   Layout layout;
   {
     CsvReader reader(o.csv_path, o.delimiter, o.max_line_bytes);
@@ -296,18 +288,6 @@ ImportResult import_logs(ledger::Ledger& ledger, const ImportOptions& o) {
     int64_t line = 0;
     if (!reader.next(header, line)) invalid(o.csv_path + " is empty: no header row");
     layout = resolve(o.mappings, header, o.csv_path);
-    auto note_action = [&](const std::string& action) {
-      if (variant_of.count(action)) return;
-      std::string id = ledger::external_variant_id(title_id, action);
-      if (!ledger::is_valid_id(id)) invalid("action '" + action + "' is too long for a variant id");
-      if (auto clash = action_of.find(id); clash != action_of.end()) {
-        invalid("actions '" + clash->second + "' and '" + action + "' both become variant '" +
-                id + "': rename one of them");
-      }
-      action_of[id] = action;
-      variant_of[action] = id;
-      seen.actions.push_back(action);
-    };
     while (reader.next(fields, line)) {
       ++result.rows_read;
       std::string error;
@@ -317,14 +297,17 @@ ImportResult import_logs(ledger::Ledger& ledger, const ImportOptions& o) {
         if (result.errors.size() < o.errors_listed) result.errors.push_back({line, error});
         continue;
       }
-      note_action(row->action);
-      for (const auto& c : row->candidates) note_action(c);
+      actions.note(row->action);
+      for (const auto& c : row->candidates) actions.note(c);
       seen.first_ts = std::min(seen.first_ts, row->ts);
       seen.last_ts = std::max(seen.last_ts, row->ts);
     }
-    for (const auto& [action, f] : features) note_action(action);
+    for (auto& [action, f] : features) {
+      actions.note(action);
+      actions.set_features(action, std::move(f.named), std::move(f.vector));
+    }
   }
-  result.actions = static_cast<int64_t>(seen.actions.size());
+  result.actions = static_cast<int64_t>(actions.actions().size());
   if (result.rows_read == result.rows_bad) {
     if (result.rows_read == 0) invalid(o.csv_path + " has a header but no rows");
     return result;  // nothing valid to import
@@ -332,96 +315,20 @@ ImportResult import_logs(ledger::Ledger& ledger, const ImportOptions& o) {
   if (result.rows_bad > 0 && !o.skip_bad) return result;
 
   // Pass 2: write, in one transaction.
-  ledger::Transaction tx(ledger);
-  if (!ledger::find_title(ledger, title_id)) {
-    ledger::add_title(ledger, {.title_id = title_id,
-                       .name = "Imported: " + std::filesystem::path(o.csv_path).filename().string(),
-                       .created_at = seen.first_ts});
-  }
-  for (const std::string& action : seen.actions) {
-    const std::string& id = variant_of[action];
-    if (auto existing = ledger::find_variant(ledger, id)) {
-      if (existing->title_id != title_id) {
-        throw ledger::LedgerError(ledger::ErrorKind::kConflict, "variant '" + id + "' already belongs to title '" +
-                                                    existing->title_id + "'");
-      }
-    } else {
-      ledger::add_variant(ledger, {.variant_id = id, .title_id = title_id, .kind = "external",
-                           .original_name = action, .uploaded_at = seen.first_ts,
-                           .uploaded_by = "import"});
+  const ImportPlan plan{.source_path = o.csv_path, .experiment_id = o.experiment_id,
+                        .experiment_name = o.experiment_name, .metric = o.metric,
+                        .actions = &actions, .first_ts = seen.first_ts, .last_ts = seen.last_ts};
+  write_import(ledger, plan, [&](const std::function<void(ImportedRow&&)>& emit) {
+    CsvReader reader(o.csv_path, o.delimiter, o.max_line_bytes);
+    std::vector<std::string> fields;
+    int64_t line = 0;
+    reader.next(fields, line);  // the header
+    while (reader.next(fields, line)) {
+      std::string error;
+      auto row = parse_row(layout, fields, line, error);
+      if (row) emit(std::move(*row));  // a bad one was counted in pass 1 (skip_bad)
     }
-    if (auto f = features.find(action); f != features.end()) {
-      ledger::put_variant_features(ledger, {.variant_id = id, .extractor_version = "import",
-                                    .features_json =
-                                        ledger::arm_features_record(f->second.named, "import"),
-                                    .vector = f->second.vector, .extracted_at = seen.first_ts});
-      ++result.actions_with_features;
-    }
-  }
-  ledger::Experiment e;
-  e.experiment_id = o.experiment_id;
-  e.name = o.experiment_name.empty() ? std::filesystem::path(o.csv_path).filename().string()
-                                     : o.experiment_name;
-  e.description = "imported from " + o.csv_path;
-  e.source = "import";
-  e.metric = o.metric;
-  e.title_ids = {title_id};
-  e.created_at = seen.first_ts;
-  e.arms = {{.arm_id = "logged", .policy_spec = "logged", .traffic_share = 1.0, .is_control = true}};
-  ledger::create_experiment(ledger, e);
-  ledger::start_experiment(ledger, o.experiment_id, seen.first_ts);
-
-  ledger::EventWriter writer(ledger);
-  std::vector<ledger::Exposure> exposures;
-  std::vector<ledger::Reward> rewards;
-  auto write_batch = [&] {
-    ledger::BatchResult written = writer.write(exposures, rewards);
-    if (!written.rejected.empty()) {
-      throw ledger::LedgerError(ledger::ErrorKind::kInternal,
-                        "the ledger refused an imported row: " + written.rejected.front().reason);
-    }
-    result.rows_imported += static_cast<int64_t>(written.exposures_written);
-    result.rewards_written += static_cast<int64_t>(written.rewards_written);
-    exposures.clear();
-    rewards.clear();
-  };
-  CsvReader reader(o.csv_path, o.delimiter, o.max_line_bytes);
-  std::vector<std::string> fields;
-  int64_t line = 0;
-  reader.next(fields, line);  // the header
-  while (reader.next(fields, line)) {
-    std::string error;
-    auto row = parse_row(layout, fields, line, error);
-    if (!row) continue;  // counted in pass 1 (skip_bad)
-    ledger::Exposure x;
-    x.event_id = engine::to_hex(engine::new_event_id(row->ts));
-    x.ts = row->ts;
-    x.experiment_id = o.experiment_id;
-    x.arm_id = "logged";
-    x.unit_id = row->unit;
-    x.title_id = title_id;
-    x.variant_id = variant_of[row->action];
-    x.position = row->position;
-    x.policy = "logged";
-    x.propensity = row->propensity;
-    engine::NamedFeatures context;
-    if (row->device) context.set(engine::kDeviceField, *row->device);
-    if (row->country) context.set(engine::kCountryField, *row->country);
-    if (row->hour) context.set(engine::kHourField, static_cast<double>(*row->hour));
-    if (row->position) context.set("position", static_cast<double>(*row->position));
-    ledger::encode_request(context, row->user, x);
-    if (!row->candidates.empty()) {
-      std::vector<std::string> ids;
-      for (const auto& c : row->candidates) ids.push_back(variant_of[c]);
-      x.candidates_json = ledger::encode_candidates(ids);
-    }
-    if (row->reward != 0) rewards.push_back({x.event_id, o.metric, row->reward, row->ts});
-    exposures.push_back(std::move(x));
-    if (exposures.size() == 10'000) write_batch();
-  }
-  write_batch();
-  ledger::stop_experiment(ledger, o.experiment_id, seen.last_ts);
-  tx.commit();
+  }, result);
   result.imported = true;
   result.first_ts = seen.first_ts;
   result.last_ts = seen.last_ts;
