@@ -13,6 +13,12 @@
 # the script prints each run and keyart's share of nginx's rate (medians):
 # this machine's HTTP ceiling, measured in the same minutes.
 #
+# --personalizer: keyart serve also runs the Personalizer API
+# (--personalizer-title pz), and wrk alternates, --rounds times, between
+# POST /v1/decide and POST /personalizer/v1.0/rank (scripts/load/rank.lua:
+# eight inline actions with features, a new eventId each) on the same
+# server; the script prints the Rank rate as a share of /v1/decide's.
+#
 # --page N: keyart is asked for whole pages (POST /v1/decide/page,
 # scripts/load/page.lua) of N titles (page-1 .. page-N, added with three
 # poster variants each), optionally with --max-same-actor K; rates are
@@ -22,7 +28,8 @@
 #   scripts/load_http.sh [--keyart BIN] [--duration 30s] [--connections 32]
 #                        [--wrk-threads 1] [--server-threads 2] [--reward-share 0.1]
 #                        [--sample-memory SECONDS] [--work DIR] [--baseline [--rounds 2]]
-#                        [--page N [--max-same-actor K]] [--serve-args "ARGS"]
+#                        [--page N [--max-same-actor K]] [--personalizer [--rounds 2]]
+#                        [--serve-args "ARGS"]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=lib/serve.sh
@@ -31,7 +38,7 @@ source "$root/scripts/lib/serve.sh"
 source "$root/scripts/lib/load_catalogue.sh"
 keyart="$root/build/release/tools/keyart"
 duration=30s connections=32 wrk_threads=1 server_threads=2 reward_share=0 sample_memory=0 work=
-baseline=0 rounds=1 page=0 max_same_actor= serve_args=
+baseline=0 rounds=1 page=0 max_same_actor= serve_args= personalizer=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --keyart) keyart="$2"; shift 2 ;;
@@ -44,6 +51,7 @@ while [[ $# -gt 0 ]]; do
     --work) work="$2"; shift 2 ;;  # folder for the ledger, logs and samples (default: a new one)
     --baseline) baseline=1; [[ "$rounds" == 1 ]] && rounds=2; shift ;;
     --rounds) rounds="$2"; shift 2 ;;
+    --personalizer) personalizer=1; [[ "$rounds" == 1 ]] && rounds=2; shift ;;
     --page) page="$2"; shift 2 ;;
     --max-same-actor) max_same_actor="$2"; shift 2 ;;
     --serve-args) serve_args="$2"; shift 2 ;;  # more keyart serve options (e.g. "--flush-interval 50ms")
@@ -53,6 +61,10 @@ done
 command -v wrk >/dev/null || { echo "load_http: needs wrk (apt-get install wrk)" >&2; exit 1; }
 if [[ "$baseline" == 1 && "$reward_share" != 0 ]]; then
   echo "load_http: --baseline compares decisions only (nginx answers no rewards); drop --reward-share" >&2
+  exit 2
+fi
+if [[ "$personalizer" == 1 && ( "$baseline" == 1 || "$page" != 0 || "$reward_share" != 0 ) ]]; then
+  echo "load_http: --personalizer compares Rank with single decisions: drop --baseline, --page and --reward-share" >&2
   exit 2
 fi
 if [[ "$baseline" == 1 ]] && ! command -v nginx >/dev/null; then
@@ -70,6 +82,7 @@ if [[ "$page" != 0 ]]; then
 fi
 echo "load_http: ledger $KEYART_DB with $("$keyart" variant list --title night --json | grep -c '"variant_id"') variants"
 
+[[ "$personalizer" == 1 ]] && serve_args="--personalizer-title pz $serve_args"
 # shellcheck disable=SC2086  # serve_args is a list of options
 start_keyart_serve "$keyart" "$work/serve.log" --threads "$server_threads" --wait-window 10s \
   $serve_args ||
@@ -124,6 +137,7 @@ run_wrk() {  # name port
   if [[ "$1" == keyart && "$page" != 0 ]]; then
     script="$root/scripts/load/page.lua" per_request="$page"
   fi
+  [[ "$1" == rank ]] && script="$root/scripts/load/rank.lua"
   KEYART_REWARD_SHARE="$reward_share" KEYART_WRK_RESULT="$work/wrk.result" \
     KEYART_PAGE="$page" KEYART_MAX_SAME_ACTOR="$max_same_actor" \
     wrk -t"$wrk_threads" -c"$connections" -d"$duration" --latency \
@@ -134,7 +148,7 @@ run_wrk() {  # name port
   # decisions/s (a page holds per_request of them)
   rps=$(awk -v n="$per_request" '/^Requests\/sec:/ {print $2 * n}' "$work/wrk-$1.log")
   echo "$1 $rps $r_p50 $r_p99 $r_errors" >> "$work/runs"
-  if [[ "$1" == keyart ]]; then
+  if [[ "$1" != nginx ]]; then
     decisions=$((decisions + r_decisions)) rewards=$((rewards + r_rewards))
   fi
   errors=$((errors + r_errors))
@@ -142,6 +156,7 @@ run_wrk() {  # name port
 for ((round = 1; round <= rounds; round++)); do
   run_wrk keyart "$port"
   [[ "$baseline" == 1 ]] && run_wrk nginx "$nginx_port"
+  [[ "$personalizer" == 1 ]] && run_wrk rank "$port"
 done
 [[ -n "$nginx_pid" ]] && kill "$nginx_pid"
 
@@ -154,14 +169,19 @@ wait "$pid" || true
 trap - EXIT
 tail -1 "$work/serve.log"
 
-if [[ "$baseline" == 1 ]]; then
-  python3 - "$work/runs" <<'PY'
+if [[ "$baseline" == 1 || "$personalizer" == 1 ]]; then
+  other=$([[ "$personalizer" == 1 ]] && echo rank || echo nginx)
+  python3 - "$work/runs" "$other" <<'PY'
 import statistics, sys
 runs = [line.split() for line in open(sys.argv[1])]
+other = sys.argv[2]
 for name, rps, p50, p99, errors in runs:
-    print(f"load_http: {name:6} {float(rps):>10,.0f} decisions/s  p50 {float(p50):,.0f} us  p99 {float(p99):,.0f} us  non-200 {errors}")
-med = {k: statistics.median(float(r[1]) for r in runs if r[0] == k) for k in ("keyart", "nginx")}
-print(f"load_http: keyart / nginx (medians): {med['keyart']:,.0f} / {med['nginx']:,.0f} = {med['keyart'] / med['nginx']:.2f}")
+    print(f"load_http: {name:6} {float(rps):>10,.0f} decisions/s  p50 {float(p50):,.0f} us  p99 {float(p99):,.0f} us  errors {errors}")
+med = {k: statistics.median(float(r[1]) for r in runs if r[0] == k) for k in ("keyart", other)}
+if other == "rank":
+    print(f"load_http: rank / decide (medians): {med['rank']:,.0f} / {med['keyart']:,.0f} = {med['rank'] / med['keyart']:.2f}")
+else:
+    print(f"load_http: keyart / nginx (medians): {med['keyart']:,.0f} / {med['nginx']:,.0f} = {med['keyart'] / med['nginx']:.2f}")
 PY
 fi
 exposures=$(sqlite3 "$KEYART_DB" "SELECT count(*) FROM exposures")
@@ -181,7 +201,7 @@ status=0
 [[ "$exposures" == "$answered_decisions" ]] || { echo "load_http: MISMATCH exposures" >&2; status=1; }
 [[ "$stored_rewards" == "$answered_rewards" ]] || { echo "load_http: MISMATCH rewards" >&2; status=1; }
 # (with --baseline, the one decision that gave nginx its answer came from curl)
-(( answered_decisions - decisions <= connections * rounds * (page > 0 ? page : 1) + baseline )) || { echo "load_http: wrk lost too many" >&2; status=1; }
+(( answered_decisions - decisions <= connections * rounds * (1 + personalizer) * (page > 0 ? page : 1) + baseline )) || { echo "load_http: wrk lost too many" >&2; status=1; }
 [[ "$errors" == 0 ]] || { echo "load_http: errors answered" >&2; status=1; }
 [[ "$integrity" == "ok" ]] || status=1
 echo "load_http: work files in $work"

@@ -78,10 +78,12 @@ bool is_loopback(const std::string& host) {
 
 int cmd_serve(Args args) {
   Subcommand cmd("serve", "[--db PATH] [--listen HOST:PORT] [options]",
-                 "Serves POST /v1/decide, /v1/decide/page, /v1/reward, GET /healthz, /livez,\n"
-                 "/readyz and /metrics over HTTP (keep-alive), plus admin endpoints behind a\n"
-                 "bearer token. Binds 127.0.0.1 unless --listen says otherwise. SIGHUP reloads\n"
-                 "the catalogue; SIGINT/SIGTERM stop it cleanly.");
+                 "Serves POST /v1/decide, /v1/decide/page, /v1/reward, /v1/activate, GET\n"
+                 "/healthz, /livez, /readyz and /metrics over HTTP (keep-alive), admin\n"
+                 "endpoints behind a bearer token, and with --personalizer-title Personalizer\n"
+                 "v1.0's Rank, Reward and Activate (docs/SERVING.md). Binds 127.0.0.1 unless\n"
+                 "--listen says otherwise. SIGHUP reloads the catalogue; SIGINT/SIGTERM stop it\n"
+                 "cleanly.");
   cmd.with_db();
   const serving::ServiceOptions defaults;  // the in-process hook's: one source for both
   cmd.add_options()("listen", po::value<std::string>()->default_value("127.0.0.1:8080"),

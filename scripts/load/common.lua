@@ -14,6 +14,24 @@ function common.path(default)
   return (wrk.path ~= nil and wrk.path ~= "" and wrk.path ~= "/") and wrk.path or default
 end
 
+-- A POST of a JSON body for one viewer, who also goes in the X-Keyart-Unit
+-- header (nginx routes by it: deploy/nginx/keyart.conf; a node ignores it).
+function common.post(path, unit, body)
+  return wrk.format("POST", path,
+                    {["Content-Type"] = "application/json", ["X-Keyart-Unit"] = unit}, body)
+end
+
+-- Counts an answer in the thread's `ok` or `errors`; true when its status
+-- is the expected one.
+function common.counted(status, expected)
+  if status ~= expected then
+    errors = errors + 1
+    return false
+  end
+  ok = ok + 1
+  return true
+end
+
 -- Sums the named per-thread counters, prints `line` formatted with them
 -- (a function of the totals) and the latencies, and writes the result file.
 function common.finish(names, line, latency)

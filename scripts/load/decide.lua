@@ -12,13 +12,10 @@ local actors = {"frl_004", "frl_030", "frl_042", "lisa", "frl_025"}
 function init(args)
   math.randomseed(os.time() + id * 7919)
   ok, errors, decisions, rewards, pending_reward = 0, 0, 0, 0, nil
-  status_counts = {}
 end
 
 decide_path = common.path("/v1/decide")
 
--- The viewer also goes in the X-Keyart-Unit header, which nginx routes by
--- (deploy/nginx/keyart.conf); a single node ignores it.
 local function decide_body()
   local unit = "viewer-" .. math.random(1, 200000)
   return unit, string.format(
@@ -35,17 +32,11 @@ function request()
     return wrk.format("POST", "/v1/reward", {["Content-Type"] = "application/json"}, body)
   end
   local unit, body = decide_body()
-  return wrk.format("POST", decide_path,
-                    {["Content-Type"] = "application/json", ["X-Keyart-Unit"] = unit}, body)
+  return common.post(decide_path, unit, body)
 end
 
 function response(status, headers, body)
-  status_counts[status] = (status_counts[status] or 0) + 1
-  if status ~= 200 then
-    errors = errors + 1
-    return
-  end
-  ok = ok + 1
+  if not common.counted(status, 200) then return end
   local event = string.match(body, '"event_id":"(%x+)"')
   if event and string.find(body, '"variant_id"', 1, true) then
     decisions = decisions + 1

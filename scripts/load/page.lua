@@ -25,16 +25,11 @@ function request()
     '{"unit_id":"%s","context":{"device":"%s","hour":%d},"user":{"actor_frl_004":%.2f,"genre_drama":%.2f},%s"impressions":[%s]}',
     unit, devices[math.random(#devices)], math.random(0, 23), math.random(), math.random(),
     cap and string.format('"max_same_actor":%s,', cap) or "", impressions)
-  return wrk.format("POST", path,
-                    {["Content-Type"] = "application/json", ["X-Keyart-Unit"] = unit}, body)
+  return common.post(path, unit, body)
 end
 
 function response(status, headers, body)
-  if status ~= 200 then
-    errors = errors + 1
-    return
-  end
-  ok = ok + 1
+  if not common.counted(status, 200) then return end
   local _, n = string.gsub(body, '"event_id"', "")
   decisions = decisions + n
 end

@@ -114,6 +114,12 @@ TEST(Migration, FromVersion3KeepsDataAndMatchesFreshSchema) {
   check_migration_from(3);
 }
 
+TEST(Migration, FromVersion4KeepsDataAndMatchesFreshSchema) {
+  KEYART_SQLITE_ONLY();  // the SQLite file (postgres_ledger_test.cc: the server)
+  ASSERT_GE(schema_version(), 5);
+  check_migration_from(4);
+}
+
 TEST(Migration, EveryStepIsPresentAndOrdered) {
   KEYART_SQLITE_ONLY();  // the SQLite file (postgres_ledger_test.cc: the server)
   int expected = 2;
