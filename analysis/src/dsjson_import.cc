@@ -129,7 +129,9 @@ std::optional<Event> parse_event(const std::string& line, const std::string& uni
   }
   if (auto o = doc.find("o"); o != doc.end() && o->is_array()) {
     for (const json& outcome : *o) {
-      if (outcome.is_object() && outcome.value("ActionTaken", false) == true) row.activated = true;
+      if (!outcome.is_object()) continue;
+      auto taken = outcome.find("ActionTaken");
+      if (taken != outcome.end() && taken->is_boolean() && taken->get<bool>()) row.activated = true;
     }
   }
   if (unit_feature.empty()) {
