@@ -91,6 +91,9 @@ int report_experiment(Args args) {
       "since", po::value<std::string>(), "first time included (2026-11-27, ISO time or Unix ms)")(
       "until", po::value<std::string>(), "first time excluded")(
       "confidence", po::value<double>()->default_value(0.95), "confidence level of intervals")(
+      "variance", po::value<std::string>()->default_value("sample"),
+      "the variances' divisor: sample (n - 1) or population (n, p(1-p)/n for a rate); "
+      "docs/REPORTS.md")(
       "tau", po::value<double>()->default_value(stats::kDefaultSequentialTau),
       "mSPRT mixing sd: the absolute difference in rate the sequential test is tuned to")(
       "format", po::value<std::string>()->default_value("text"), "text, json, csv or html")(
@@ -104,6 +107,8 @@ int report_experiment(Args args) {
                                                       "clustered, exposure, unit-share, per-unit");
   options.by = parse_choice<analysis::SegmentBy>(cmd, "by", analysis::parse_segment_by,
                                                  "none, device, country, hour, variant");
+  options.variance = parse_choice<stats::VarianceDivisor>(cmd, "variance", analysis::parse_variance,
+                                                          "sample, population");
   options.hour_bucket = cmd.get<int>("hour-bucket");
   if (options.hour_bucket < 1 || options.hour_bucket > 24) {
     throw UsageError("--hour-bucket must be 1 to 24 hours");

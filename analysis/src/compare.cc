@@ -4,11 +4,12 @@
 
 namespace keyart::analysis {
 
-RateModel rate_model(const stats::UnitMoments& m, Analysis analysis, bool binary_metric) {
+RateModel rate_model(const stats::UnitMoments& m, Analysis analysis, bool binary_metric,
+                     stats::VarianceDivisor divisor) {
   RateModel model;
   switch (analysis) {
     case Analysis::kExposure:
-      model.estimate = stats::exposure_rate(m);
+      model.estimate = stats::exposure_rate(m, divisor);
       if (binary_metric) {
         model.has_counts = model.exact_counts = true;
         model.successes = m.rewards;
@@ -22,13 +23,13 @@ RateModel rate_model(const stats::UnitMoments& m, Analysis analysis, bool binary
       model.trials = m.units;
       break;
     case Analysis::kPerUnit:
-      model.estimate = stats::rewards_per_unit(m);
+      model.estimate = stats::rewards_per_unit(m, divisor);
       break;
     case Analysis::kClustered: {
-      model.estimate = stats::clustered_rate(m);
+      model.estimate = stats::clustered_rate(m, divisor);
       if (binary_metric && m.exposures > 0) {
         // No measurable clustering (e.g. no rewards yet): take deff = 1.
-        double deff = stats::design_effect(m);
+        double deff = stats::design_effect(m, divisor);
         if (!(deff > 0)) deff = 1;
         model.has_counts = true;
         model.trials = m.exposures / deff;
@@ -65,7 +66,8 @@ stats::ZTest compare_rates(const RateModel& control, const RateModel& treatment)
 
 std::vector<ArmResult> compare_arms(std::span<const std::string> arm_ids, size_t control,
                                     std::span<const stats::UnitMoments> moments,
-                                    Analysis analysis, bool binary_metric, double confidence) {
+                                    Analysis analysis, bool binary_metric, double confidence,
+                                    stats::VarianceDivisor divisor) {
   const size_t k = arm_ids.size();
   std::vector<ArmResult> out(k);
   std::vector<RateModel> models(k);
@@ -78,8 +80,8 @@ std::vector<ArmResult> compare_arms(std::span<const std::string> arm_ids, size_t
     a.units = static_cast<int64_t>(m.units);
     a.units_with_reward = static_cast<int64_t>(m.units_with_reward);
     a.rewards = m.rewards;
-    a.design_effect = stats::design_effect(m);
-    models[i] = rate_model(m, analysis, binary_metric);
+    a.design_effect = stats::design_effect(m, divisor);
+    models[i] = rate_model(m, analysis, binary_metric, divisor);
     a.rate = models[i].estimate;
     a.rate_interval = rate_interval(models[i], confidence);
   }

@@ -26,7 +26,8 @@ struct RateModel {
   double successes = 0, trials = 0;
 };
 
-RateModel rate_model(const stats::UnitMoments& m, Analysis analysis, bool binary_metric);
+RateModel rate_model(const stats::UnitMoments& m, Analysis analysis, bool binary_metric,
+                     stats::VarianceDivisor divisor);
 stats::Interval rate_interval(const RateModel& model, double confidence);
 // The Bayesian posterior of the rate: Beta(1 + s, 1 + n - s) from the
 // counts, else a normal approximation N(mean, se^2); nullopt when neither is
@@ -38,6 +39,7 @@ stats::ZTest compare_rates(const RateModel& control, const RateModel& treatment)
 // table only (callers may re-adjust across a wider family).
 std::vector<ArmResult> compare_arms(std::span<const std::string> arm_ids, size_t control,
                                     std::span<const stats::UnitMoments> moments,
-                                    Analysis analysis, bool binary_metric, double confidence);
+                                    Analysis analysis, bool binary_metric, double confidence,
+                                    stats::VarianceDivisor divisor);
 
 }  // namespace keyart::analysis

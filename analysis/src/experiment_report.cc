@@ -33,6 +33,8 @@ constexpr Named<SegmentBy> kSegments[] = {{SegmentBy::kNone, "none"},
                                           {SegmentBy::kCountry, engine::kCountryField.data()},
                                           {SegmentBy::kHour, engine::kHourField.data()},
                                           {SegmentBy::kVariant, "variant"}};
+constexpr Named<stats::VarianceDivisor> kVariances[] = {
+    {stats::VarianceDivisor::kSample, "sample"}, {stats::VarianceDivisor::kPopulation, "population"}};
 
 template <typename E, size_t N>
 std::optional<E> value_named(const Named<E> (&table)[N], std::string_view name) {
@@ -119,7 +121,8 @@ void add_trend(const ScanResult& scan, size_t control, const ReportOptions& opti
     day.day_start_ms = snap.day * kDayMs;
     day.arms.resize(k);
     std::vector<RateModel> models(k);
-    for (size_t i = 0; i < k; ++i) models[i] = rate_model(snap.cumulative[i], options.analysis, binary);
+    for (size_t i = 0; i < k; ++i) models[i] = rate_model(snap.cumulative[i], options.analysis, binary,
+                                                           options.variance);
     for (size_t i = 0; i < k; ++i) {
       TrendArm& t = day.arms[i];
       t.exposures = snap.exposures[i];
@@ -171,7 +174,7 @@ void add_segments(const ScanResult& scan, std::span<const std::string> arm_ids, 
     table.segment = scan.segment_labels[s];
     table.arms = compare_arms(arm_ids, control,
                               std::span(scan.segments).subspan(s * k, k), options.analysis,
-                              binary, options.confidence);
+                              binary, options.confidence, options.variance);
     report.segments.push_back(std::move(table));
   }
   // Holm across every segment comparison: the family the analyst scans.
@@ -226,7 +229,22 @@ std::optional<Analysis> parse_analysis(std::string_view name) {
 
 const char* analysis_name(Analysis analysis) { return name_of(kAnalyses, analysis); }
 
-std::string analysis_description(Analysis analysis, bool binary_metric) {
+std::optional<stats::VarianceDivisor> parse_variance(std::string_view name) {
+  return value_named(kVariances, name);
+}
+
+const char* variance_name(stats::VarianceDivisor divisor) { return name_of(kVariances, divisor); }
+
+std::string analysis_description(Analysis analysis, bool binary_metric,
+                                 stats::VarianceDivisor divisor) {
+  const std::string variances = divisor == stats::VarianceDivisor::kSample
+                                    ? "; variances with divisor n - 1 (sample)"
+                                    : "; variances with divisor n (population)";
+  return analysis_unit_description(analysis, binary_metric) +
+         (analysis == Analysis::kUnitShare ? std::string("; variance p(1-p)/n") : variances);
+}
+
+std::string analysis_unit_description(Analysis analysis, bool binary_metric) {
   switch (analysis) {
     case Analysis::kClustered:
       return std::string("rate = rewards per exposure; variance clustered by viewer (delta "
@@ -275,6 +293,7 @@ ExperimentReport build_experiment_report(ledger::Ledger& ledger, const ReportOpt
   report.metric = options.metric.empty() ? experiment->metric : options.metric;
   report.analysis = options.analysis;
   report.confidence = options.confidence;
+  report.variance = options.variance;
   report.sequential_tau = options.sequential_tau;
   report.since_ms = options.since_ms;
   report.until_ms = options.until_ms;
@@ -306,7 +325,7 @@ ExperimentReport build_experiment_report(ledger::Ledger& ledger, const ReportOpt
   report.last_ts = scan.last_ts;
 
   report.overall.arms = compare_arms(request.arm_ids, control, scan.arms, options.analysis,
-                                     scan.binary_metric, options.confidence);
+                                     scan.binary_metric, options.confidence, options.variance);
   std::vector<double> units;
   for (const auto& m : scan.arms) units.push_back(m.units);
   report.srm = stats::sample_ratio_test(units, report.intended_shares);

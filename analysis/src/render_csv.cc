@@ -14,7 +14,7 @@ namespace keyart::analysis {
 namespace {
 
 const char* const kColumns[] = {
-    "experiment", "metric",  "analysis", "section", "segment", "day",     "arm",
+    "experiment", "metric",  "analysis", "variance", "section", "segment", "day", "arm",
     "variant",    "exposures", "units",  "rewards", "rate",    "rate_lo", "rate_hi",
     "lift",       "lift_lo", "lift_hi",  "p_value", "p_holm",  "chance_to_beat_control",
     "chance_to_be_best", "expected_loss", "difference_lo", "difference_hi", "note"};
@@ -26,6 +26,7 @@ class CsvRow {
     set("experiment", csv_field(r.experiment.experiment_id));
     set("metric", csv_field(r.metric));
     set("analysis", analysis_name(r.analysis));
+    set("variance", variance_name(r.variance));
     set("section", section);
   }
   CsvRow& set(std::string_view column, std::string value) {

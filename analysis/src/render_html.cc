@@ -178,7 +178,7 @@ void render_html(const ExperimentReport& r, std::ostream& out, size_t max_image_
       << e(r.metric) << "</b> &middot; data " << e(data_range(r)) << "</p>\n";
   if (!x.description.empty()) out << "<p class=\"meta\">" << e(x.description) << "</p>\n";
   out << "<p class=\"meta\">Analysis <b>" << analysis_name(r.analysis) << "</b>: "
-      << e(analysis_description(r.analysis, r.binary_metric)) << ".</p>\n";
+      << e(analysis_description(r.analysis, r.binary_metric, r.variance)) << ".</p>\n";
   out << "<p class=\"meta\">" << format_count(static_cast<double>(r.exposures)) << " exposures, "
       << format_count(r.rewards) << " " << e(r.metric) << " rewards.</p>\n";
   for (const auto& w : r.warnings) {

@@ -66,7 +66,8 @@ nlohmann::json report_to_json(const ExperimentReport& r) {
   j["metric"] = r.metric;
   j["binary_metric"] = r.binary_metric;
   j["analysis"] = {{"name", analysis_name(r.analysis)},
-                   {"description", analysis_description(r.analysis, r.binary_metric)}};
+                   {"variance", variance_name(r.variance)},
+                   {"description", analysis_description(r.analysis, r.binary_metric, r.variance)}};
   j["confidence"] = r.confidence;
   j["range"] = {{"since", optional_ms(r.since_ms)},
                 {"until", optional_ms(r.until_ms)},

@@ -48,7 +48,7 @@ void render_text(const ExperimentReport& r, std::ostream& out) {
       << e.source << ")\n";
   out << "Metric: " << r.metric << "    Data: " << data_range(r) << "\n";
   out << "Analysis: " << analysis_name(r.analysis) << " - "
-      << analysis_description(r.analysis, r.binary_metric) << "\n";
+      << analysis_description(r.analysis, r.binary_metric, r.variance) << "\n";
   out << "Totals: " << format_count(static_cast<double>(r.exposures)) << " exposures, "
       << format_count(r.rewards) << " " << r.metric << " rewards\n";
   if (!r.warnings.empty()) {

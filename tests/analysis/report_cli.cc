@@ -139,7 +139,7 @@ TEST_F(ReportCli, CsvReportToFile) {
   std::istringstream lines(csv);
   std::string header, line;
   std::getline(lines, header);
-  EXPECT_EQ(header.rfind("experiment,metric,analysis,section,segment,day,arm,", 0), 0u) << header;
+  EXPECT_EQ(header.rfind("experiment,metric,analysis,variance,section,segment,day,arm,", 0), 0u) << header;
   const size_t columns = std::count(header.begin(), header.end(), ',');
   int arm_rows = 0, trend_rows = 0, segment_rows = 0;
   while (std::getline(lines, line)) {

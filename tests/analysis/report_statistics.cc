@@ -107,6 +107,40 @@ TEST(ReportStatistics, DecisionsNeverShownAreLeftOut) {
   EXPECT_EQ(ledger::count_exposures(f.ledger), 2500);
 }
 
+// --variance: the relative lift's delta-method interval with each divisor,
+// worked by hand. Control 5 of 20, treatment 9 of 20, per exposure:
+//   p(1-p): control 0.25 * 0.75 = 0.1875, treatment 0.45 * 0.55 = 0.2475
+//   population (n):   Var(C) = 0.1875/20 = 0.009375, Var(T) = 0.2475/20 = 0.012375
+//   sample (n - 1):   Var(C) = 0.1875/19,            Var(T) = 0.2475/19
+//   Var(lift) = Var(T)/C^2 + T^2 Var(C)/C^4
+//     population: 0.012375/0.0625 + 0.2025 * 0.009375/0.00390625 = 0.198 + 0.486 = 0.684
+//     sample:     0.684 * 20/19 = 0.72
+//   lift 0.45/0.25 - 1 = 0.8; interval 0.8 +- 1.959964 * sqrt(Var(lift)):
+//     population [-0.820974, 2.420974], sample [-0.863085, 2.463085]
+// (the sample interval is sqrt(20/19) = 2.6 % wider).
+TEST(ReportStatistics, VarianceDivisorSampleOrPopulation) {
+  ReportLedger f;
+  f.add_title("t1", 2);
+  f.experiment("e1", {{"control", 0.5}, {"treatment", 0.5}});
+  f.add_units("control", 20, 5, "c");
+  f.add_units("treatment", 20, 9, "t");
+  const ExperimentReport sample = report(f, {.analysis = Analysis::kExposure});
+  const ExperimentReport population =
+      report(f, {.analysis = Analysis::kExposure, .variance = stats::VarianceDivisor::kPopulation});
+  const stats::Lift& ls = sample.overall.arms[1].lift;
+  const stats::Lift& lp = population.overall.arms[1].lift;
+  EXPECT_NEAR(ls.value, 0.8, 1e-12);
+  EXPECT_NEAR(ls.se * ls.se, 0.72, 1e-12);
+  EXPECT_NEAR(lp.se * lp.se, 0.684, 1e-12);
+  EXPECT_NEAR(ls.interval.lo, -0.863085, 1e-6);
+  EXPECT_NEAR(ls.interval.hi, 2.463085, 1e-6);
+  EXPECT_NEAR(lp.interval.lo, -0.820974, 1e-6);
+  EXPECT_NEAR(lp.interval.hi, 2.420974, 1e-6);
+  EXPECT_NEAR(sample.overall.arms[0].rate.variance, 0.1875 / 19, 1e-15);
+  EXPECT_NEAR(population.overall.arms[0].rate.variance, 0.009375, 1e-15);
+  EXPECT_EQ(population.variance, stats::VarianceDivisor::kPopulation);
+}
+
 TEST(ReportStatistics, ThreeArmsHolmAndChanceToBeBest) {
   ReportLedger f;
   f.add_title("t1", 2);

@@ -8,12 +8,13 @@
 
 namespace keyart::analysis::stats {
 
-MeanEstimate mean_from_sums(double n, double sum, double sum_squares) {
+MeanEstimate mean_from_sums(double n, double sum, double sum_squares, VarianceDivisor divisor) {
   if (!(n > 0)) return {};
   const double mean = sum / n;
-  if (n < 2) return {mean, kNaN};
-  const double sample_variance = std::max(0.0, (sum_squares - n * mean * mean) / (n - 1));
-  return {mean, sample_variance / n};
+  const bool sample = divisor == VarianceDivisor::kSample;
+  if (sample && n < 2) return {mean, kNaN};
+  const double variance = std::max(0.0, (sum_squares - n * mean * mean) / (sample ? n - 1 : n));
+  return {mean, variance / n};
 }
 
 double normal_cdf(double z) {

@@ -39,11 +39,11 @@ UnitMoments& UnitMoments::operator+=(const UnitMoments& o) {
   return *this;
 }
 
-MeanEstimate exposure_rate(const UnitMoments& m) {
-  return mean_from_sums(m.exposures, m.rewards, m.sum_r2);
+MeanEstimate exposure_rate(const UnitMoments& m, VarianceDivisor divisor) {
+  return mean_from_sums(m.exposures, m.rewards, m.sum_r2, divisor);
 }
 
-MeanEstimate clustered_rate(const UnitMoments& m) {
+MeanEstimate clustered_rate(const UnitMoments& m, VarianceDivisor divisor) {
   if (!(m.exposures > 0)) return {};
   const double ratio = m.rewards / m.exposures;
   if (m.units < 2) return {ratio, kNaN};
@@ -51,7 +51,8 @@ MeanEstimate clustered_rate(const UnitMoments& m) {
   const double residual =
       std::max(0.0, m.sum_y2 - 2 * ratio * m.sum_ny + ratio * ratio * m.sum_n2);
   const double k = m.units;
-  return {ratio, k / (k - 1) * residual / (m.exposures * m.exposures)};
+  const double correction = divisor == VarianceDivisor::kSample ? k / (k - 1) : 1.0;
+  return {ratio, correction * residual / (m.exposures * m.exposures)};
 }
 
 MeanEstimate unit_share(const UnitMoments& m) {
@@ -60,12 +61,12 @@ MeanEstimate unit_share(const UnitMoments& m) {
   return {p, p * (1 - p) / m.units};
 }
 
-MeanEstimate rewards_per_unit(const UnitMoments& m) {
-  return mean_from_sums(m.units, m.rewards, m.sum_y2);
+MeanEstimate rewards_per_unit(const UnitMoments& m, VarianceDivisor divisor) {
+  return mean_from_sums(m.units, m.rewards, m.sum_y2, divisor);
 }
 
-double design_effect(const UnitMoments& m) {
-  const MeanEstimate naive = exposure_rate(m), clustered = clustered_rate(m);
+double design_effect(const UnitMoments& m, VarianceDivisor divisor) {
+  const MeanEstimate naive = exposure_rate(m, divisor), clustered = clustered_rate(m, divisor);
   if (!naive.defined() || !clustered.defined() || !(naive.variance > 0)) return kNaN;
   return clustered.variance / naive.variance;
 }

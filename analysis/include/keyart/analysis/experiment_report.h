@@ -42,8 +42,15 @@ enum class SegmentBy { kNone, kDevice, kCountry, kHour, kVariant };
 // "clustered", "exposure", "unit-share", "per-unit"; nullopt when unknown.
 std::optional<Analysis> parse_analysis(std::string_view name);
 const char* analysis_name(Analysis analysis);
-// One line saying what the rate is and how its uncertainty is computed.
-std::string analysis_description(Analysis analysis, bool binary_metric);
+// One line saying what the rate is and how its uncertainty is computed
+// (with which divisor of the variances).
+std::string analysis_description(Analysis analysis, bool binary_metric,
+                                 stats::VarianceDivisor divisor);
+// What the rate is, without the divisor.
+std::string analysis_unit_description(Analysis analysis, bool binary_metric);
+// "sample", "population"; nullopt when unknown.
+std::optional<stats::VarianceDivisor> parse_variance(std::string_view name);
+const char* variance_name(stats::VarianceDivisor divisor);
 std::optional<SegmentBy> parse_segment_by(std::string_view name);
 const char* segment_by_name(SegmentBy by);
 
@@ -59,6 +66,8 @@ struct ReportOptions {
   std::optional<int64_t> since_ms, until_ms;  // ts in [since, until)
   double confidence = 0.95;
   double sequential_tau = stats::kDefaultSequentialTau;
+  // The variances' divisor (stats/estimate.h): n - 1 by default, or n.
+  stats::VarianceDivisor variance = stats::VarianceDivisor::kSample;
 };
 
 struct ArmResult {
@@ -123,6 +132,7 @@ struct ExperimentReport {
   bool binary_metric = true;  // every reward value of the metric is 0 or 1
   double confidence = 0.95;
   double sequential_tau = stats::kDefaultSequentialTau;
+  stats::VarianceDivisor variance = stats::VarianceDivisor::kSample;
   std::optional<int64_t> since_ms, until_ms;
   int64_t generated_at_ms = 0;
   int64_t first_ts = 0, last_ts = 0;  // of the exposures read (0 when none)

@@ -30,10 +30,17 @@ struct MeanEstimate {
   bool defined() const { return stats::defined(mean) && stats::defined(variance) && variance >= 0; }
 };
 
+// The divisor of a variance estimated from n values: n - 1 (the unbiased
+// sample variance, keyart's default) or n (the population form; for 0/1
+// values it gives p(1-p), as GrowthBook and textbooks write the variance of
+// a rate). docs/REPORTS.md has both formulas.
+enum class VarianceDivisor { kSample, kPopulation };
+
 // The sample mean of n values from their sum and sum of squares, with the
-// variance of that mean s^2/n (s^2 the unbiased sample variance). Undefined
-// for n <= 0; the variance is NaN for n < 2.
-MeanEstimate mean_from_sums(double n, double sum, double sum_squares);
+// variance of that mean s^2/n (s^2 with the divisor asked for). Undefined
+// for n <= 0; with kSample the variance is NaN for n < 2.
+MeanEstimate mean_from_sums(double n, double sum, double sum_squares,
+                            VarianceDivisor divisor = VarianceDivisor::kSample);
 
 // Standard normal cumulative distribution function Phi(z).
 double normal_cdf(double z);

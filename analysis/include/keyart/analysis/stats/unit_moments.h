@@ -36,18 +36,22 @@ struct UnitMoments {
 };
 
 // Rewards per exposure, exposures treated as independent: variance s^2/N
-// with the sample variance of the per-exposure rewards.
-MeanEstimate exposure_rate(const UnitMoments& m);
-// Rewards per exposure with the variance clustered by unit (formula above).
-// Undefined with fewer than 2 units.
-MeanEstimate clustered_rate(const UnitMoments& m);
+// with the variance of the per-exposure rewards (divisor N - 1, or N).
+MeanEstimate exposure_rate(const UnitMoments& m,
+                           VarianceDivisor divisor = VarianceDivisor::kSample);
+// Rewards per exposure with the variance clustered by unit (formula above;
+// kPopulation leaves out the K / (K - 1)). Undefined with fewer than 2 units.
+MeanEstimate clustered_rate(const UnitMoments& m,
+                            VarianceDivisor divisor = VarianceDivisor::kSample);
 // Share of units with a positive reward sum, variance p(1-p)/K.
 MeanEstimate unit_share(const UnitMoments& m);
-// Mean reward sum per unit, variance s^2/K over units. Undefined with fewer
-// than 2 units.
-MeanEstimate rewards_per_unit(const UnitMoments& m);
+// (That one is the binomial variance, whatever the divisor.)
+// Mean reward sum per unit, variance s^2/K over units (divisor K - 1, or K).
+// Undefined with fewer than 2 units.
+MeanEstimate rewards_per_unit(const UnitMoments& m,
+                              VarianceDivisor divisor = VarianceDivisor::kSample);
 // Var(clustered) / Var(independent): how much repeat exposures inflate the
 // variance of the rate (1 = no clustering). NaN when either is undefined.
-double design_effect(const UnitMoments& m);
+double design_effect(const UnitMoments& m, VarianceDivisor divisor = VarianceDivisor::kSample);
 
 }  // namespace keyart::analysis::stats
