@@ -137,7 +137,8 @@ void trend_charts(const ExperimentReport& r, std::ostream& out) {
                                     " band)",
                            .percent = true,
                            .signed_ = true,
-                           .zero_line = true});
+                           .zero_line = true,
+                           .clip_bands = true});
   }
 }
 

@@ -115,13 +115,28 @@ std::string svg_line_chart(const std::vector<std::string>& x_labels,
                            const std::vector<Series>& series, const LineChartOptions& o) {
   const double width = 720, height = 280, left = 70, right = 20, top = 48, bottom = 40;
   double lo = o.zero_line ? 0 : INFINITY, hi = o.zero_line ? 0 : -INFINITY;
+  for (const auto& s : series) bounds(s.y, lo, hi);
+  double band_lo = INFINITY, band_hi = -INFINITY;
+  std::vector<double> half_widths;
   for (const auto& s : series) {
-    bounds(s.y, lo, hi);
-    bounds(s.lo, lo, hi);
-    bounds(s.hi, lo, hi);
+    bounds(s.lo, band_lo, band_hi);
+    bounds(s.hi, band_lo, band_hi);
+    for (size_t i = 0; i < std::min(s.lo.size(), s.hi.size()); ++i) {
+      if (std::isfinite(s.lo[i]) && std::isfinite(s.hi[i])) half_widths.push_back((s.hi[i] - s.lo[i]) / 2);
+    }
   }
+  if (o.clip_bands && !half_widths.empty() && std::isfinite(lo)) {
+    std::nth_element(half_widths.begin(), half_widths.begin() + half_widths.size() / 2, half_widths.end());
+    const double reach = 2 * half_widths[half_widths.size() / 2];
+    band_lo = std::max(band_lo, lo - reach);
+    band_hi = std::min(band_hi, hi + reach);
+  }
+  lo = std::min(lo, band_lo);
+  hi = std::max(hi, band_hi);
   if (!std::isfinite(lo)) lo = hi = 0;
   const Axis axis = nice_axis(lo, hi);
+  size_t clipped_days = 0, band_days = 0;
+  auto clip = [&](double v) { return std::clamp(v, axis.lo, axis.hi); };
   const size_t n = x_labels.size();
   auto x = [&](size_t i) {
     return n <= 1 ? (left + width - right) / 2
@@ -168,8 +183,12 @@ std::string svg_line_chart(const std::vector<std::string>& x_labels,
         while (j < n && std::isfinite(s.lo[j]) && std::isfinite(s.hi[j])) ++j;
         if (j > i) {
           svg << "<polygon fill=\"" << s.colour << "\" fill-opacity=\"0.15\" points=\"";
-          for (size_t a = i; a < j; ++a) svg << num(x(a)) << "," << num(y(s.hi[a])) << " ";
-          for (size_t a = j; a-- > i;) svg << num(x(a)) << "," << num(y(s.lo[a])) << " ";
+          for (size_t a = i; a < j; ++a) {
+            svg << num(x(a)) << "," << num(y(clip(s.hi[a]))) << " ";
+            ++band_days;
+            if (s.hi[a] > axis.hi || s.lo[a] < axis.lo) ++clipped_days;
+          }
+          for (size_t a = j; a-- > i;) svg << num(x(a)) << "," << num(y(clip(s.lo[a]))) << " ";
           svg << "\"/>";
         }
         i = j;
@@ -197,6 +216,11 @@ std::string svg_line_chart(const std::vector<std::string>& x_labels,
         }
       }
     }
+  }
+  if (clipped_days > 0) {
+    svg << "<text x=\"" << num(width - right) << "\" y=\"" << num(height - 4)
+        << "\" text-anchor=\"end\" class=\"tick\">band clipped to the plotted range on "
+        << clipped_days << " of " << band_days << " points</text>";
   }
   svg << "</svg>";
   return svg.str();

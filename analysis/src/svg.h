@@ -34,6 +34,12 @@ struct LineChartOptions {
   bool percent = true;     // axis values as percentages
   bool signed_ = false;    // +/- on the axis labels
   bool zero_line = false;  // emphasise y = 0
+  // Bands (intervals) may be far wider on some days than on most (the first
+  // day's interval of a cumulative lift): with clip_bands the axis covers
+  // the lines and the bands only to twice the median band half-width beyond
+  // the lines; bands reaching further are drawn to the axis's edge, and the
+  // chart says on how many days.
+  bool clip_bands = false;
 };
 std::string svg_line_chart(const std::vector<std::string>& x_labels,
                            const std::vector<Series>& series, const LineChartOptions& options);
