@@ -191,10 +191,10 @@ void run_report(benchmark::State& state, analysis::ReportOptions options) {
 
 void BM_ReportWhole(benchmark::State& state) { run_report(state, {}); }
 void BM_ReportByDevice(benchmark::State& state) {
-  run_report(state, {.by = analysis::SegmentBy::kDevice});
+  run_report(state, {.by = {analysis::SegmentBy::kDevice}});
 }
 void BM_ReportByHour(benchmark::State& state) {
-  run_report(state, {.by = analysis::SegmentBy::kHour, .hour_bucket = 1});
+  run_report(state, {.by = {analysis::SegmentBy::kHour}, .hour_bucket = 1});
 }
 void BM_ReportOneWeek(benchmark::State& state) {
   run_report(state, {.since_ms = kStart + 7 * 86'400'000LL, .until_ms = kStart + 14 * 86'400'000LL});

@@ -84,7 +84,8 @@ int report_experiment(Args args) {
       "independent), unit-share (share of viewers with a reward) or per-unit (rewards per "
       "viewer)")(
       "by", po::value<std::string>()->default_value("none"),
-      "segment the table by device, country, hour or variant")(
+      "segment the table by device, country, hour or variant, or by two of them "
+      "(e.g. device,country)")(
       "hour-bucket", po::value<int>()->default_value(6), "hours per bucket with --by hour")(
       "top", po::value<int>()->default_value(50),
       "with --by: the N largest segments by exposures (0 = every segment)")(
@@ -105,8 +106,9 @@ int report_experiment(Args args) {
   options.metric = cmd.get<std::string>("metric");
   options.analysis = parse_choice<analysis::Analysis>(cmd, "analysis", analysis::parse_analysis,
                                                       "clustered, exposure, unit-share, per-unit");
-  options.by = parse_choice<analysis::SegmentBy>(cmd, "by", analysis::parse_segment_by,
-                                                 "none, device, country, hour, variant");
+  options.by = parse_choice<analysis::Segmentation>(
+      cmd, "by", analysis::parse_segmentation,
+      "none, device, country, hour, variant, or two of them (device,country)");
   options.variance = parse_choice<stats::VarianceDivisor>(cmd, "variance", analysis::parse_variance,
                                                           "sample, population");
   options.hour_bucket = cmd.get<int>("hour-bucket");

@@ -270,6 +270,24 @@ std::optional<SegmentBy> parse_segment_by(std::string_view name) {
 
 const char* segment_by_name(SegmentBy by) { return name_of(kSegments, by); }
 
+std::optional<Segmentation> parse_segmentation(std::string_view text) {
+  const size_t comma = text.find(',');
+  auto first = parse_segment_by(text.substr(0, comma));
+  if (!first) return std::nullopt;
+  if (comma == std::string_view::npos) return Segmentation{*first};
+  auto second = parse_segment_by(text.substr(comma + 1));
+  if (!second || *first == SegmentBy::kNone || *second == SegmentBy::kNone || *first == *second) {
+    return std::nullopt;
+  }
+  return Segmentation{*first, *second};
+}
+
+std::string segmentation_name(const Segmentation& s) {
+  std::string name = segment_by_name(s.by);
+  if (s.then_by != SegmentBy::kNone) name.append(",").append(segment_by_name(s.then_by));
+  return name;
+}
+
 ExperimentReport build_experiment_report(ledger::Ledger& ledger, const ReportOptions& options) {
   if (!(options.confidence > 0 && options.confidence < 1)) {
     throw ledger::LedgerError(ledger::ErrorKind::kInvalid, "confidence must be between 0 and 1 (e.g. 0.95)");
@@ -352,7 +370,7 @@ ExperimentReport build_experiment_report(ledger::Ledger& ledger, const ReportOpt
   }
 
   add_trend(scan, control, options, scan.binary_metric, report);
-  if (options.by != SegmentBy::kNone) {
+  if (options.by.any()) {
     add_segments(scan, request.arm_ids, control, options, scan.binary_metric, report);
   }
   add_variants(ledger, scan, scan.binary_metric, options.confidence, report);

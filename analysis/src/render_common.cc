@@ -80,7 +80,7 @@ std::string segment_caveat(const ExperimentReport& report) {
   }
   std::ostringstream out;
   out << "Segments are exploratory: " << comparisons << " comparisons across "
-      << report.segments.size() << " " << segment_by_name(report.by)
+      << report.segments.size() << " " << segmentation_name(report.by)
       << " segments, so about 1 in 20 raw p-values falls below 0.05 by chance alone. "
          "p (Holm) is adjusted across all of them; trust a segment only when it holds there "
          "and was hypothesised beforehand.";

@@ -216,10 +216,10 @@ void render_html(const ExperimentReport& r, std::ostream& out, size_t max_image_
     out << "<h2>Trend</h2>\n";
     trend_charts(r, out);
   }
-  if (r.by != SegmentBy::kNone) {
-    out << "<h2>Segments by " << segment_by_name(r.by) << "</h2>\n<p class=\"warn\">"
+  if (r.by.any()) {
+    out << "<h2>Segments by " << segmentation_name(r.by) << "</h2>\n<p class=\"warn\">"
         << e(segment_caveat(r)) << "</p>\n";
-    for (const ArmTable& t : r.segments) arm_table(r, t, out, segment_by_name(r.by));
+    for (const ArmTable& t : r.segments) arm_table(r, t, out, segmentation_name(r.by));
   }
   if (!r.variants.empty()) {
     out << "<h2>Artwork variants</h2>\n";

@@ -98,12 +98,12 @@ nlohmann::json report_to_json(const ExperimentReport& r) {
                      {"alpha", 1 - r.confidence},
                      {"arms", sequential}};
 
-  if (r.by != SegmentBy::kNone) {
+  if (r.by.any()) {
     json tables = json::array();
     for (const auto& t : r.segments) {
       tables.push_back({{"segment", t.segment}, {"arms", table_json(r, t)}});
     }
-    j["segments"] = {{"by", segment_by_name(r.by)},
+    j["segments"] = {{"by", segmentation_name(r.by)},
                      {"caveat", segment_caveat(r)},
                      {"omitted", r.segments_omitted},
                      {"omitted_exposures", r.omitted_exposures},

@@ -68,10 +68,10 @@ void render_text(const ExperimentReport& r, std::ostream& out) {
     for (const auto& s : r.sequential) out << "  " << sequential_summary(r, s) << "\n";
   }
 
-  if (r.by != SegmentBy::kNone) {
-    out << "\nSegments by " << segment_by_name(r.by) << "\n  " << segment_caveat(r) << "\n";
+  if (r.by.any()) {
+    out << "\nSegments by " << segmentation_name(r.by) << "\n  " << segment_caveat(r) << "\n";
     for (const ArmTable& table : r.segments) {
-      out << "\n  [" << segment_by_name(r.by) << " = " << table.segment << "]\n";
+      out << "\n  [" << segmentation_name(r.by) << " = " << table.segment << "]\n";
       print_arm_table(r, table, out);
     }
   }

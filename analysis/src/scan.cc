@@ -72,6 +72,9 @@ class Scanner {
   }
 
   // The fields to read; the segment's only when segmenting by it.
+  static uint32_t fields(const Segmentation& s) {
+    return fields(s.by) | fields(s.then_by);
+  }
   static uint32_t fields(SegmentBy by) {
     uint32_t f = ledger::kFieldEventId | ledger::kFieldTs | ledger::kFieldArm |
                  ledger::kFieldUnit | ledger::kFieldVariant;
@@ -110,7 +113,7 @@ class Scanner {
     row.unit_key = engine::fmix64(unit ^ (0x9e3779b97f4a7c15ULL * (row.arm + 1)));
     const std::string_view variant_id = st.variant_id;
     row.variant = variants_.index(variant_id);
-    if (request_.by != SegmentBy::kNone) {
+    if (request_.by.any()) {
       row.segment = segment_of(st, variant_id);
       row.group = static_cast<size_t>(row.segment) * k_ + row.arm;
       row.segment_key = engine::fmix64(unit ^ (0x9e3779b97f4a7c15ULL * (row.group + 1)) ^ 0x5bd1e995ULL);
@@ -132,7 +135,7 @@ class Scanner {
   void prefetch(const Row& row) const {
     rewards_.prefetch(row.event);
     units_.prefetch(row.unit_key);
-    if (request_.by != SegmentBy::kNone) segment_units_.prefetch(row.segment_key);
+    if (request_.by.any()) segment_units_.prefetch(row.segment_key);
   }
 
   void apply_batch(const Row* rows, size_t n) {
@@ -143,21 +146,30 @@ class Scanner {
     }
   }
 
+  // The row's segment: its value of the dimension, or "a / b" of two.
   int segment_of(const ledger::ExposureView& st, std::string_view variant_id) {
-    switch (request_.by) {
-      case SegmentBy::kDevice:
-        return segments_.index(st.device ? *st.device : "(unknown)");
-      case SegmentBy::kCountry:
-        return segments_.index(st.country ? *st.country : "(unknown)");
-      case SegmentBy::kHour:
-        return segments_.index(st.hour ? hour_bucket_label(*st.hour, request_.hour_bucket)
-                                       : std::string("(unknown)"));
-      case SegmentBy::kVariant:
-        return segments_.index(variant_id);
-      case SegmentBy::kNone:
-        break;
+    if (request_.by.then_by == SegmentBy::kNone) {
+      return segments_.index(value_of(request_.by.by, st, variant_id));
     }
-    return 0;
+    pair_label_.assign(value_of(request_.by.by, st, variant_id));
+    pair_label_.append(" / ").append(value_of(request_.by.then_by, st, variant_id));
+    return segments_.index(pair_label_);
+  }
+
+  std::string_view value_of(SegmentBy by, const ledger::ExposureView& st,
+                            std::string_view variant_id) {
+    constexpr std::string_view kUnknown = "(unknown)";
+    switch (by) {
+      case SegmentBy::kDevice: return st.device ? *st.device : kUnknown;
+      case SegmentBy::kCountry: return st.country ? *st.country : kUnknown;
+      case SegmentBy::kHour:
+        if (!st.hour) return kUnknown;
+        hour_label_ = hour_bucket_label(*st.hour, request_.hour_bucket);
+        return hour_label_;
+      case SegmentBy::kVariant: return variant_id;
+      case SegmentBy::kNone: break;
+    }
+    return kUnknown;
   }
 
   void close_day() {
@@ -201,7 +213,7 @@ class Scanner {
     v.rewards += r;
     v.sum_r2 += r * r;
 
-    if (request_.by != SegmentBy::kNone) {
+    if (request_.by.any()) {
       if (row.group >= out_.segments.size()) out_.segments.resize(row.group / k_ * k_ + k_);
       UnitTotals& seg = segment_units_[row.segment_key];
       out_.segments[row.group].add_exposure(seg.n, seg.y, r);
@@ -217,6 +229,7 @@ class Scanner {
   FlatMap64<UnitTotals> units_{1 << 16};
   FlatMap64<UnitTotals> segment_units_{1 << 4};
   Labels segments_, variants_;
+  std::string pair_label_, hour_label_;  // reader thread: segment_of's scratch
   std::vector<VariantTally> variant_tallies_;  // variant_id left empty until finish()
   DaySnapshot today_;
   bool have_day_ = false;

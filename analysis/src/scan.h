@@ -23,7 +23,7 @@ struct ScanRequest {
   std::string experiment_id;
   std::string metric;
   std::vector<std::string> arm_ids;  // in the experiment's order
-  SegmentBy by = SegmentBy::kNone;
+  Segmentation by;
   int hour_bucket = 6;
   int64_t since_ms = 0;
   int64_t until_ms = INT64_MAX;

@@ -240,7 +240,7 @@ TEST(ReportStatistics, SegmentsTrendAndVariants) {
              .device = device, .hour = u % 24});
     }
   }
-  ExperimentReport r = report(f, {.by = SegmentBy::kDevice});
+  ExperimentReport r = report(f, {.by = {SegmentBy::kDevice}});
   ASSERT_EQ(r.segments.size(), 2u);
   EXPECT_EQ(r.segments[0].segment, "mobile");  // sorted
   EXPECT_DOUBLE_EQ(r.segments[0].arms[0].rewards, 11);
@@ -270,13 +270,35 @@ TEST(ReportStatistics, SegmentsTrendAndVariants) {
   EXPECT_EQ(r.variants[0].title_id, "t1");
   EXPECT_EQ(r.variants[0].kind, "external");
 
-  ExperimentReport by_hour = report(f, {.by = SegmentBy::kHour, .hour_bucket = 6});
+  ExperimentReport by_hour = report(f, {.by = {SegmentBy::kHour}, .hour_bucket = 6});
   ASSERT_EQ(by_hour.segments.size(), 4u);
   EXPECT_EQ(by_hour.segments[0].segment, "00-05");
   EXPECT_EQ(by_hour.segments[3].segment, "18-23");
   int64_t total = 0;
   for (const auto& s : by_hour.segments) total += s.arms[0].exposures + s.arms[1].exposures;
   EXPECT_EQ(total, 400);
+
+  // Two dimensions: device then hour bucket, each segment a pair. Counted
+  // from the rows above: hours u % 24 in 0..5 for u in 0..99 are 28 viewers
+  // per arm and day; of them, those with u < 10 (tv control) or u < 20
+  // (mobile treatment) rewarded are u = 0..5.
+  ExperimentReport pairs =
+      report(f, {.by = {SegmentBy::kDevice, SegmentBy::kHour}, .hour_bucket = 6});
+  ASSERT_EQ(pairs.segments.size(), 8u);
+  EXPECT_EQ(pairs.segments[0].segment, "mobile / 00-05");
+  EXPECT_EQ(pairs.segments[7].segment, "tv / 18-23");
+  EXPECT_EQ(pairs.segments[0].arms[0].exposures, 28);
+  EXPECT_DOUBLE_EQ(pairs.segments[0].arms[1].rewards, 6);
+  EXPECT_EQ(pairs.segments[4].segment, "tv / 00-05");
+  EXPECT_DOUBLE_EQ(pairs.segments[4].arms[0].rewards, 6);
+  total = 0;
+  for (const auto& s : pairs.segments) total += s.arms[0].exposures + s.arms[1].exposures;
+  EXPECT_EQ(total, 400);
+  EXPECT_EQ(segmentation_name(pairs.by), "device,hour");
+  EXPECT_TRUE(parse_segmentation("country,variant"));
+  for (const char* bad : {"device,device", "none,device", "device,none", "device,", "x", "a,b,c"}) {
+    EXPECT_FALSE(parse_segmentation(bad)) << bad;
+  }
 
   // A time range keeps day 1 only.
   ExperimentReport day1 = report(f, {.since_ms = testing::kDay0 + 86'400'000LL});

@@ -53,12 +53,23 @@ std::optional<stats::VarianceDivisor> parse_variance(std::string_view name);
 const char* variance_name(stats::VarianceDivisor divisor);
 std::optional<SegmentBy> parse_segment_by(std::string_view name);
 const char* segment_by_name(SegmentBy by);
+// How the segment tables are cut: by one dimension, or by two (each
+// segment a pair of values, labelled "tv / KR").
+struct Segmentation {
+  SegmentBy by = SegmentBy::kNone;
+  SegmentBy then_by = SegmentBy::kNone;  // the second dimension, if any
+  bool any() const { return by != SegmentBy::kNone; }
+};
+// "device" or "device,country" (two different dimensions, neither "none"
+// unless alone); nullopt with anything else.
+std::optional<Segmentation> parse_segmentation(std::string_view text);
+std::string segmentation_name(const Segmentation& segmentation);
 
 struct ReportOptions {
   std::string experiment_id;
   std::string metric;  // reward kind; empty: the experiment's own metric
   Analysis analysis = Analysis::kClustered;
-  SegmentBy by = SegmentBy::kNone;
+  Segmentation by;
   int hour_bucket = 6;  // --by hour: hours per bucket (1..24)
   // The segment table keeps the largest segments by exposures (shown in label
   // order); 0 = every segment. Each segment costs a few Bayesian integrals.
@@ -144,7 +155,7 @@ struct ExperimentReport {
   stats::SampleRatioTest srm;
   std::vector<SequentialResult> sequential;  // one per treatment arm
 
-  SegmentBy by = SegmentBy::kNone;
+  Segmentation by;
   std::vector<ArmTable> segments;  // Holm-adjusted across every segment comparison shown
   size_t segments_omitted = 0;     // smaller segments left out (max_segments)
   int64_t omitted_exposures = 0;   // their exposures
