@@ -64,19 +64,10 @@ void emit(const Subcommand& cmd, const std::string& text) {
   std::cerr << "wrote " << path.string() << "\n";
 }
 
-int report_experiment(Args args) {
-  Subcommand cmd("report experiment",
-                 "EXP [--metric KIND] [--analysis A] [--by SEGMENT] [--since T --until T] "
-                 "[--format text|json|csv|html] [--out FILE]",
-                 "The A/B report of an experiment: per arm exposures, units, rewards and the\n"
-                 "rate with its interval; lift against the control with a delta-method\n"
-                 "interval and a two-sided z-test (Holm-adjusted with several treatments);\n"
-                 "Bayesian chance to beat the control / to be best and expected loss\n"
-                 "(Beta(1,1) priors); a sample-ratio-mismatch check; an always-valid\n"
-                 "sequential p-value (mSPRT, tuned by --tau); segments; the daily trend; and\n"
-                 "each variant's rate. See docs/REPORTS.md.");
-  cmd.with_db().with_json().positional("experiment", 1);
-  cmd.add_options()("experiment", po::value<std::string>()->required(), "experiment id")(
+// The options every A/B report takes (report experiment and compare), and
+// reading them.
+void add_report_options(Subcommand& cmd) {
+  cmd.add_options()(
       "metric", po::value<std::string>()->default_value(""),
       "reward kind to analyse (default: the experiment's metric)")(
       "analysis", po::value<std::string>()->default_value("clustered"),
@@ -99,10 +90,10 @@ int report_experiment(Args args) {
       "mSPRT mixing sd: the absolute difference in rate the sequential test is tuned to")(
       "format", po::value<std::string>()->default_value("text"), "text, json, csv or html")(
       "out", po::value<std::string>(), "write to FILE instead of standard output");
-  if (!cmd.parse(args)) return kExitOk;
+}
 
+analysis::ReportOptions read_report_options(const Subcommand& cmd) {
   analysis::ReportOptions options;
-  options.experiment_id = cmd.get<std::string>("experiment");
   options.metric = cmd.get<std::string>("metric");
   options.analysis = parse_choice<analysis::Analysis>(cmd, "analysis", analysis::parse_analysis,
                                                       "clustered, exposure, unit-share, per-unit");
@@ -128,16 +119,60 @@ int report_experiment(Args args) {
   if (!(options.sequential_tau > 0) || !std::isfinite(options.sequential_tau)) {
     throw UsageError("--tau must be a positive number (e.g. 0.01)");
   }
+  return options;
+}
+
+// Renders in the format asked for, to --out or standard output.
+int emit_report(const Subcommand& cmd, const analysis::ExperimentReport& report) {
   analysis::Format format = parse_choice<analysis::Format>(cmd, "format", analysis::parse_format,
                                                            "text, json, csv, html");
   if (cmd.json()) format = analysis::Format::kJson;
-
-  auto ledger = cmd.open_ledger(true);
-  analysis::ExperimentReport report = analysis::build_experiment_report(ledger, options);
   std::ostringstream out;
   analysis::render(report, format, out);
   emit(cmd, out.str());
   return kExitOk;
+}
+
+int report_experiment(Args args) {
+  Subcommand cmd("report experiment",
+                 "EXP [--metric KIND] [--analysis A] [--by SEGMENT] [--since T --until T] "
+                 "[--format text|json|csv|html] [--out FILE]",
+                 "The A/B report of an experiment: per arm exposures, units, rewards and the\n"
+                 "rate with its interval; lift against the control with a delta-method\n"
+                 "interval and a two-sided z-test (Holm-adjusted with several treatments);\n"
+                 "Bayesian chance to beat the control / to be best and expected loss\n"
+                 "(Beta(1,1) priors); a sample-ratio-mismatch check; an always-valid\n"
+                 "sequential p-value (mSPRT, tuned by --tau); segments; the daily trend; and\n"
+                 "each variant's rate. See docs/REPORTS.md.");
+  cmd.with_db().with_json().positional("experiment", 1);
+  cmd.add_options()("experiment", po::value<std::string>()->required(), "experiment id");
+  add_report_options(cmd);
+  if (!cmd.parse(args)) return kExitOk;
+  analysis::ReportOptions options = read_report_options(cmd);
+  options.experiment_id = cmd.get<std::string>("experiment");
+  auto ledger = cmd.open_ledger(true);
+  return emit_report(cmd, analysis::build_experiment_report(ledger, options));
+}
+
+int report_compare(Args args) {
+  Subcommand cmd("report compare",
+                 "EXP_A EXP_B [the options of report experiment]",
+                 "Two experiments compared as two arms, EXP_A the control: for two logs of\n"
+                 "policies that ran side by side (a uniform-random log and a Thompson-sampling\n"
+                 "log of the same campaign, both imported). The same tables, tests, trend and\n"
+                 "segments as 'report experiment', with a warning that keyart did not split\n"
+                 "the traffic between them (no sample-ratio check). See docs/REPORTS.md.");
+  cmd.with_db().with_json().positional("control", 1).positional("treatment", 1);
+  cmd.add_options()("control", po::value<std::string>()->required(),
+                    "EXP_A, the control experiment")(
+      "treatment", po::value<std::string>()->required(), "EXP_B, the experiment compared with it");
+  add_report_options(cmd);
+  if (!cmd.parse(args)) return kExitOk;
+  const analysis::ReportOptions options = read_report_options(cmd);
+  auto ledger = cmd.open_ledger(true);
+  return emit_report(cmd, analysis::build_comparison_report(
+                              ledger, cmd.get<std::string>("control"),
+                              cmd.get<std::string>("treatment"), options));
 }
 
 int report_power(Args args) {
@@ -320,6 +355,8 @@ int cmd_report(Args args) {
   return dispatch("report",
                   {{"experiment", "A/B report of an experiment (text, JSON, CSV or HTML)",
                     report_experiment},
+                   {"compare", "two experiments (e.g. two imported logs) as two arms",
+                    report_compare},
                    {"power", "sample size or power for a two-proportion test", report_power},
                    {"ope", "off-policy evaluation of a policy on logged exposures", report_ope}},
                   args);

@@ -10,6 +10,8 @@
 #include "keyart/ledger/catalog.h"
 #include "keyart/ledger/client_event_id.h"
 #include "keyart/ledger/errors.h"
+#include "keyart/engine/event_id.h"
+#include "keyart/ledger/events.h"
 #include "keyart/ledger/experiment_store.h"
 #include "keyart/ledger/nested_features.h"
 
@@ -198,6 +200,12 @@ ImportResult import_dsjson(ledger::Ledger& ledger, const DsjsonImportOptions& o)
     ++result.rows_read;
     if (event && !event_ids.insert(*event->row.event_id).second) {
       error = "EventId '" + *event->row.event_id + "' appears twice in the file";
+      event.reset();
+    } else if (event && ledger::find_exposure(
+                            ledger, engine::to_hex(ledger::client_event_id(*event->row.event_id)))) {
+      error = "EventId '" + *event->row.event_id +
+              "' is already in the ledger (imported before, or served through the "
+              "Personalizer API)";
       event.reset();
     }
     if (!event) {

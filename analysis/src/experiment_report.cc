@@ -288,7 +288,9 @@ std::string segmentation_name(const Segmentation& s) {
   return name;
 }
 
-ExperimentReport build_experiment_report(ledger::Ledger& ledger, const ReportOptions& options) {
+namespace {
+
+void check_options(const ReportOptions& options) {
   if (!(options.confidence > 0 && options.confidence < 1)) {
     throw ledger::LedgerError(ledger::ErrorKind::kInvalid, "confidence must be between 0 and 1 (e.g. 0.95)");
   }
@@ -301,14 +303,23 @@ ExperimentReport build_experiment_report(ledger::Ledger& ledger, const ReportOpt
   if (options.since_ms && options.until_ms && *options.until_ms <= *options.since_ms) {
     throw ledger::LedgerError(ledger::ErrorKind::kInvalid, "--until must be later than --since");
   }
-  ExperimentReport report;
-  auto experiment = ledger::find_experiment(ledger, options.experiment_id);
+}
+
+ledger::Experiment experiment_or_throw(ledger::Ledger& ledger, const std::string& id) {
+  auto experiment = ledger::find_experiment(ledger, id);
   if (!experiment) {
-    throw ledger::LedgerError(ledger::ErrorKind::kNotFound, "experiment '" + options.experiment_id +
-                                                "' not found (see 'keyart experiment list')");
+    throw ledger::LedgerError(ledger::ErrorKind::kNotFound,
+                              "experiment '" + id + "' not found (see 'keyart experiment list')");
   }
-  report.experiment = *experiment;
-  report.metric = options.metric.empty() ? experiment->metric : options.metric;
+  return *experiment;
+}
+
+// Everything after choosing what is compared: report.experiment says what
+// (its arms in order, the control marked), request what to read. With
+// `randomized` the split was keyart's, so the sample-ratio check applies.
+ExperimentReport finish_report(ledger::Ledger& ledger, const ReportOptions& options,
+                               ExperimentReport report, ScanRequest request, bool randomized) {
+  const ledger::Experiment& experiment = report.experiment;
   report.analysis = options.analysis;
   report.confidence = options.confidence;
   report.variance = options.variance;
@@ -318,21 +329,19 @@ ExperimentReport build_experiment_report(ledger::Ledger& ledger, const ReportOpt
   report.by = options.by;
   report.generated_at_ms = ledger::now_ms();
 
-  ScanRequest request;
-  request.experiment_id = options.experiment_id;
   request.metric = report.metric;
   request.by = options.by;
   request.hour_bucket = options.hour_bucket;
   request.since_ms = options.since_ms.value_or(0);
   request.until_ms = options.until_ms.value_or(INT64_MAX);
   size_t control = 0;
-  for (size_t i = 0; i < experiment->arms.size(); ++i) {
-    request.arm_ids.push_back(experiment->arms[i].arm_id);
-    report.intended_shares.push_back(experiment->arms[i].traffic_share);
-    if (experiment->arms[i].is_control) control = i;
+  for (size_t i = 0; i < experiment.arms.size(); ++i) {
+    request.arm_ids.push_back(experiment.arms[i].arm_id);
+    report.intended_shares.push_back(experiment.arms[i].traffic_share);
+    if (experiment.arms[i].is_control) control = i;
   }
   if (request.arm_ids.empty()) {
-    report.warnings.push_back("experiment '" + options.experiment_id + "' has no arms");
+    report.warnings.push_back("experiment '" + experiment.experiment_id + "' has no arms");
     return report;
   }
   ScanResult scan = scan_experiment(ledger, request);
@@ -344,9 +353,11 @@ ExperimentReport build_experiment_report(ledger::Ledger& ledger, const ReportOpt
 
   report.overall.arms = compare_arms(request.arm_ids, control, scan.arms, options.analysis,
                                      scan.binary_metric, options.confidence, options.variance);
-  std::vector<double> units;
-  for (const auto& m : scan.arms) units.push_back(m.units);
-  report.srm = stats::sample_ratio_test(units, report.intended_shares);
+  if (randomized) {
+    std::vector<double> units;
+    for (const auto& m : scan.arms) units.push_back(m.units);
+    report.srm = stats::sample_ratio_test(units, report.intended_shares);
+  }
 
   add_missing_data_warnings(ledger, options, scan, report);
   if (report.srm.alarm) {
@@ -358,7 +369,7 @@ ExperimentReport build_experiment_report(ledger::Ledger& ledger, const ReportOpt
          "until it is explained";
     report.warnings.insert(report.warnings.begin(), w.str());
   }
-  if (experiment->status == "running") {
+  if (experiment.status == "running") {
     report.warnings.push_back(
         "the experiment is still running: figures are interim; if you look repeatedly, judge "
         "by the always-valid sequential p-value");
@@ -375,6 +386,59 @@ ExperimentReport build_experiment_report(ledger::Ledger& ledger, const ReportOpt
   }
   add_variants(ledger, scan, scan.binary_metric, options.confidence, report);
   return report;
+}
+
+}  // namespace
+
+ExperimentReport build_experiment_report(ledger::Ledger& ledger, const ReportOptions& options) {
+  check_options(options);
+  ExperimentReport report;
+  report.experiment = experiment_or_throw(ledger, options.experiment_id);
+  report.metric = options.metric.empty() ? report.experiment.metric : options.metric;
+  ScanRequest request;
+  request.experiment_id = options.experiment_id;
+  return finish_report(ledger, options, std::move(report), std::move(request), true);
+}
+
+ExperimentReport build_comparison_report(ledger::Ledger& ledger, const std::string& control_id,
+                                         const std::string& treatment_id,
+                                         const ReportOptions& options) {
+  check_options(options);
+  if (control_id == treatment_id) {
+    throw ledger::LedgerError(ledger::ErrorKind::kInvalid,
+                              "compare two different experiments (both are '" + control_id + "')");
+  }
+  const ledger::Experiment a = experiment_or_throw(ledger, control_id);
+  const ledger::Experiment b = experiment_or_throw(ledger, treatment_id);
+  ExperimentReport report;
+  report.compared = {a.experiment_id, b.experiment_id};
+  ledger::Experiment& e = report.experiment;
+  e.experiment_id = a.experiment_id + " vs " + b.experiment_id;
+  e.name = a.name + " against " + b.name;
+  e.description = "two experiments compared as two arms (keyart report compare)";
+  e.status = a.status == "running" || b.status == "running" ? "running" : "stopped";
+  e.source = "compare";
+  e.metric = a.metric;
+  e.title_ids = a.title_ids;
+  e.title_ids.insert(e.title_ids.end(), b.title_ids.begin(), b.title_ids.end());
+  e.arms = {{.arm_id = a.experiment_id, .policy_spec = "experiment " + a.experiment_id,
+             .traffic_share = 0.5, .is_control = true},
+            {.arm_id = b.experiment_id, .policy_spec = "experiment " + b.experiment_id,
+             .traffic_share = 0.5}};
+  report.metric = options.metric.empty() ? a.metric : options.metric;
+  report.warnings.push_back(
+      "NOT RANDOMISED: '" + a.experiment_id + "' and '" + b.experiment_id +
+      "' are two logs compared as two arms; keyart did not split the traffic between them, "
+      "so they may differ in who they reached and when: read the differences as "
+      "associations, not effects (no sample-ratio check applies)");
+  if (options.metric.empty() && a.metric != b.metric) {
+    report.warnings.push_back("the experiments' metrics differ ('" + a.metric + "' and '" +
+                              b.metric + "'): both are read as '" + a.metric +
+                              "' (choose with --metric)");
+  }
+  ScanRequest request;
+  request.arms_are_experiments = true;
+  return finish_report(ledger, options, std::move(report), std::move(request), false);
 }
 
 }  // namespace keyart::analysis

@@ -41,6 +41,9 @@ std::string confidence_label(const ExperimentReport& report) {
 
 std::string srm_summary(const ExperimentReport& report) {
   std::ostringstream out;
+  if (!report.compared.empty()) {
+    return "not applicable: the two experiments compared were not split by keyart";
+  }
   out << "units per arm ";
   for (size_t i = 0; i < report.overall.arms.size(); ++i) {
     out << (i ? " / " : "") << format_count(static_cast<double>(report.overall.arms[i].units));

@@ -63,6 +63,7 @@ nlohmann::json report_to_json(const ExperimentReport& r) {
                      {"status", e.status},      {"source", e.source},
                      {"started_at", optional_ms(e.started_at)},
                      {"stopped_at", optional_ms(e.stopped_at)}};
+  if (!r.compared.empty()) j["compared"] = r.compared;
   j["metric"] = r.metric;
   j["binary_metric"] = r.binary_metric;
   j["analysis"] = {{"name", analysis_name(r.analysis)},

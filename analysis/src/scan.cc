@@ -101,7 +101,7 @@ class Scanner {
   };
 
   void read(const ledger::ExposureView& st, engine::BatchPipe<Row>& pipe) {
-    const std::string_view arm_id = st.arm_id;
+    const std::string_view arm_id = request_.arms_are_experiments ? st.experiment_id : st.arm_id;
     size_t arm = 0;
     while (arm < k_ && request_.arm_ids[arm] != arm_id) ++arm;
     if (arm == k_) return;  // the schema's foreign key makes this impossible
@@ -244,11 +244,17 @@ ScanResult scan_experiment(ledger::Ledger& ledger, const ScanRequest& request) {
   ScanResult out;
   const RewardIndex rewards = load_rewards(ledger, request.metric);
   Scanner scanner(request, rewards, out);
-  scanner.run(ledger, {.fields = Scanner::fields(request.by),
-                       .experiment_id = request.experiment_id,
-                       .since_ms = request.since_ms,
-                       .until_ms = request.until_ms,
-                       .order = ledger::ExposureScan::Order::kTime});
+  ledger::ExposureScan scan{.fields = Scanner::fields(request.by),
+                            .since_ms = request.since_ms,
+                            .until_ms = request.until_ms,
+                            .order = ledger::ExposureScan::Order::kTime};
+  if (request.arms_are_experiments) {
+    scan.fields |= ledger::kFieldExperiment;
+    scan.experiment_ids = request.arm_ids;
+  } else {
+    scan.experiment_id = request.experiment_id;
+  }
+  scanner.run(ledger, scan);
   return out;
 }
 

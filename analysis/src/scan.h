@@ -23,6 +23,9 @@ struct ScanRequest {
   std::string experiment_id;
   std::string metric;
   std::vector<std::string> arm_ids;  // in the experiment's order
+  // A comparison of experiments (report compare): their exposures, each
+  // experiment one arm (arm_ids are then these ids; experiment_id unused).
+  bool arms_are_experiments = false;
   Segmentation by;
   int hour_bucket = 6;
   int64_t since_ms = 0;

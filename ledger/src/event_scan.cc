@@ -22,7 +22,7 @@ constexpr FieldColumn kColumns[] = {
     {kFieldVariant, "variant_id"},     {kFieldDevice, "device"},
     {kFieldCountry, "country"},        {kFieldHour, "hour"},
     {kFieldPropensity, "propensity"},  {kFieldContext, "context"},
-    {kFieldCandidates, "candidates"},
+    {kFieldCandidates, "candidates"}, {kFieldExperiment, "experiment_id"},
 };
 
 std::optional<std::string_view> optional_text(const Statement& st, int column) {
@@ -66,6 +66,16 @@ size_t scan_exposures(Ledger& ledger, const ExposureScan& scan,
   // The experiment first: its rows come through the report index.
   sql += " FROM exposures WHERE ";
   if (scan.experiment_id) sql += "experiment_id = ?3 AND ";
+  if (!scan.experiment_ids.empty()) {
+    if (scan.experiment_ids.size() > 8) {
+      throw LedgerError(ErrorKind::kInvalid, "a scan reads at most 8 experiments at once");
+    }
+    sql += "experiment_id IN (";
+    for (size_t i = 0; i < scan.experiment_ids.size(); ++i) {
+      sql += (i ? ", ?" : "?") + std::to_string(10 + i);
+    }
+    sql += ") AND ";
+  }
   sql += "ts >= ?1 AND ts < ?2";
   if (scan.arm_id) sql += " AND arm_id = ?4";
   switch (scan.order) {
@@ -81,10 +91,13 @@ size_t scan_exposures(Ledger& ledger, const ExposureScan& scan,
   Statement st = ledger.db().prepare_scan(sql);
   st.bind(1, scan.since_ms).bind(2, scan.until_ms);
   if (scan.experiment_id) st.bind(3, *scan.experiment_id);
+  for (size_t i = 0; i < scan.experiment_ids.size(); ++i) {
+    st.bind(static_cast<int>(10 + i), scan.experiment_ids[i]);
+  }
   if (scan.arm_id) st.bind(4, *scan.arm_id);
 
   enum { kExposureId, kEventId, kTs, kArm, kUnit, kTitle, kVariant, kDevice, kCountry, kHour,
-         kPropensity, kContext, kCandidates };
+         kPropensity, kContext, kCandidates, kExperiment };
   ExposureView row;
   size_t n = 0;
   while (st.step()) {
@@ -101,6 +114,7 @@ size_t scan_exposures(Ledger& ledger, const ExposureScan& scan,
     if (int c = position[kPropensity]; c >= 0) row.propensity = st.column_double(c);
     if (int c = position[kContext]; c >= 0) row.context_json = st.column_text_view(c);
     if (int c = position[kCandidates]; c >= 0) row.candidates_json = st.column_text_view(c);
+    if (int c = position[kExperiment]; c >= 0) row.experiment_id = optional_text(st, c).value_or("");
     if (!unshown.empty() &&
         unshown.count(std::string(reinterpret_cast<const char*>(row.event_id.data()),
                                   row.event_id.size()))) {

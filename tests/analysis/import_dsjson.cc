@@ -110,6 +110,17 @@ TEST(ImportDsjson, BadLinesAreListedAndNothingIsImportedUnlessSkipped) {
   // The experiment id is now taken: a second import is refused, nothing changes.
   EXPECT_THROW(import_dsjson(f.ledger, o), ledger::LedgerError);
   EXPECT_EQ(ledger::count_exposures(f.ledger), 2);
+  // Under another experiment id, the events already in the ledger are bad
+  // lines (named), not an internal error; nothing is imported.
+  o.experiment_id = "again";
+  o.skip_bad = false;
+  r = import_dsjson(f.ledger, o);
+  EXPECT_FALSE(r.imported);
+  EXPECT_EQ(r.errors[0].line, 1);
+  EXPECT_EQ(r.errors[0].message,
+            "EventId 'ok-1' is already in the ledger (imported before, or served through the "
+            "Personalizer API)");
+  EXPECT_EQ(ledger::count_exposures(f.ledger), 2);
   EXPECT_THROW(import_dsjson(f.ledger, {.path = data("missing.json"), .experiment_id = "m"}),
                ledger::LedgerError);
 }

@@ -141,6 +141,42 @@ TEST(ReportStatistics, VarianceDivisorSampleOrPopulation) {
   EXPECT_EQ(population.variance, stats::VarianceDivisor::kPopulation);
 }
 
+// report compare: two experiments as two arms give the figures of
+// TwoArmsPerExposure (the same counts, the SciPy references), the caveat,
+// and no sample-ratio check.
+TEST(ReportStatistics, CompareTwoExperimentsAsTwoArms) {
+  ReportLedger f;
+  f.add_title("t1", 2);
+  f.experiment("uniform", {{"logged", 1.0}});
+  f.experiment("thompson", {{"logged", 1.0}});
+  for (int u = 0; u < 1000; ++u) {
+    f.add({.experiment = "uniform", .arm = "logged", .unit = "c" + std::to_string(u),
+           .reward = u < 50 ? std::optional<double>(1.0) : std::nullopt});
+    f.add({.experiment = "thompson", .arm = "logged", .unit = "t" + std::to_string(u),
+           .ts = testing::kDay0 + 1, .reward = u < 70 ? std::optional<double>(1.0) : std::nullopt});
+  }
+  f.flush();
+  ExperimentReport r =
+      build_comparison_report(f.ledger, "uniform", "thompson", {.analysis = Analysis::kExposure});
+  EXPECT_EQ(r.experiment.experiment_id, "uniform vs thompson");
+  EXPECT_EQ(r.compared, (std::vector<std::string>{"uniform", "thompson"}));
+  ASSERT_EQ(r.overall.arms.size(), 2u);
+  const ArmResult& c = r.overall.arms[0];
+  const ArmResult& t = r.overall.arms[1];
+  EXPECT_EQ(c.arm_id, "uniform");
+  EXPECT_TRUE(c.is_control);
+  EXPECT_EQ(c.exposures, 1000);
+  EXPECT_DOUBLE_EQ(t.rewards, 70);
+  EXPECT_NEAR(t.test.p_value, 5.968560553243e-02, 1e-12);
+  EXPECT_NEAR(t.lift.interval.lo, -0.093285764054, 1e-9);
+  EXPECT_NEAR(t.chance_to_beat_control, 0.969853178699, 1e-8);
+  EXPECT_TRUE(std::isnan(r.srm.p_value));
+  ASSERT_FALSE(r.warnings.empty());
+  EXPECT_EQ(r.warnings[0].rfind("NOT RANDOMISED", 0), 0u) << r.warnings[0];
+  EXPECT_THROW(build_comparison_report(f.ledger, "uniform", "uniform", {}), ledger::LedgerError);
+  EXPECT_THROW(build_comparison_report(f.ledger, "uniform", "nope", {}), ledger::LedgerError);
+}
+
 TEST(ReportStatistics, ThreeArmsHolmAndChanceToBeBest) {
   ReportLedger f;
   f.add_title("t1", 2);

@@ -17,7 +17,9 @@
 //   DeferredAction       true: a deferred decision, activated when an entry
 //                        of "o" has ActionTaken true (engine/reward.h marks)
 // Everything else (a, p, VWState, Version, pdrop, _skipLearn) is not needed
-// and left alone. Each event is its own unit unless options.unit_feature
+// and left alone. An EventId already in the ledger (the same log imported
+// twice, or an event served through the Personalizer API) is a bad line.
+// Each event is its own unit unless options.unit_feature
 // names a context feature holding the viewer. Lines that are not ranked
 // events (blank lines aside) are bad rows, reported by line number; as
 // with CSV logs (log_import.h), nothing is imported unless every line is

@@ -163,8 +163,21 @@ struct ExperimentReport {
   std::vector<TrendDay> trend;
   std::vector<VariantResult> variants;  // by exposures, most first
   std::vector<std::string> warnings;    // what is missing or suspicious
+  // report compare: the two experiments compared (control, treatment);
+  // empty for an experiment's own report.
+  std::vector<std::string> compared;
 };
 
 ExperimentReport build_experiment_report(ledger::Ledger& ledger, const ReportOptions& options);
+
+// Two experiments (two logs, say a uniform-random one and a Thompson
+// sampling one of the same campaign) compared as two arms, the first the
+// control: the same tables, tests, trend and segments as an experiment's
+// report (options.experiment_id unused; the metric defaults to the
+// first's), named "A vs B", with a warning that the split was not keyart's
+// randomisation and no sample-ratio check.
+ExperimentReport build_comparison_report(ledger::Ledger& ledger, const std::string& control_id,
+                                         const std::string& treatment_id,
+                                         const ReportOptions& options);
 
 }  // namespace keyart::analysis

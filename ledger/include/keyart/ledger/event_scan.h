@@ -33,6 +33,7 @@ enum ExposureField : uint32_t {
   kFieldPropensity = 1u << 10,
   kFieldContext = 1u << 11,
   kFieldCandidates = 1u << 12,
+  kFieldExperiment = 1u << 13,
 };
 
 struct ExposureView {
@@ -44,11 +45,13 @@ struct ExposureView {
   std::optional<int64_t> hour;
   double propensity = 1;
   std::string_view context_json, candidates_json;  // decision_log.h decodes them
+  std::string_view experiment_id;                   // empty when it has none
 };
 
 struct ExposureScan {
   uint32_t fields = 0;                        // ExposureField bits
   std::optional<std::string> experiment_id;   // only this experiment's exposures
+  std::vector<std::string> experiment_ids;    // or: those of any of these (at most 8)
   std::optional<std::string> arm_id;          // only this arm's
   int64_t since_ms = 0;                       // ts in [since_ms, until_ms)
   int64_t until_ms = INT64_MAX;
