@@ -8,7 +8,7 @@
 -- by the user (titles, actors, experiments, arms) or by keyart (variants,
 -- event ids); JSON columns are checked with json_valid().
 --
--- KEYART_SCHEMA_VERSION 5
+-- KEYART_SCHEMA_VERSION 6
 
 -- Catalogue ------------------------------------------------------------------
 
@@ -103,6 +103,8 @@ CREATE TABLE variant_features (
 -- Experiments ----------------------------------------------------------------
 
 -- Status moves draft -> running -> stopped, never back (triggers below).
+-- guardrails: the reward kinds its report checks besides the metric,
+-- comma-separated (added in version 6).
 -- Imported and simulated experiments are created stopped.
 CREATE TABLE experiments (
   experiment_id TEXT PRIMARY KEY CHECK (length(experiment_id) BETWEEN 1 AND 128),
@@ -116,6 +118,7 @@ CREATE TABLE experiments (
   created_at    INTEGER NOT NULL,
   started_at    INTEGER,
   stopped_at    INTEGER,
+  guardrails    TEXT NOT NULL DEFAULT '' CHECK (guardrails NOT GLOB '*[^a-z0-9_,:-]*'),
   CHECK (status = 'draft' OR started_at IS NOT NULL),
   CHECK ((status = 'stopped') = (stopped_at IS NOT NULL)),
   CHECK (stopped_at IS NULL OR stopped_at >= started_at)

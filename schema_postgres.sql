@@ -22,7 +22,7 @@
 --   writers hold one transaction-scoped advisory lock, so two cannot slip the
 --   same id in at once (keyart_lock_event_writers).
 --
--- KEYART_SCHEMA_VERSION 5
+-- KEYART_SCHEMA_VERSION 6
 
 CREATE FUNCTION keyart_json_valid(doc TEXT) RETURNS BOOLEAN
 LANGUAGE plpgsql IMMUTABLE AS $$
@@ -134,6 +134,7 @@ CREATE TABLE experiments (
   created_at    BIGINT NOT NULL,
   started_at    BIGINT,
   stopped_at    BIGINT,
+  guardrails    TEXT COLLATE "C" NOT NULL DEFAULT '' CHECK (guardrails ~ '^[a-z0-9_,:-]*$'),
   CHECK (status = 'draft' OR started_at IS NOT NULL),
   CHECK ((status = 'stopped') = (stopped_at IS NOT NULL)),
   CHECK (stopped_at IS NULL OR stopped_at >= started_at)

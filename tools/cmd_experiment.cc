@@ -4,11 +4,19 @@
 
 #include "commands.h"
 #include "json_views.h"
+#include "keyart/analysis/experiment_report.h"
 #include "keyart/ledger/experiment_store.h"
 
 namespace keyart::cli {
 
 namespace {
+
+// "\nguardrails a, b" when the experiment has any.
+std::string guardrails_line(const ledger::Experiment& e) {
+  std::string line;
+  for (const std::string& g : e.guardrails) line += (line.empty() ? "\nguardrails " : ", ") + g;
+  return line;
+}
 
 // "NAME=SPEC@SHARE", e.g. "control=fixed:t1-v1@0.5". The spec may itself
 // contain '=' and ':', so the name ends at the first '=' and the share starts
@@ -51,6 +59,9 @@ int experiment_create(Args args) {
       "title", po::value<std::vector<std::string>>(), "a title it covers (repeat)")(
       "salt", po::value<std::string>(), "assignment salt (default: random)")(
       "metric", po::value<std::string>()->default_value("click"), "primary reward kind")(
+      "guardrail", po::value<std::vector<std::string>>(),
+      "a guardrail metric its report checks too, KIND or KIND:ANALYSIS (e.g. completion, "
+      "play:unit-share; repeat)")(
       "start", "start it at once");
   if (!cmd.parse(args)) return kExitOk;
   ledger::Experiment e;
@@ -58,6 +69,13 @@ int experiment_create(Args args) {
   e.name = cmd.get<std::string>("name");
   e.description = cmd.get<std::string>("description");
   e.metric = cmd.get<std::string>("metric");
+  e.guardrails = cmd.list("guardrail");
+  for (const std::string& g : e.guardrails) {
+    if (!analysis::parse_guardrail(g)) {
+      throw UsageError("--guardrail '" + g + "' is not KIND or KIND:ANALYSIS (analyses: "
+                       "clustered, exposure, unit-share, per-unit)");
+    }
+  }
   e.title_ids = cmd.list("title");
   if (cmd.has("salt")) e.salt = cmd.get<std::string>("salt");
   for (const auto& text : cmd.list("arm")) e.arms.push_back(parse_arm(text));
@@ -121,7 +139,9 @@ int experiment_show(Args args) {
     return kExitOk;
   }
   std::cout << "experiment " << e.experiment_id << "\nname       " << e.name << "\nstatus     "
-            << e.status << " (" << e.source << ")\nmetric     " << e.metric << "\nsalt       "
+            << e.status << " (" << e.source << ")\nmetric     " << e.metric
+            << guardrails_line(e)
+            << "\nsalt       "
             << e.salt << "\ncreated    " << format_time_ms(e.created_at) << "\nstarted    "
             << (e.started_at ? format_time_ms(*e.started_at) : "-") << "\nstopped    "
             << (e.stopped_at ? format_time_ms(*e.stopped_at) : "-") << "\ntitles     ";

@@ -88,6 +88,13 @@ void add_report_options(Subcommand& cmd) {
       "docs/REPORTS.md")(
       "tau", po::value<double>()->default_value(stats::kDefaultSequentialTau),
       "mSPRT mixing sd: the absolute difference in rate the sequential test is tuned to")(
+      "guardrail", po::value<std::vector<std::string>>(),
+      "a guardrail metric, KIND or KIND:ANALYSIS (e.g. completion, play:unit-share; repeat; "
+      "default: the experiment's own list; 'none': no guardrails)")(
+      "guardrail-threshold", po::value<double>()->default_value(0.01),
+      "flag a guardrail when the lower end of its lift interval is below minus this (0.01 = -1 %)")(
+      "loss-threshold", po::value<double>()->default_value(0.01),
+      "the verdict's threshold on expected loss, as a share of the control's rate")(
       "format", po::value<std::string>()->default_value("text"), "text, json, csv or html")(
       "out", po::value<std::string>(), "write to FILE instead of standard output");
 }
@@ -119,6 +126,17 @@ analysis::ReportOptions read_report_options(const Subcommand& cmd) {
   if (!(options.sequential_tau > 0) || !std::isfinite(options.sequential_tau)) {
     throw UsageError("--tau must be a positive number (e.g. 0.01)");
   }
+  if (cmd.has("guardrail")) {
+    options.guardrails = cmd.list("guardrail");
+    for (const std::string& g : options.guardrails) {
+      if (g != "none" && !analysis::parse_guardrail(g)) {
+        throw UsageError("--guardrail '" + g + "' is not KIND or KIND:ANALYSIS (analyses: "
+                         "clustered, exposure, unit-share, per-unit)");
+      }
+    }
+  }
+  options.guardrail_threshold = positive_fraction(cmd, "guardrail-threshold");
+  options.loss_threshold = positive_fraction(cmd, "loss-threshold");
   return options;
 }
 

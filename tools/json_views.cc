@@ -62,6 +62,7 @@ nlohmann::json to_json(const ledger::Experiment& e) {
           {"source", e.source},
           {"salt", e.salt},
           {"metric", e.metric},
+          {"guardrails", e.guardrails},
           {"titles", e.title_ids},
           {"arms", arms},
           {"created_at", format_time_ms(e.created_at)},

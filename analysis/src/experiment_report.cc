@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "compare.h"
+#include "format_util.h"
 #include "keyart/analysis/stats/multiple_testing.h"
 #include "keyart/engine/context_fields.h"
 #include "keyart/ledger/errors.h"
@@ -235,6 +236,38 @@ std::optional<stats::VarianceDivisor> parse_variance(std::string_view name) {
 
 const char* variance_name(stats::VarianceDivisor divisor) { return name_of(kVariances, divisor); }
 
+std::optional<GuardrailSpec> parse_guardrail(std::string_view text) {
+  GuardrailSpec spec;
+  const size_t colon = text.find(':');
+  spec.metric = std::string(text.substr(0, colon));
+  if (spec.metric.empty() || spec.metric.size() > 32 ||
+      spec.metric.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos) {
+    return std::nullopt;
+  }
+  if (colon != std::string_view::npos) {
+    auto analysis = parse_analysis(text.substr(colon + 1));
+    if (!analysis) return std::nullopt;
+    spec.analysis = *analysis;
+    spec.analysis_given = true;
+  }
+  return spec;
+}
+
+std::string verdict_rule(double confidence, double guardrail_threshold, double loss_threshold) {
+  const std::string alpha = format_fixed(1 - confidence, 3);
+  const std::string drop = format_fixed(100 * guardrail_threshold, 1) + " %";
+  const std::string loss = format_fixed(100 * loss_threshold, 1) + " %";
+  return "A guardrail is flagged for a treatment when the lower end of its lift interval is "
+         "below -" + drop + ". Per treatment, the first that applies: guardrail broken (a "
+         "flagged guardrail whose lift itself is below -" + drop + "); ship (the primary "
+         "metric's always-valid sequential p < " + alpha + " with a positive lift, no guardrail "
+         "flagged, and the treatment's expected loss below " + loss + " of the control's "
+         "rate); stop: worse than the control (sequential p < " + alpha + " with a negative "
+         "lift); stop: no effect detected (the expected losses of the treatment and of the "
+         "control are both below " + loss + " of the control's rate: either choice costs "
+         "less than that); keep running (otherwise).";
+}
+
 std::string analysis_description(Analysis analysis, bool binary_metric,
                                  stats::VarianceDivisor divisor) {
   const std::string variances = divisor == stats::VarianceDivisor::kSample
@@ -388,6 +421,109 @@ ExperimentReport finish_report(ledger::Ledger& ledger, const ReportOptions& opti
   return report;
 }
 
+// The guardrail specs in force: the options', else the experiment's.
+std::vector<GuardrailSpec> guardrail_specs(const ReportOptions& options,
+                                           const std::vector<std::string>& stored,
+                                           const std::string& metric) {
+  const std::vector<std::string>& texts = options.guardrails.empty() ? stored : options.guardrails;
+  std::vector<GuardrailSpec> specs;
+  if (texts.size() == 1 && texts[0] == "none") return specs;
+  for (const std::string& text : texts) {
+    auto spec = parse_guardrail(text);
+    if (!spec) {
+      throw ledger::LedgerError(ledger::ErrorKind::kInvalid,
+                                "guardrail '" + text + "' is not KIND or KIND:ANALYSIS (analyses: "
+                                "clustered, exposure, unit-share, per-unit)");
+    }
+    if (spec->metric == metric && !spec->analysis_given) {
+      throw ledger::LedgerError(ledger::ErrorKind::kInvalid,
+                                "guardrail '" + text + "' is the primary metric itself");
+    }
+    if (!spec->analysis_given) spec->analysis = options.analysis;
+    specs.push_back(*spec);
+  }
+  return specs;
+}
+
+// Each guardrail's table (built by `build` for its metric and analysis),
+// its flags, and every treatment's verdict.
+template <typename Build>
+void add_guardrails_and_verdicts(ExperimentReport& report, const ReportOptions& options,
+                                 const std::vector<GuardrailSpec>& specs, const Build& build) {
+  report.guardrail_threshold = options.guardrail_threshold;
+  report.loss_threshold = options.loss_threshold;
+  for (const GuardrailSpec& spec : specs) {
+    ReportOptions o = options;
+    o.metric = spec.metric;
+    o.analysis = spec.analysis;
+    o.by = {};
+    o.guardrails = {"none"};
+    ExperimentReport sub = build(o);
+    GuardrailResult g{spec.metric, spec.analysis, sub.binary_metric, std::move(sub.overall),
+                      std::move(sub.sequential), {}};
+    for (const ArmResult& a : g.table.arms) {
+      g.flagged.push_back(!a.is_control && a.lift.interval.defined() &&
+                          a.lift.interval.lo < -options.guardrail_threshold);
+    }
+    for (std::string& w : sub.warnings) {
+      if (w.rfind("NOT RANDOMISED", 0) == 0 || w.rfind("the experiment is still running", 0) == 0) {
+        continue;  // said once, by the primary table
+      }
+      report.warnings.push_back("guardrail '" + spec.metric + "': " + w);
+    }
+    report.guardrails.push_back(std::move(g));
+  }
+  const double alpha = 1 - options.confidence;
+  const ArmResult* control = nullptr;
+  for (const ArmResult& a : report.overall.arms) {
+    if (a.is_control) control = &a;
+  }
+  if (!control) return;
+  for (size_t i = 0; i < report.overall.arms.size(); ++i) {
+    const ArmResult& arm = report.overall.arms[i];
+    if (arm.is_control) continue;
+    Verdict v{arm.arm_id, "keep running", ""};
+    std::string broken, flagged;
+    for (const GuardrailResult& g : report.guardrails) {
+      if (i >= g.flagged.size() || !g.flagged[i]) continue;
+      flagged += (flagged.empty() ? "" : ", ") + g.metric;
+      if (g.table.arms[i].lift.value < -options.guardrail_threshold) {
+        broken += (broken.empty() ? "" : ", ") + g.metric;
+      }
+    }
+    double sequential_p = stats::kNaN;
+    for (const SequentialResult& s : report.sequential) {
+      if (s.arm_id == arm.arm_id) sequential_p = s.p_value;
+    }
+    const double budget = options.loss_threshold * control->rate.mean;
+    const bool small_loss = std::isfinite(arm.expected_loss) && std::isfinite(budget) &&
+                            arm.expected_loss < budget;
+    const bool control_small_loss = std::isfinite(control->expected_loss) &&
+                                    std::isfinite(budget) && control->expected_loss < budget;
+    const bool significant = std::isfinite(sequential_p) && sequential_p < alpha;
+    if (!broken.empty()) {
+      v.decision = "guardrail broken";
+      v.reason = broken + " dropped beyond the threshold";
+    } else if (significant && arm.lift.value > 0 && flagged.empty() && small_loss) {
+      v.decision = "ship";
+      v.reason = "the primary metric rose (sequential p " + format_p(sequential_p) +
+                 "), no guardrail flagged, expected loss below the threshold";
+    } else if (significant && arm.lift.value < 0) {
+      v.decision = "stop: worse than the control";
+      v.reason = "the primary metric fell (sequential p " + format_p(sequential_p) + ")";
+    } else if (small_loss && control_small_loss) {
+      v.decision = "stop: no effect detected";
+      v.reason = "either choice loses less than the threshold";
+    } else {
+      v.reason = !flagged.empty()
+                     ? "guardrail " + flagged + " flagged: a drop beyond the threshold is not ruled out"
+                 : significant ? "expected loss still above the threshold"
+                               : "the primary metric's sequential test has not decided yet";
+    }
+    report.verdicts.push_back(std::move(v));
+  }
+}
+
 }  // namespace
 
 ExperimentReport build_experiment_report(ledger::Ledger& ledger, const ReportOptions& options) {
@@ -395,9 +531,14 @@ ExperimentReport build_experiment_report(ledger::Ledger& ledger, const ReportOpt
   ExperimentReport report;
   report.experiment = experiment_or_throw(ledger, options.experiment_id);
   report.metric = options.metric.empty() ? report.experiment.metric : options.metric;
+  const auto specs = guardrail_specs(options, report.experiment.guardrails, report.metric);
   ScanRequest request;
   request.experiment_id = options.experiment_id;
-  return finish_report(ledger, options, std::move(report), std::move(request), true);
+  report = finish_report(ledger, options, std::move(report), std::move(request), true);
+  add_guardrails_and_verdicts(report, options, specs, [&](const ReportOptions& o) {
+    return build_experiment_report(ledger, o);
+  });
+  return report;
 }
 
 ExperimentReport build_comparison_report(ledger::Ledger& ledger, const std::string& control_id,
@@ -436,9 +577,14 @@ ExperimentReport build_comparison_report(ledger::Ledger& ledger, const std::stri
                               b.metric + "'): both are read as '" + a.metric +
                               "' (choose with --metric)");
   }
+  const auto specs = guardrail_specs(options, a.guardrails, report.metric);
   ScanRequest request;
   request.arms_are_experiments = true;
-  return finish_report(ledger, options, std::move(report), std::move(request), false);
+  report = finish_report(ledger, options, std::move(report), std::move(request), false);
+  add_guardrails_and_verdicts(report, options, specs, [&](const ReportOptions& o) {
+    return build_comparison_report(ledger, control_id, treatment_id, o);
+  });
+  return report;
 }
 
 }  // namespace keyart::analysis

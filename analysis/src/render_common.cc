@@ -7,9 +7,23 @@
 
 namespace keyart::analysis {
 
+bool rate_is_share(Analysis analysis, bool binary_metric) {
+  return analysis == Analysis::kUnitShare || (binary_metric && analysis != Analysis::kPerUnit);
+}
+
 bool rate_is_share(const ExperimentReport& report) {
-  return report.analysis == Analysis::kUnitShare ||
-         (report.binary_metric && report.analysis != Analysis::kPerUnit);
+  return rate_is_share(report.analysis, report.binary_metric);
+}
+
+std::string guardrail_caption(const GuardrailResult& g) {
+  return g.metric + " (" + analysis_name(g.analysis) + ")";
+}
+
+const Verdict* verdict_of(const ExperimentReport& report, const std::string& arm_id) {
+  for (const Verdict& v : report.verdicts) {
+    if (v.arm_id == arm_id) return &v;
+  }
+  return nullptr;
 }
 
 std::string format_value(bool share, double x) {

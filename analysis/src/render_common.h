@@ -12,7 +12,9 @@
 
 namespace keyart::analysis {
 
-// True when rates are shares (printed as percentages).
+// True when rates are shares (printed as percentages): a report's, or a
+// guardrail's.
+bool rate_is_share(Analysis analysis, bool binary_metric);
 bool rate_is_share(const ExperimentReport& report);
 // A share as a percentage with 3 decimals, anything else with 4 decimals.
 std::string format_value(bool share, double x);
@@ -29,6 +31,10 @@ std::string segment_caveat(const ExperimentReport& report);
 // "2026-01-01 to 2026-01-14" of the exposures read, or "no exposures".
 std::string data_range(const ExperimentReport& report);
 const ArmResult* control_arm(const ArmTable& table);
+// "completion (per exposure)": a guardrail's caption.
+std::string guardrail_caption(const GuardrailResult& g);
+// The verdict of an arm, if it has one.
+const Verdict* verdict_of(const ExperimentReport& report, const std::string& arm_id);
 const ledger::Arm* arm_definition(const ExperimentReport& report, const std::string& arm_id);
 
 }  // namespace keyart::analysis

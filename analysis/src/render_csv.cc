@@ -54,10 +54,17 @@ class CsvRow {
   std::vector<std::string> cells_;
 };
 
+// guardrail: the guardrail these rows are of (its metric, and the flag of
+// each treatment in the note column).
 void print_arms(const ExperimentReport& r, const ArmTable& table, const char* section,
-                std::ostream& out) {
-  for (const ArmResult& a : table.arms) {
+                std::ostream& out, const GuardrailResult* guardrail = nullptr) {
+  for (size_t i = 0; i < table.arms.size(); ++i) {
+    const ArmResult& a = table.arms[i];
     CsvRow row(r, section);
+    if (guardrail) {
+      row.text("metric", guardrail->metric).set("analysis", analysis_name(guardrail->analysis));
+      if (!a.is_control) row.text("note", guardrail->flagged[i] ? "flagged" : "ok");
+    }
     row.text("segment", table.segment)
         .text("arm", a.arm_id)
         .num("exposures", static_cast<double>(a.exposures))
@@ -101,6 +108,10 @@ void render_csv(const ExperimentReport& r, std::ostream& out) {
         .print(out);
   }
   for (const ArmTable& t : r.segments) print_arms(r, t, "segment", out);
+  for (const GuardrailResult& g : r.guardrails) print_arms(r, g.table, "guardrail", out, &g);
+  for (const Verdict& v : r.verdicts) {
+    CsvRow(r, "verdict").text("arm", v.arm_id).text("note", v.decision + ": " + v.reason).print(out);
+  }
   for (const TrendDay& d : r.trend) {
     for (size_t i = 0; i < d.arms.size(); ++i) {
       const TrendArm& a = d.arms[i];

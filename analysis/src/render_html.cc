@@ -27,6 +27,9 @@ table{border-collapse:collapse;margin:8px 0;font-size:13px;font-variant-numeric:
 th,td{padding:4px 6px;border-bottom:1px solid #e4e7eb;text-align:right;white-space:nowrap}
 th{background:#f5f7fa;font-weight:600}td.l,th.l{text-align:left}
 tr.control td{background:#fafbfc}
+tr.winner td{background:#e7f6ec;font-weight:600}
+.broken{color:#b91c1c;font-weight:600}
+li.winner{color:#166534}
 .warn{background:#fff4e5;border-left:4px solid #f59e0b;padding:6px 10px;margin:6px 0}
 .alarm{background:#fde8e8;border-left:4px solid #dc2626;padding:8px 12px;margin:6px 0;font-weight:600}
 .note{color:#52606d;font-size:13px}
@@ -79,8 +82,12 @@ std::string thumbnail(const VariantResult& v, size_t max_bytes) {
   }
 }
 
+// share: how rates are written; flagged: per arm, a guardrail's flag (the
+// lift cells in red); highlight: mark the arms the verdict ships (the
+// primary table only).
 void arm_table(const ExperimentReport& r, const ArmTable& table, std::ostream& out,
-               const std::string& first_column = "") {
+               const std::string& first_column, bool share,
+               const std::vector<bool>* flagged = nullptr, bool highlight = false) {
   const bool several = table.arms.size() > 2;
   out << "<div class=\"scroll\"><table><tr>";
   if (!first_column.empty()) out << "<th class=\"l\">" << e(first_column) << "</th>";
@@ -88,25 +95,31 @@ void arm_table(const ExperimentReport& r, const ArmTable& table, std::ostream& o
       << confidence_label(r) << " CI</th><th>lift</th><th>lift CI</th><th>p</th>";
   if (several) out << "<th>p (Holm)</th>";
   out << "<th>P(beat ctrl)</th><th>P(best)</th><th>expected loss</th></tr>\n";
-  for (const ArmResult& a : table.arms) {
-    out << "<tr" << (a.is_control ? " class=\"control\"" : "") << ">";
+  for (size_t i = 0; i < table.arms.size(); ++i) {
+    const ArmResult& a = table.arms[i];
+    const Verdict* verdict = highlight ? verdict_of(r, a.arm_id) : nullptr;
+    const bool wins = verdict && verdict->decision == "ship";
+    const bool red = flagged && (*flagged)[i];
+    out << "<tr" << (a.is_control ? " class=\"control\"" : wins ? " class=\"winner\"" : "")
+        << ">";
     if (!first_column.empty()) out << "<td class=\"l\">" << e(table.segment) << "</td>";
     out << "<td class=\"l\">" << e(a.arm_id) << (a.is_control ? " (control)" : "") << "</td><td>"
         << format_count(static_cast<double>(a.exposures)) << "</td><td>"
         << format_count(static_cast<double>(a.units)) << "</td><td>" << format_count(a.rewards)
-        << "</td><td>" << format_rate(r, a.rate.mean) << "</td><td>"
-        << format_rate_interval(r, a.rate_interval) << "</td>";
+        << "</td><td>" << format_value(share, a.rate.mean) << "</td><td>"
+        << format_value_interval(share, a.rate_interval) << "</td>";
     if (a.is_control) {
       out << "<td>-</td><td>-</td><td>-</td>" << (several ? "<td>-</td>" : "") << "<td>-</td>";
     } else {
-      out << "<td>" << format_percent(a.lift.value, 1, true) << "</td><td>"
-          << format_lift_interval(a.lift.interval) << "</td><td>" << format_p(a.test.p_value)
-          << "</td>";
+      const char* cell = red ? "<td class=\"broken\">" : "<td>";
+      out << cell << format_percent(a.lift.value, 1, true) << "</td>" << cell
+          << format_lift_interval(a.lift.interval) << (red ? " flagged" : "") << "</td><td>"
+          << format_p(a.test.p_value) << "</td>";
       if (several) out << "<td>" << format_p(a.p_holm) << "</td>";
       out << "<td>" << format_fixed(a.chance_to_beat_control, 3) << "</td>";
     }
     out << "<td>" << format_fixed(a.chance_to_be_best, 3) << "</td><td>"
-        << format_rate(r, a.expected_loss) << "</td></tr>\n";
+        << format_value(share, a.expected_loss) << "</td></tr>\n";
   }
   out << "</table></div>\n";
 }
@@ -189,7 +202,7 @@ void render_html(const ExperimentReport& r, std::ostream& out, size_t max_image_
 
   if (!r.overall.arms.empty()) {
     out << "<h2>Arms</h2>\n";
-    arm_table(r, r.overall, out);
+    arm_table(r, r.overall, out, "", rate_is_share(r), nullptr, true);
     out << "<p class=\"note\">Lift and p-value against the control (delta-method interval, "
            "two-sided z-test); P(beat control), P(best) and expected loss from Beta(1,1) priors "
            "(normal posteriors for non-0/1 rewards).</p>\n";
@@ -203,6 +216,23 @@ void render_html(const ExperimentReport& r, std::ostream& out, size_t max_image_
     if (!rows.empty()) {
       out << svg_forest_plot(rows, "Relative lift against the control (" + confidence_label(r) +
                                        " interval)");
+    }
+    for (const GuardrailResult& g : r.guardrails) {
+      out << "<h2>Guardrail: " << e(guardrail_caption(g)) << "</h2>\n";
+      arm_table(r, g.table, out, "", rate_is_share(g.analysis, g.binary_metric), &g.flagged);
+    }
+    if (!r.verdicts.empty()) {
+      out << "<h2>Verdict</h2>\n<ul>";
+      for (const Verdict& v : r.verdicts) {
+        const char* css = v.decision == "ship"               ? "winner"
+                          : v.decision == "guardrail broken" ? "broken"
+                                                             : "";
+        out << "<li class=\"" << css << "\"><b>" << e(v.arm_id) << "</b>: " << e(v.decision)
+            << " (" << e(v.reason) << ")</li>";
+      }
+      out << "</ul>\n<p class=\"note\">" << e(verdict_rule(r.confidence, r.guardrail_threshold,
+                                                              r.loss_threshold))
+          << "</p>\n";
     }
     out << "<h2>Checks</h2>\n<p><b>Sample ratio</b>: " << e(srm_summary(r)) << "</p>\n";
     if (!r.sequential.empty()) {
@@ -219,7 +249,7 @@ void render_html(const ExperimentReport& r, std::ostream& out, size_t max_image_
   if (r.by.any()) {
     out << "<h2>Segments by " << segmentation_name(r.by) << "</h2>\n<p class=\"warn\">"
         << e(segment_caveat(r)) << "</p>\n";
-    for (const ArmTable& t : r.segments) arm_table(r, t, out, segmentation_name(r.by));
+    for (const ArmTable& t : r.segments) arm_table(r, t, out, segmentation_name(r.by), rate_is_share(r));
   }
   if (!r.variants.empty()) {
     out << "<h2>Artwork variants</h2>\n";

@@ -142,6 +142,31 @@ nlohmann::json report_to_json(const ExperimentReport& r) {
                         {"rate_ci", interval_json(v.rate_interval)}});
   }
   j["variants"] = variants;
+
+  json guardrails = json::array();
+  for (const GuardrailResult& g : r.guardrails) {
+    json arms = table_json(r, g.table);
+    for (size_t i = 0; i < arms.size(); ++i) {
+      if (!g.table.arms[i].is_control) arms[i]["flagged"] = static_cast<bool>(g.flagged[i]);
+    }
+    json sequential_arms = json::array();
+    for (const auto& s : g.sequential) {
+      sequential_arms.push_back({{"arm_id", s.arm_id}, {"p_value", json_number(s.p_value)}});
+    }
+    guardrails.push_back({{"metric", g.metric},
+                          {"analysis", analysis_name(g.analysis)},
+                          {"binary_metric", g.binary_metric},
+                          {"arms", arms},
+                          {"sequential", sequential_arms}});
+  }
+  j["guardrails"] = {{"threshold", r.guardrail_threshold}, {"metrics", guardrails}};
+  json verdicts = json::array();
+  for (const Verdict& v : r.verdicts) {
+    verdicts.push_back({{"arm_id", v.arm_id}, {"decision", v.decision}, {"reason", v.reason}});
+  }
+  j["verdict"] = {{"loss_threshold", r.loss_threshold},
+                  {"rule", verdict_rule(r.confidence, r.guardrail_threshold, r.loss_threshold)},
+                  {"arms", verdicts}};
   j["warnings"] = r.warnings;
   return j;
 }

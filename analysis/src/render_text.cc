@@ -13,7 +13,9 @@ namespace keyart::analysis {
 
 namespace {
 
-void print_arm_table(const ExperimentReport& r, const ArmTable& table, std::ostream& out) {
+// flagged: per arm, a guardrail flag (marked "FLAGGED" after the lift CI).
+void print_arm_table(const ExperimentReport& r, const ArmTable& table, std::ostream& out,
+                     bool share, const std::vector<bool>* flagged = nullptr) {
   const bool several = table.arms.size() > 2;
   std::vector<std::string> header = {"arm", "exposures", "units", "rewards", "rate",
                                      confidence_label(r) + " CI", "lift", "lift CI", "p"};
@@ -26,15 +28,19 @@ void print_arm_table(const ExperimentReport& r, const ArmTable& table, std::ostr
         format_count(static_cast<double>(a.exposures)),
         format_count(static_cast<double>(a.units)),
         format_count(a.rewards),
-        format_rate(r, a.rate.mean),
-        format_rate_interval(r, a.rate_interval),
+        format_value(share, a.rate.mean),
+        format_value_interval(share, a.rate_interval),
         a.is_control ? "-" : format_percent(a.lift.value, 1, true),
-        a.is_control ? "-" : format_lift_interval(a.lift.interval),
+        a.is_control ? "-"
+                     : format_lift_interval(a.lift.interval) +
+                           (flagged && (*flagged)[static_cast<size_t>(&a - table.arms.data())]
+                                ? " FLAGGED"
+                                : ""),
         a.is_control ? "-" : format_p(a.test.p_value)};
     if (several) row.push_back(a.is_control ? "-" : format_p(a.p_holm));
     row.push_back(a.is_control ? "-" : format_fixed(a.chance_to_beat_control, 3));
     row.push_back(format_fixed(a.chance_to_be_best, 3));
-    row.push_back(format_rate(r, a.expected_loss));
+    row.push_back(format_value(share, a.expected_loss));
     t.add(row);
   }
   t.print(out);
@@ -59,7 +65,19 @@ void render_text(const ExperimentReport& r, std::ostream& out) {
 
   out << "\nArms (lift and tests against the control; P(beat ctrl), P(best) and expected loss "
          "from Beta(1,1) priors)\n";
-  print_arm_table(r, r.overall, out);
+  print_arm_table(r, r.overall, out, rate_is_share(r));
+  for (const GuardrailResult& g : r.guardrails) {
+    out << "\nGuardrail: " << guardrail_caption(g) << " (FLAGGED: the lift interval reaches below -"
+        << format_fixed(100 * r.guardrail_threshold, 1) << " %)\n";
+    print_arm_table(r, g.table, out, rate_is_share(g.analysis, g.binary_metric), &g.flagged);
+  }
+  if (!r.verdicts.empty()) {
+    out << "\nVerdict\n";
+    for (const Verdict& v : r.verdicts) {
+      out << "  " << v.arm_id << ": " << v.decision << " (" << v.reason << ")\n";
+    }
+    out << "  Rule: " << verdict_rule(r.confidence, r.guardrail_threshold, r.loss_threshold) << "\n";
+  }
 
   out << "\nSample ratio: " << srm_summary(r) << "\n";
   if (!r.sequential.empty()) {
@@ -72,7 +90,7 @@ void render_text(const ExperimentReport& r, std::ostream& out) {
     out << "\nSegments by " << segmentation_name(r.by) << "\n  " << segment_caveat(r) << "\n";
     for (const ArmTable& table : r.segments) {
       out << "\n  [" << segmentation_name(r.by) << " = " << table.segment << "]\n";
-      print_arm_table(r, table, out);
+      print_arm_table(r, table, out, rate_is_share(r));
     }
   }
 

@@ -42,7 +42,7 @@ std::vector<std::string> titles_of(Ledger& ledger, std::string_view experiment_i
 
 constexpr const char* kExperimentColumns =
     "SELECT experiment_id, name, description, status, source, salt, metric, created_at, "
-    "started_at, stopped_at FROM experiments ";
+    "started_at, stopped_at, guardrails FROM experiments ";
 
 Experiment experiment_from_row(const Statement& st) {
   Experiment e;
@@ -56,6 +56,13 @@ Experiment experiment_from_row(const Statement& st) {
   e.created_at = st.column_int(7);
   e.started_at = st.column_optional_int(8);
   e.stopped_at = st.column_optional_int(9);
+  std::string guardrails = st.column_text(10);
+  for (size_t start = 0; start < guardrails.size();) {
+    size_t comma = guardrails.find(',', start);
+    if (comma == std::string::npos) comma = guardrails.size();
+    if (comma > start) e.guardrails.push_back(guardrails.substr(start, comma - start));
+    start = comma + 1;
+  }
   return e;
 }
 
@@ -128,10 +135,28 @@ void create_experiment(Ledger& ledger, const Experiment& input) {
                       "experiment '" + e.experiment_id + "' already exists");
   }
   for (const auto& t : e.title_ids) get_title(ledger, t);
+  std::string guardrails;
+  for (const std::string& g : e.guardrails) {
+    // KIND or KIND:ANALYSIS (the report knows the analyses' names).
+    const std::string kind = g.substr(0, g.find(':'));
+    const std::string analysis = kind.size() < g.size() ? g.substr(kind.size() + 1) : "";
+    if (kind.empty() || kind.size() > 32 ||
+        kind.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos ||
+        (kind.size() < g.size() &&
+         (analysis.empty() || analysis.find_first_not_of("abcdefghijklmnopqrstuvwxyz-") !=
+                                  std::string::npos))) {
+      throw LedgerError(ErrorKind::kInvalid, "guardrail '" + g +
+                                                 "' is not KIND or KIND:ANALYSIS");
+    }
+    if (g == e.metric) {
+      throw LedgerError(ErrorKind::kInvalid, "guardrail '" + g + "' is the experiment's metric");
+    }
+    guardrails += (guardrails.empty() ? "" : ",") + g;
+  }
   db.cached("INSERT INTO experiments (experiment_id, name, description, status, source, salt, "
-            "metric, created_at) VALUES (?, ?, ?, 'draft', ?, ?, ?, ?)")
+            "metric, created_at, guardrails) VALUES (?, ?, ?, 'draft', ?, ?, ?, ?, ?)")
       .bind_all(e.experiment_id, e.name, e.description, e.source, e.salt, e.metric,
-                e.created_at ? e.created_at : now_ms())
+                e.created_at ? e.created_at : now_ms(), guardrails)
       .run();
   for (const auto& t : e.title_ids) {
     db.cached("INSERT INTO experiment_titles (experiment_id, title_id) VALUES (?, ?)")

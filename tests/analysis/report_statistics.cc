@@ -177,6 +177,106 @@ TEST(ReportStatistics, CompareTwoExperimentsAsTwoArms) {
   EXPECT_THROW(build_comparison_report(f.ledger, "uniform", "nope", {}), ledger::LedgerError);
 }
 
+// Guardrails and the verdict (docs/REPORTS.md has the rule). Each arm's
+// `units` viewers see one exposure; the first `clicks` click and the first
+// `completions` complete.
+void add_arm(ReportLedger& f, const std::string& arm, int units, int clicks, int completions) {
+  for (int u = 0; u < units; ++u) {
+    f.add({.arm = arm, .unit = arm + std::to_string(u),
+           .reward = u < clicks ? std::optional<double>(1.0) : std::nullopt});
+    if (u < completions) {
+      const ledger::Exposure& x = f.exposures.back();
+      f.rewards.push_back({x.event_id, "completion", 1.0, x.ts + 2000});
+    }
+    if (f.exposures.size() >= 4000) f.flush();
+  }
+}
+
+ExperimentReport guarded(int clicks_c, int clicks_t, int completions_c, int completions_t,
+                         int units, ReportOptions options = {}) {
+  ReportLedger f;
+  f.add_title("t1", 2);
+  f.experiment("e1", {{"control", 0.5}, {"treatment", 0.5}});
+  add_arm(f, "control", units, clicks_c, completions_c);
+  add_arm(f, "treatment", units, clicks_t, completions_t);
+  options.analysis = Analysis::kExposure;
+  if (options.guardrails.empty()) options.guardrails = {"completion"};
+  return report(f, options);
+}
+
+TEST(ReportStatistics, AClickbaitArmBreaksItsGuardrail) {
+  // More clicks (70 against 50 of 1000), fewer completions (200 against
+  // 300): the completion lift is 0.2 / 0.3 - 1 = -1/3, its interval far
+  // below -1 %.
+  const ExperimentReport r = guarded(50, 70, 300, 200, 1000);
+  ASSERT_EQ(r.guardrails.size(), 1u);
+  const GuardrailResult& g = r.guardrails[0];
+  EXPECT_EQ(g.metric, "completion");
+  EXPECT_NEAR(g.table.arms[1].lift.value, -1.0 / 3, 1e-12);
+  EXPECT_NEAR(g.table.arms[0].rate.mean, 0.3, 1e-15);
+  EXPECT_FALSE(g.flagged[0]);  // the control is never flagged
+  EXPECT_TRUE(g.flagged[1]);
+  ASSERT_EQ(r.verdicts.size(), 1u);
+  EXPECT_EQ(r.verdicts[0].decision, "guardrail broken");
+  EXPECT_NE(r.verdicts[0].reason.find("completion"), std::string::npos);
+  // The primary table is the report without guardrails.
+  const ExperimentReport plain = guarded(50, 70, 300, 200, 1000, {.guardrails = {"none"}});
+  EXPECT_TRUE(plain.guardrails.empty());
+  EXPECT_EQ(plain.overall.arms[1].lift.value, r.overall.arms[1].lift.value);
+}
+
+TEST(ReportStatistics, VerdictsShipStopOrKeepRunning) {
+  // 10,000 viewers an arm. Clicks 5 % against 7 %, completions 90 % and
+  // 91 % (the completion lift's interval, about +1.1 % +- 0.8 %, stays
+  // above -1 %): ship.
+  ExperimentReport r = guarded(500, 700, 9000, 9100, 10'000);
+  EXPECT_FALSE(r.guardrails[0].flagged[1]);
+  EXPECT_GT(r.guardrails[0].table.arms[1].lift.interval.lo, -0.01);
+  EXPECT_EQ(r.verdicts[0].decision, "ship") << r.verdicts[0].reason;
+  // The same guardrail falling to 85 %: a drop of about 5.6 %, broken.
+  r = guarded(500, 700, 9000, 8500, 10'000);
+  EXPECT_EQ(r.verdicts[0].decision, "guardrail broken");
+  // Clicks falling, 7 % to 5 %: stop, worse.
+  r = guarded(700, 500, 9000, 9000, 10'000);
+  EXPECT_EQ(r.verdicts[0].decision, "stop: worse than the control");
+  // Equal clicks, equal completions: with a loss threshold of 5 % of the
+  // control's rate neither choice can cost that much: no effect.
+  r = guarded(500, 500, 9000, 9000, 10'000, {.loss_threshold = 0.05});
+  EXPECT_EQ(r.verdicts[0].decision, "stop: no effect detected");
+  // With the default 1 %, the same data are not enough yet.
+  r = guarded(500, 500, 9000, 9000, 10'000);
+  EXPECT_EQ(r.verdicts[0].decision, "keep running");
+  // Too few viewers: a drop in completions cannot be ruled out (flagged,
+  // not broken), and the verdict says so.
+  r = guarded(5, 9, 90, 91, 100);
+  EXPECT_TRUE(r.guardrails[0].flagged[1]);
+  EXPECT_EQ(r.verdicts[0].decision, "keep running");
+  EXPECT_NE(r.verdicts[0].reason.find("flagged"), std::string::npos);
+}
+
+TEST(ReportStatistics, GuardrailsComeFromTheExperimentAndTakeAnAnalysis) {
+  ReportLedger f;
+  f.add_title("t1", 2);
+  ledger::Experiment e{.experiment_id = "e1", .name = "with guardrails",
+                       .guardrails = {"completion:unit-share"}};
+  for (const char* arm : {"control", "treatment"}) {
+    e.arms.push_back({.arm_id = arm, .policy_spec = "uniform", .traffic_share = 0.5});
+  }
+  ledger::create_experiment(f.ledger, e);
+  ledger::start_experiment(f.ledger, "e1", testing::kDay0 - 1000);
+  add_arm(f, "control", 200, 10, 40);
+  add_arm(f, "treatment", 200, 12, 30);
+  const ExperimentReport r = report(f, {});
+  ASSERT_EQ(r.guardrails.size(), 1u);
+  EXPECT_EQ(r.guardrails[0].analysis, Analysis::kUnitShare);
+  EXPECT_NEAR(r.guardrails[0].table.arms[0].rate.mean, 0.2, 1e-15);  // 40 of 200 viewers
+  EXPECT_NEAR(r.guardrails[0].table.arms[1].lift.value, -0.25, 1e-12);
+  EXPECT_THROW(report(f, {.guardrails = {"click"}}), ledger::LedgerError);  // the metric itself
+  EXPECT_THROW(report(f, {.guardrails = {"completion:sideways"}}), ledger::LedgerError);
+  EXPECT_FALSE(parse_guardrail("Completion"));
+  EXPECT_EQ(parse_guardrail("play:per-unit")->analysis, Analysis::kPerUnit);
+}
+
 TEST(ReportStatistics, ThreeArmsHolmAndChanceToBeBest) {
   ReportLedger f;
   f.add_title("t1", 2);

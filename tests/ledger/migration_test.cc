@@ -120,6 +120,12 @@ TEST(Migration, FromVersion4KeepsDataAndMatchesFreshSchema) {
   check_migration_from(4);
 }
 
+TEST(Migration, FromVersion5KeepsDataAndMatchesFreshSchema) {
+  KEYART_SQLITE_ONLY();  // the SQLite file (postgres_ledger_test.cc: the server)
+  ASSERT_GE(schema_version(), 6);
+  check_migration_from(5);
+}
+
 TEST(Migration, EveryStepIsPresentAndOrdered) {
   KEYART_SQLITE_ONLY();  // the SQLite file (postgres_ledger_test.cc: the server)
   int expected = 2;

@@ -79,7 +79,26 @@ struct ReportOptions {
   double sequential_tau = stats::kDefaultSequentialTau;
   // The variances' divisor (stats/estimate.h): n - 1 by default, or n.
   stats::VarianceDivisor variance = stats::VarianceDivisor::kSample;
+  // Guardrail metrics, "kind" or "kind:analysis" (e.g. "completion",
+  // "play:unit-share"); empty: the experiment's own list. "none" alone: no
+  // guardrails.
+  std::vector<std::string> guardrails;
+  // A guardrail is flagged for a treatment when the lower end of its lift
+  // interval is below -guardrail_threshold (relative: 0.01 = -1 %).
+  double guardrail_threshold = 0.01;
+  // The verdict's loss threshold, relative to the control's rate: an arm's
+  // expected loss below loss_threshold * control rate is "small".
+  double loss_threshold = 0.01;
 };
+
+// "kind" or "kind:analysis" split; nullopt when the analysis is unknown or
+// the kind is not [a-z0-9_]{1,32}.
+struct GuardrailSpec {
+  std::string metric;
+  Analysis analysis = Analysis::kClustered;
+  bool analysis_given = false;  // else the report's own
+};
+std::optional<GuardrailSpec> parse_guardrail(std::string_view text);
 
 struct ArmResult {
   std::string arm_id;
@@ -136,6 +155,28 @@ struct VariantResult {
   stats::Interval rate_interval; // Wilson (0/1 metric) or normal
 };
 
+// One guardrail metric's table (the same columns as the primary's) and, per
+// arm, whether it is flagged (treatments only).
+struct GuardrailResult {
+  std::string metric;
+  Analysis analysis = Analysis::kClustered;
+  bool binary_metric = true;
+  ArmTable table;
+  std::vector<SequentialResult> sequential;  // one per treatment
+  std::vector<bool> flagged;                 // per arm, in table order
+};
+
+// What to do with one treatment, by the rule written in docs/REPORTS.md
+// (and in every rendering): ship, keep running, stop: no effect detected,
+// stop: worse than the control, or guardrail broken; with the reason.
+struct Verdict {
+  std::string arm_id;
+  std::string decision;
+  std::string reason;
+};
+// The rule, in one paragraph, as the report prints it.
+std::string verdict_rule(double confidence, double guardrail_threshold, double loss_threshold);
+
 struct ExperimentReport {
   ledger::Experiment experiment;
   std::string metric;
@@ -166,6 +207,10 @@ struct ExperimentReport {
   // report compare: the two experiments compared (control, treatment);
   // empty for an experiment's own report.
   std::vector<std::string> compared;
+
+  std::vector<GuardrailResult> guardrails;
+  double guardrail_threshold = 0.01, loss_threshold = 0.01;
+  std::vector<Verdict> verdicts;  // one per treatment
 };
 
 ExperimentReport build_experiment_report(ledger::Ledger& ledger, const ReportOptions& options);

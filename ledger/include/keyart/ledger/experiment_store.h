@@ -33,6 +33,9 @@ struct Experiment {
   std::string source = "live";   // live | import | sim
   std::string salt;              // random when empty at creation
   std::string metric = "click";  // the primary reward kind
+  // Reward kinds its report also checks, "KIND" or "KIND:ANALYSIS"
+  // (analysis/experiment_report.h's parse_guardrail reads them).
+  std::vector<std::string> guardrails;
   int64_t created_at = 0;
   std::optional<int64_t> started_at, stopped_at;
   std::vector<std::string> title_ids;  // empty: every title
