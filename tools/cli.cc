@@ -150,10 +150,11 @@ int64_t parse_duration_ms(const std::string& text, const char* option) {
                   : unit == "s"                ? 1000
                   : unit == "m"                ? 60000
                   : unit == "h"                ? 3600000
+                  : unit == "d"                ? 86400000
                                                : -1;
   if (used == 0 || factor < 0 || !(value >= 0)) {
     throw UsageError(std::string("--") + option + " '" + text +
-                     "' is not a duration: use e.g. 250ms, 30s, 15m, 2h");
+                     "' is not a duration: use e.g. 250ms, 30s, 15m, 2h, 14d");
   }
   if (value > 0 && value * factor < 1) {
     throw UsageError(std::string("--") + option + " '" + text +

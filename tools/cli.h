@@ -95,7 +95,7 @@ int run_guarded(const std::function<int()>& fn);
 // problem when it is not valid. Returns the spec unchanged.
 std::string validated_policy_spec(const std::string& spec);
 
-// Parses a duration: "250ms", "30s", "15m", "2h" or a plain number of
+// Parses a duration: "250ms", "30s", "15m", "2h", "14d" or a plain number of
 // milliseconds; UsageError naming the option otherwise.
 int64_t parse_duration_ms(const std::string& text, const char* option);
 // A duration as parse_duration_ms reads it back, in the largest whole unit

@@ -95,6 +95,10 @@ void add_report_options(Subcommand& cmd) {
       "flag a guardrail when the lower end of its lift interval is below minus this (0.01 = -1 %)")(
       "loss-threshold", po::value<double>()->default_value(0.01),
       "the verdict's threshold on expected loss, as a share of the control's rate")(
+      "cuped", "add CUPED-adjusted figures (with --analysis per-unit or unit-share): the "
+               "covariate is each viewer's metric before the experiment started")(
+      "cuped-window", po::value<std::string>()->default_value("14d"),
+      "with --cuped: how far before the start the covariate is read (e.g. 14d, 36h)")(
       "format", po::value<std::string>()->default_value("text"), "text, json, csv or html")(
       "out", po::value<std::string>(), "write to FILE instead of standard output");
 }
@@ -134,6 +138,12 @@ analysis::ReportOptions read_report_options(const Subcommand& cmd) {
                          "clustered, exposure, unit-share, per-unit)");
       }
     }
+  }
+  options.cuped = cmd.has("cuped");
+  options.cuped_window_ms = parse_duration_ms(cmd.get<std::string>("cuped-window"), "cuped-window");
+  if (options.cuped && options.analysis != analysis::Analysis::kPerUnit &&
+      options.analysis != analysis::Analysis::kUnitShare) {
+    throw UsageError("--cuped adjusts a per-viewer metric: add --analysis per-unit or unit-share");
   }
   options.guardrail_threshold = positive_fraction(cmd, "guardrail-threshold");
   options.loss_threshold = positive_fraction(cmd, "loss-threshold");

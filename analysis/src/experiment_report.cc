@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "compare.h"
+#include "cuped_scan.h"
 #include "format_util.h"
 #include "keyart/analysis/stats/multiple_testing.h"
 #include "keyart/engine/context_fields.h"
@@ -526,8 +527,64 @@ void add_guardrails_and_verdicts(ExperimentReport& report, const ReportOptions& 
 
 }  // namespace
 
+// The CUPED table of an experiment's report (options.cuped).
+void add_cuped(ledger::Ledger& ledger, const ReportOptions& options, ExperimentReport& report) {
+  const ledger::Experiment& e = report.experiment;
+  if (!e.started_at) {
+    report.warnings.push_back("CUPED: the experiment has not started, so it has no "
+                              "pre-experiment window");
+    return;
+  }
+  std::vector<std::string> arm_ids;
+  size_t control = 0;
+  for (size_t i = 0; i < e.arms.size(); ++i) {
+    arm_ids.push_back(e.arms[i].arm_id);
+    if (e.arms[i].is_control) control = i;
+  }
+  const CupedScan scan = scan_cuped(ledger, e.experiment_id, arm_ids, report.metric,
+                                    options.analysis, options.since_ms.value_or(0),
+                                    options.until_ms.value_or(INT64_MAX), *e.started_at,
+                                    options.cuped_window_ms);
+  const stats::CupedResult result = stats::cuped(scan.arms, options.variance);
+  CupedReport c;
+  c.window_ms = options.cuped_window_ms;
+  c.window_start_ms = std::max<int64_t>(0, *e.started_at - options.cuped_window_ms);
+  c.window_end_ms = *e.started_at;
+  c.theta = result.theta;
+  c.viewers_with_history = scan.viewers_with_history;
+  for (size_t i = 0; i < arm_ids.size(); ++i) {
+    CupedArmResult a;
+    a.arm_id = arm_ids[i];
+    a.is_control = i == control;
+    a.viewers = static_cast<int64_t>(scan.arms[i].n);
+    a.plain = result.arms[i].plain;
+    a.adjusted = result.arms[i].adjusted;
+    a.adjusted_interval = stats::normal_interval(a.adjusted, options.confidence);
+    a.variance_reduction = result.arms[i].variance_reduction;
+    if (!a.is_control) {
+      a.lift = stats::relative_lift(a.adjusted, result.arms[control].adjusted, options.confidence);
+      a.test = stats::mean_difference_z_test(result.arms[control].adjusted, a.adjusted);
+    }
+    c.arms.push_back(a);
+  }
+  if (c.viewers_with_history == 0) {
+    report.warnings.push_back("CUPED: no viewer of the experiment has exposures in the window "
+                              "before it started, so there is nothing to adjust by");
+  }
+  report.cuped = std::move(c);
+}
+
 ExperimentReport build_experiment_report(ledger::Ledger& ledger, const ReportOptions& options) {
   check_options(options);
+  if (options.cuped && options.analysis != Analysis::kPerUnit &&
+      options.analysis != Analysis::kUnitShare) {
+    throw ledger::LedgerError(ledger::ErrorKind::kInvalid,
+                              "CUPED adjusts a per-viewer metric: use it with --analysis "
+                              "per-unit or unit-share");
+  }
+  if (options.cuped && !(options.cuped_window_ms > 0)) {
+    throw ledger::LedgerError(ledger::ErrorKind::kInvalid, "the CUPED window must be positive");
+  }
   ExperimentReport report;
   report.experiment = experiment_or_throw(ledger, options.experiment_id);
   report.metric = options.metric.empty() ? report.experiment.metric : options.metric;
@@ -535,8 +592,11 @@ ExperimentReport build_experiment_report(ledger::Ledger& ledger, const ReportOpt
   ScanRequest request;
   request.experiment_id = options.experiment_id;
   report = finish_report(ledger, options, std::move(report), std::move(request), true);
+  if (options.cuped) add_cuped(ledger, options, report);
   add_guardrails_and_verdicts(report, options, specs, [&](const ReportOptions& o) {
-    return build_experiment_report(ledger, o);
+    ReportOptions plain = o;
+    plain.cuped = false;
+    return build_experiment_report(ledger, plain);
   });
   return report;
 }
@@ -545,6 +605,10 @@ ExperimentReport build_comparison_report(ledger::Ledger& ledger, const std::stri
                                          const std::string& treatment_id,
                                          const ReportOptions& options) {
   check_options(options);
+  if (options.cuped) {
+    throw ledger::LedgerError(ledger::ErrorKind::kInvalid,
+                              "CUPED is for an experiment's own report, not a comparison");
+  }
   if (control_id == treatment_id) {
     throw ledger::LedgerError(ledger::ErrorKind::kInvalid,
                               "compare two different experiments (both are '" + control_id + "')");

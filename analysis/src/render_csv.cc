@@ -108,6 +108,22 @@ void render_csv(const ExperimentReport& r, std::ostream& out) {
         .print(out);
   }
   for (const ArmTable& t : r.segments) print_arms(r, t, "segment", out);
+  if (r.cuped) {
+    for (const CupedArmResult& a : r.cuped->arms) {
+      CsvRow row(r, "cuped");
+      row.text("arm", a.arm_id)
+          .num("units", static_cast<double>(a.viewers))
+          .num("rate", a.adjusted.mean)
+          .interval("rate_lo", "rate_hi", a.adjusted_interval)
+          .text("note", "variance reduction " + csv_number(a.variance_reduction) + ", theta " +
+                            csv_number(r.cuped->theta));
+      if (!a.is_control) {
+        row.num("lift", a.lift.value).interval("lift_lo", "lift_hi", a.lift.interval)
+            .num("p_value", a.test.p_value);
+      }
+      row.print(out);
+    }
+  }
   for (const GuardrailResult& g : r.guardrails) print_arms(r, g.table, "guardrail", out, &g);
   for (const Verdict& v : r.verdicts) {
     CsvRow(r, "verdict").text("arm", v.arm_id).text("note", v.decision + ": " + v.reason).print(out);

@@ -217,6 +217,30 @@ void render_html(const ExperimentReport& r, std::ostream& out, size_t max_image_
       out << svg_forest_plot(rows, "Relative lift against the control (" + confidence_label(r) +
                                        " interval)");
     }
+    if (r.cuped) {
+      const CupedReport& c = *r.cuped;
+      const bool share = rate_is_share(r);
+      out << "<h2>CUPED</h2>\n<p class=\"note\">Covariate: the viewer's " << e(r.metric) << " from "
+          << iso_time(c.window_start_ms) << " to " << iso_time(c.window_end_ms) << "; theta "
+          << format_fixed(c.theta, 4) << "; "
+          << format_count(static_cast<double>(c.viewers_with_history))
+          << " viewers with history.</p>\n<div class=\"scroll\"><table><tr><th class=\"l\">arm</th>"
+             "<th>viewers</th><th>rate</th><th>adjusted</th><th>"
+          << confidence_label(r)
+          << " CI</th><th>lift</th><th>lift CI</th><th>p</th><th>variance reduction</th></tr>\n";
+      for (const CupedArmResult& a : c.arms) {
+        out << "<tr" << (a.is_control ? " class=\"control\"" : "") << "><td class=\"l\">"
+            << e(a.arm_id) << (a.is_control ? " (control)" : "") << "</td><td>"
+            << format_count(static_cast<double>(a.viewers)) << "</td><td>"
+            << format_value(share, a.plain.mean) << "</td><td>" << format_value(share, a.adjusted.mean)
+            << "</td><td>" << format_value_interval(share, a.adjusted_interval) << "</td><td>"
+            << (a.is_control ? "-" : format_percent(a.lift.value, 1, true)) << "</td><td>"
+            << (a.is_control ? "-" : format_lift_interval(a.lift.interval)) << "</td><td>"
+            << (a.is_control ? "-" : format_p(a.test.p_value)) << "</td><td>"
+            << format_percent(a.variance_reduction, 1) << "</td></tr>\n";
+      }
+      out << "</table></div>\n";
+    }
     for (const GuardrailResult& g : r.guardrails) {
       out << "<h2>Guardrail: " << e(guardrail_caption(g)) << "</h2>\n";
       arm_table(r, g.table, out, "", rate_is_share(g.analysis, g.binary_metric), &g.flagged);

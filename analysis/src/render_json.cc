@@ -143,6 +143,31 @@ nlohmann::json report_to_json(const ExperimentReport& r) {
   }
   j["variants"] = variants;
 
+  if (r.cuped) {
+    json arms = json::array();
+    for (const CupedArmResult& a : r.cuped->arms) {
+      json arm = {{"arm_id", a.arm_id},
+                  {"control", a.is_control},
+                  {"viewers", a.viewers},
+                  {"rate", json_number(a.plain.mean)},
+                  {"rate_se", json_number(a.plain.se())},
+                  {"adjusted", json_number(a.adjusted.mean)},
+                  {"adjusted_se", json_number(a.adjusted.se())},
+                  {"adjusted_ci", interval_json(a.adjusted_interval)},
+                  {"variance_reduction", json_number(a.variance_reduction)}};
+      if (!a.is_control) {
+        arm["lift"] = json_number(a.lift.value);
+        arm["lift_ci"] = interval_json(a.lift.interval);
+        arm["p_value"] = json_number(a.test.p_value);
+      }
+      arms.push_back(arm);
+    }
+    j["cuped"] = {{"window_start", iso_time(r.cuped->window_start_ms)},
+                  {"window_end", iso_time(r.cuped->window_end_ms)},
+                  {"theta", json_number(r.cuped->theta)},
+                  {"viewers_with_history", r.cuped->viewers_with_history},
+                  {"arms", arms}};
+  }
   json guardrails = json::array();
   for (const GuardrailResult& g : r.guardrails) {
     json arms = table_json(r, g.table);

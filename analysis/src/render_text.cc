@@ -66,6 +66,26 @@ void render_text(const ExperimentReport& r, std::ostream& out) {
   out << "\nArms (lift and tests against the control; P(beat ctrl), P(best) and expected loss "
          "from Beta(1,1) priors)\n";
   print_arm_table(r, r.overall, out, rate_is_share(r));
+  if (r.cuped) {
+    const CupedReport& c = *r.cuped;
+    out << "\nCUPED (covariate: the viewer's " << r.metric << " from " << iso_time(c.window_start_ms)
+        << " to " << iso_time(c.window_end_ms) << "; theta " << format_fixed(c.theta, 4) << "; "
+        << format_count(static_cast<double>(c.viewers_with_history))
+        << " viewers with history)\n";
+    TextTable t({"arm", "viewers", "rate", "adjusted", confidence_label(r) + " CI", "lift",
+                 "lift CI", "p", "variance reduction"});
+    const bool share = rate_is_share(r);
+    for (const CupedArmResult& a : c.arms) {
+      t.add({a.arm_id + (a.is_control ? " (control)" : ""),
+             format_count(static_cast<double>(a.viewers)), format_value(share, a.plain.mean),
+             format_value(share, a.adjusted.mean), format_value_interval(share, a.adjusted_interval),
+             a.is_control ? "-" : format_percent(a.lift.value, 1, true),
+             a.is_control ? "-" : format_lift_interval(a.lift.interval),
+             a.is_control ? "-" : format_p(a.test.p_value),
+             format_percent(a.variance_reduction, 1)});
+    }
+    t.print(out);
+  }
   for (const GuardrailResult& g : r.guardrails) {
     out << "\nGuardrail: " << guardrail_caption(g) << " (FLAGGED: the lift interval reaches below -"
         << format_fixed(100 * r.guardrail_threshold, 1) << " %)\n";

@@ -277,6 +277,50 @@ TEST(ReportStatistics, GuardrailsComeFromTheExperimentAndTakeAnAnalysis) {
   EXPECT_EQ(parse_guardrail("play:per-unit")->analysis, Analysis::kPerUnit);
 }
 
+// --cuped through the ledger: the viewers of StatsCuped.WorkedByHand, with
+// x clicks in an earlier experiment in the two weeks before e1 started and
+// y clicks in e1 (one exposure per click), give its figures: theta 1,
+// adjusted means 2.75 and 2.75, variances 0.0625, reductions 16/19, 8/9. A
+// viewer's clicks before the window do not count.
+TEST(ReportStatistics, CupedUsesEachViewersMetricBeforeTheStart) {
+  ReportLedger f;
+  f.add_title("t1", 2);
+  f.experiment("before", {{"only", 1.0}});
+  f.experiment("e1", {{"control", 0.5}, {"treatment", 0.5}});
+  const int64_t week = 7 * 86'400'000LL;
+  auto clicks = [&](const std::string& experiment, const std::string& arm, const std::string& unit,
+                    int n, int64_t ts) {
+    for (int i = 0; i < n; ++i) {
+      f.add({.experiment = experiment, .arm = arm, .unit = unit, .ts = ts + i, .reward = 1.0});
+    }
+  };
+  const int xs[2][4] = {{0, 1, 2, 3}, {1, 2, 3, 4}}, ys[2][4] = {{1, 2, 2, 4}, {2, 2, 4, 5}};
+  for (int a = 0; a < 2; ++a) {
+    const std::string arm = a == 0 ? "control" : "treatment";
+    for (int u = 0; u < 4; ++u) {
+      const std::string unit = arm + std::to_string(u);
+      clicks("before", "only", unit, xs[a][u], testing::kDay0 - week);
+      clicks("before", "only", unit, 3, testing::kDay0 - 3 * week);  // outside the window
+      clicks("e1", arm, unit, ys[a][u], testing::kDay0 + 1000);
+    }
+  }
+  ExperimentReport r = report(f, {.analysis = Analysis::kPerUnit, .cuped = true});
+  ASSERT_TRUE(r.cuped);
+  EXPECT_NEAR(r.cuped->theta, 1.0, 1e-12);
+  EXPECT_EQ(r.cuped->viewers_with_history, 7);  // control0 had no exposure in the window
+  ASSERT_EQ(r.cuped->arms.size(), 2u);
+  EXPECT_EQ(r.cuped->arms[0].viewers, 4);
+  EXPECT_NEAR(r.cuped->arms[0].plain.mean, 2.25, 1e-12);
+  EXPECT_NEAR(r.cuped->arms[0].adjusted.mean, 2.75, 1e-12);
+  EXPECT_NEAR(r.cuped->arms[1].adjusted.mean, 2.75, 1e-12);
+  EXPECT_NEAR(r.cuped->arms[1].adjusted.variance, 0.0625, 1e-12);
+  EXPECT_NEAR(r.cuped->arms[0].variance_reduction, 16.0 / 19, 1e-12);
+  EXPECT_NEAR(r.cuped->arms[1].lift.value, 0.0, 1e-12);
+  // The plain per-unit table is unchanged by it.
+  EXPECT_NEAR(r.overall.arms[1].rate.mean, 3.25, 1e-12);
+  EXPECT_THROW(report(f, {.analysis = Analysis::kClustered, .cuped = true}), ledger::LedgerError);
+}
+
 TEST(ReportStatistics, ThreeArmsHolmAndChanceToBeBest) {
   ReportLedger f;
   f.add_title("t1", 2);

@@ -89,6 +89,11 @@ struct ReportOptions {
   // The verdict's loss threshold, relative to the control's rate: an arm's
   // expected loss below loss_threshold * control rate is "small".
   double loss_threshold = 0.01;
+  // CUPED (stats/cuped.h) with a per-viewer analysis (per-unit or
+  // unit-share): the covariate is the viewer's metric in the window before
+  // the experiment started.
+  bool cuped = false;
+  int64_t cuped_window_ms = 14LL * 86'400'000;
 };
 
 // "kind" or "kind:analysis" split; nullopt when the analysis is unknown or
@@ -177,6 +182,26 @@ struct Verdict {
 // The rule, in one paragraph, as the report prints it.
 std::string verdict_rule(double confidence, double guardrail_threshold, double loss_threshold);
 
+// The CUPED table: per arm the plain and adjusted rates, the adjusted
+// interval, lift and test against the control, and the variance reduction.
+struct CupedArmResult {
+  std::string arm_id;
+  bool is_control = false;
+  int64_t viewers = 0;
+  stats::MeanEstimate plain, adjusted;
+  stats::Interval adjusted_interval;
+  stats::Lift lift;       // adjusted, against the control's adjusted mean
+  stats::ZTest test;      // on the adjusted means
+  double variance_reduction = stats::kNaN;
+};
+struct CupedReport {
+  int64_t window_ms = 0;
+  int64_t window_start_ms = 0, window_end_ms = 0;  // [start, end)
+  double theta = stats::kNaN;
+  int64_t viewers_with_history = 0;
+  std::vector<CupedArmResult> arms;
+};
+
 struct ExperimentReport {
   ledger::Experiment experiment;
   std::string metric;
@@ -208,6 +233,7 @@ struct ExperimentReport {
   // empty for an experiment's own report.
   std::vector<std::string> compared;
 
+  std::optional<CupedReport> cuped;
   std::vector<GuardrailResult> guardrails;
   double guardrail_threshold = 0.01, loss_threshold = 0.01;
   std::vector<Verdict> verdicts;  // one per treatment
