@@ -465,6 +465,15 @@ void add_guardrails_and_verdicts(ExperimentReport& report, const ReportOptions& 
     for (const ArmResult& a : g.table.arms) {
       g.flagged.push_back(!a.is_control && a.lift.interval.defined() &&
                           a.lift.interval.lo < -options.guardrail_threshold);
+      if (g.flagged.back()) {
+        report.warnings.insert(
+            report.warnings.begin(),
+            "GUARDRAIL FLAGGED: " + spec.metric + " of '" + a.arm_id + "' moved " +
+                format_percent(a.lift.value, 1, true) + " (interval " +
+                format_percent(a.lift.interval.lo, 1, true) + " to " +
+                format_percent(a.lift.interval.hi, 1, true) + "): a drop beyond -" +
+                format_fixed(100 * options.guardrail_threshold, 1) + " % is not ruled out");
+      }
     }
     for (std::string& w : sub.warnings) {
       if (w.rfind("NOT RANDOMISED", 0) == 0 || w.rfind("the experiment is still running", 0) == 0) {

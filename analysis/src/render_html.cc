@@ -196,7 +196,8 @@ void render_html(const ExperimentReport& r, std::ostream& out, size_t max_image_
   out << "<p class=\"meta\">" << format_count(static_cast<double>(r.exposures)) << " exposures, "
       << format_count(r.rewards) << " " << e(r.metric) << " rewards.</p>\n";
   for (const auto& w : r.warnings) {
-    const bool alarm = w.rfind("SAMPLE RATIO MISMATCH", 0) == 0;
+    const bool alarm =
+        w.rfind("SAMPLE RATIO MISMATCH", 0) == 0 || w.rfind("GUARDRAIL FLAGGED", 0) == 0;
     out << "<div class=\"" << (alarm ? "alarm" : "warn") << "\">" << e(w) << "</div>\n";
   }
 

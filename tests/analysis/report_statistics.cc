@@ -216,6 +216,9 @@ TEST(ReportStatistics, AClickbaitArmBreaksItsGuardrail) {
   EXPECT_NEAR(g.table.arms[0].rate.mean, 0.3, 1e-15);
   EXPECT_FALSE(g.flagged[0]);  // the control is never flagged
   EXPECT_TRUE(g.flagged[1]);
+  ASSERT_FALSE(r.warnings.empty());  // the summary says it first
+  EXPECT_EQ(r.warnings[0].rfind("GUARDRAIL FLAGGED: completion of 'treatment' moved -33.3%", 0), 0u)
+      << r.warnings[0];
   ASSERT_EQ(r.verdicts.size(), 1u);
   EXPECT_EQ(r.verdicts[0].decision, "guardrail broken");
   EXPECT_NE(r.verdicts[0].reason.find("completion"), std::string::npos);
