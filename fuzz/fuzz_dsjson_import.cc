@@ -18,6 +18,7 @@
 #include "keyart/ledger/errors.h"
 #include "keyart/ledger/experiment_store.h"
 #include "keyart/ledger/ledger.h"
+#include "import_invariants.h"
 #include "scratch_dir.h"
 
 namespace {
@@ -26,8 +27,7 @@ using namespace keyart::ledger;
 using namespace keyart::analysis;
 
 [[noreturn]] void finding(const std::string& what) {
-  std::fprintf(stderr, "dsjson import: %s\n", what.c_str());
-  std::abort();
+  keyart::fuzz::import_finding("dsjson import", what);
 }
 
 struct Setup {
@@ -51,22 +51,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
     if (!out) finding("cannot write " + options.path);
   }
-  ImportResult result;
-  try {
-    result = import_dsjson(setup.ledger, options);
-  } catch (const LedgerError& e) {
-    if (e.kind() == ErrorKind::kInternal) finding(std::string("internal error: ") + e.what());
-    if (find_experiment(setup.ledger, options.experiment_id)) {
-      finding("a refused import left experiment " + options.experiment_id + " behind");
-    }
-    return 0;
-  }
-  if (result.imported ? result.rows_imported + result.rows_bad != result.rows_read
-                      : result.rows_imported != 0) {
-    finding("rows imported + bad != rows read");
-  }
-  if (result.imported != static_cast<bool>(find_experiment(setup.ledger, options.experiment_id))) {
-    finding("the result's 'imported' disagrees with the ledger");
-  }
+  keyart::fuzz::check_import("dsjson import", setup.ledger, options.experiment_id,
+                             [&] { return import_dsjson(setup.ledger, options); });
   return 0;
 }

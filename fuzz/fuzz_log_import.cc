@@ -22,6 +22,7 @@
 #include "keyart/ledger/errors.h"
 #include "keyart/ledger/experiment_store.h"
 #include "keyart/ledger/ledger.h"
+#include "import_invariants.h"
 #include "scratch_dir.h"
 
 namespace {
@@ -31,8 +32,7 @@ namespace analysis = keyart::analysis;
 using namespace keyart::analysis;
 
 [[noreturn]] void finding(const std::string& what) {
-  std::fprintf(stderr, "log import: %s\n", what.c_str());
-  std::abort();
+  keyart::fuzz::import_finding("log import", what);
 }
 
 void write_file(const std::string& path, std::string_view text) {
@@ -90,23 +90,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   write_file(options.csv_path, rest);
   if (!options.action_features_path.empty()) write_file(options.action_features_path, features_csv);
 
-  ImportResult result;
-  try {
-    result = import_logs(setup.ledger, options);
-  } catch (const LedgerError& e) {
-    // kInternal means validation let through a row the ledger refused.
-    if (e.kind() == ErrorKind::kInternal) finding(std::string("internal error: ") + e.what());
-    if (find_experiment(setup.ledger, options.experiment_id)) {
-      finding("a refused import left experiment " + options.experiment_id + " behind");
-    }
-    return 0;
-  }
-  if (result.imported ? result.rows_imported + result.rows_bad != result.rows_read
-                      : result.rows_imported != 0) {
-    finding("rows imported + bad != rows read");
-  }
-  if (result.imported != static_cast<bool>(find_experiment(setup.ledger, options.experiment_id))) {
-    finding("the result's 'imported' disagrees with the ledger");
-  }
+  keyart::fuzz::check_import("log import", setup.ledger, options.experiment_id,
+                             [&] { return import_logs(setup.ledger, options); });
   return 0;
 }

@@ -183,14 +183,7 @@ void for_each_line(const DsjsonImportOptions& o, const Fn& fn) {
 }  // namespace
 
 ImportResult import_dsjson(ledger::Ledger& ledger, const DsjsonImportOptions& o) {
-  ledger.require_writable();
-  ledger::require_valid_id("experiment", o.experiment_id);
-  const std::string title_id = o.title_id.empty() ? o.experiment_id : o.title_id;
-  ledger::require_valid_id("title", title_id);
-  if (ledger::find_experiment(ledger, o.experiment_id)) {
-    throw ledger::LedgerError(ledger::ErrorKind::kConflict, "experiment '" + o.experiment_id +
-                                                "' already exists: choose another --experiment");
-  }
+  const std::string title_id = check_new_import(ledger, o.experiment_id, o.title_id);
   // Pass 1: validate every line, and learn the actions and their features.
   ImportResult result;
   ImportActions actions(title_id);

@@ -37,6 +37,19 @@ void ImportActions::set_features(const std::string& action, engine::NamedFeature
   features_.try_emplace(action, Features{std::move(features), std::move(vector)});
 }
 
+std::string check_new_import(ledger::Ledger& ledger, const std::string& experiment_id,
+                             const std::string& title_id) {
+  ledger.require_writable();
+  ledger::require_valid_id("experiment", experiment_id);
+  const std::string title = title_id.empty() ? experiment_id : title_id;
+  ledger::require_valid_id("title", title);
+  if (ledger::find_experiment(ledger, experiment_id)) {
+    throw ledger::LedgerError(ledger::ErrorKind::kConflict, "experiment '" + experiment_id +
+                                                "' already exists: choose another --experiment");
+  }
+  return title;
+}
+
 void write_import(ledger::Ledger& ledger, const ImportPlan& plan,
                   const std::function<void(const std::function<void(ImportedRow&&)>&)>& rows,
                   ImportResult& result) {

@@ -73,6 +73,12 @@ struct ImportPlan {
   int64_t first_ts = 0, last_ts = 0;
 };
 
+// Before an import reads its file: the ledger writable, the ids valid, the
+// experiment id free. Returns the title the actions go to (title_id, else
+// the experiment id); throws ledger::LedgerError naming the problem.
+std::string check_new_import(ledger::Ledger& ledger, const std::string& experiment_id,
+                             const std::string& title_id);
+
 // The write (pass 2). rows(emit) must call emit for every row to import, in
 // file order. Adds the rows and rewards written to result; throws
 // ledger::LedgerError when the ledger refuses something (nothing is kept).

@@ -267,14 +267,7 @@ ColumnMapping parse_column_mapping(std::string_view text) {
 }
 
 ImportResult import_logs(ledger::Ledger& ledger, const ImportOptions& o) {
-  ledger.require_writable();
-  ledger::require_valid_id("experiment", o.experiment_id);
-  const std::string title_id = o.title_id.empty() ? o.experiment_id : o.title_id;
-  ledger::require_valid_id("title", title_id);
-  if (ledger::find_experiment(ledger, o.experiment_id)) {
-    throw ledger::LedgerError(ledger::ErrorKind::kConflict, "experiment '" + o.experiment_id +
-                                                "' already exists: choose another --experiment");
-  }
+  const std::string title_id = check_new_import(ledger, o.experiment_id, o.title_id);
   auto features = read_action_features(o);
 
   // Pass 1: validate every row.

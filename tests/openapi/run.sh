@@ -12,18 +12,9 @@
 set -euo pipefail
 keyart="$1"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-node_cache="${KEYART_NODE_CACHE:-$HOME/.cache/keyart-node}"
-if [[ ! -d "$node_cache/node_modules/@apidevtools/swagger-parser" || ! -d "$node_cache/node_modules/ajv" ]]; then
-  echo "openapi: the validators are not in $node_cache; run scripts/setup.sh" >&2
-  exit 1
-fi
-work="$(mktemp -d /tmp/keyart-openapi.XXXXXX)"
-pid=""
-cleanup() {
-  [[ -n "$pid" ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=../../scripts/lib/node_test.sh
+source "$root/scripts/lib/node_test.sh"
+node_test_setup openapi @apidevtools/swagger-parser ajv
 
 export KEYART_DB="$work/keyart.db"
 art="$root/tests/data/artwork"

@@ -11,18 +11,9 @@
 set -euo pipefail
 keyart="$1"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-node_cache="${KEYART_NODE_CACHE:-$HOME/.cache/keyart-node}"
-if [[ ! -d "$node_cache/node_modules/@azure/cognitiveservices-personalizer" ]]; then
-  echo "personalizer: the client is not in $node_cache; run scripts/setup.sh" >&2
-  exit 1
-fi
-work="$(mktemp -d /tmp/keyart-personalizer.XXXXXX)"
-pid=""
-cleanup() {
-  [[ -n "$pid" ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=../../scripts/lib/node_test.sh
+source "$root/scripts/lib/node_test.sh"
+node_test_setup personalizer @azure/cognitiveservices-personalizer @azure/ms-rest-js
 
 export KEYART_DB="$work/keyart.db"
 "$keyart" init >/dev/null
