@@ -59,7 +59,8 @@ echo "(what the engine saw in night-v1: $out/night-v1-inspect.png)"
 
 step "3. An experiment: the ensemble poster for everyone vs a contextual bandit"
 "$keyart" experiment create poster-test --name "Ensemble poster vs personalised artwork" \
-  --title night --arm control=fixed:night-v3@0.5 --arm bandit=hybrid-linucb@0.5 --start
+  --title night --arm control=fixed:night-v3@0.5 --arm bandit=hybrid-linucb@0.5 \
+  --guardrail play --start
 "$keyart" experiment show poster-test
 
 step "4. Serve $impressions simulated impressions over HTTP (keyart serve on 127.0.0.1)"

@@ -7,7 +7,9 @@ the viewer clicks on the artwork it was shown, and reports clicks back
 The hidden model: every viewer likes one cast member (known to the service
 as the user feature actor_<id> = 1, as a watch history would suggest); a
 poster featuring that actor gets clicked far more often; TV viewers prefer
-close-ups a little. Nothing of this is told to the bandit: it has to learn it.
+close-ups a little. A click turns into a play (POST /v1/reward, kind play:
+the demo report's guardrail) twice as often when the poster showed that
+actor. Nothing of this is told to the bandit: it has to learn it.
 """
 import argparse
 import http.client
@@ -68,6 +70,11 @@ def main():
         if rng.random() < click_probability(d["variant_id"], liked, device):
             clicks[arm] = clicks.get(arm, 0) + 1
             post("/v1/reward", {"event_id": d["event_id"], "kind": "click", "value": 1})
+            # A click becomes a play more often when the artwork showed the
+            # actor the viewer follows (the report's guardrail).
+            featured = variants.get(d["variant_id"], {}).get("featured_actor")
+            if rng.random() < (0.7 if featured == liked else 0.35):
+                post("/v1/reward", {"event_id": d["event_id"], "kind": "play", "value": 1})
         if (n + 1) % 5000 == 0:
             print(f"  {n + 1} impressions sent", flush=True)
     for arm in sorted(shown):

@@ -134,6 +134,12 @@ void seed_experiment(ReportLedger& f) {
              .device = devices[device],
              .country = unit % 2 ? "KR" : "US",
              .hour = (i / 100) % 24});
+      // Half the clicks become plays (the report's guardrail).
+      if (!f.rewards.empty() && f.rewards.back().event_id == f.exposures.back().event_id &&
+          u(rng) < 0.5) {
+        f.rewards.push_back({f.exposures.back().event_id, "play", 1.0,
+                             f.exposures.back().ts + 5000});
+      }
     }
   }
   f.flush();
@@ -147,8 +153,8 @@ TEST(ReportHtml, RendersInChromiumWithoutConsoleMessages) {
   seed_experiment(f);
   const fs::path page = f.dir / "report.html";
   testing::CommandResult r = testing::run_keyart({"report", "experiment", "e1", "--format", "html",
-                                                  "--by", "device", "--db", f.path, "--out",
-                                                  page.string()});
+                                                  "--by", "device", "--guardrail", "play",
+                                                  "--db", f.path, "--out", page.string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
 
   const fs::path screenshot = f.dir / "report.png";
@@ -165,6 +171,8 @@ TEST(ReportHtml, RendersInChromiumWithoutConsoleMessages) {
         << variant;
   }
   EXPECT_NE(shown.dom.find("Segments by device"), std::string::npos);
+  EXPECT_NE(shown.dom.find("Guardrail: play (clustered)"), std::string::npos);
+  EXPECT_NE(shown.dom.find("<h2>Verdict</h2>"), std::string::npos);
 
   // A PNG of the requested size.
   const std::string png = testing::read_text(screenshot);
