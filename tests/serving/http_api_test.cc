@@ -138,7 +138,9 @@ TEST(HttpApi, DeferredDecisionsCountOnlyOnceActivated) {
   r = client.post("/v1/activate",
                   json{{"event_ids", {deferred[1], deferred[2], deferred[3]}}}.dump());
   ASSERT_EQ(r.status, 200) << r.body;
-  for (const json& one : json::parse(r.body)["results"]) EXPECT_EQ(one["status"], "applied");
+  const json batch = json::parse(r.body);
+  ASSERT_EQ(batch["results"].size(), 3u);
+  for (const json& one : batch["results"]) EXPECT_EQ(one["status"], "applied");
   // Rewards on decisions never shown are stored but count nowhere.
   r = client.post("/v1/reward", json{{"event_id", deferred[5]}, {"kind", "click"}}.dump());
   ASSERT_EQ(r.status, 200) << r.body;
