@@ -87,8 +87,8 @@ void render_text(const ExperimentReport& r, std::ostream& out) {
     t.print(out);
   }
   for (const GuardrailResult& g : r.guardrails) {
-    out << "\nGuardrail: " << guardrail_caption(g) << " (FLAGGED: the lift interval reaches below -"
-        << format_fixed(100 * r.guardrail_threshold, 1) << " %)\n";
+    out << "\nGuardrail: " << guardrail_caption(g) << " (an arm is marked FLAGGED when its lift "
+        << "interval reaches below -" << format_fixed(100 * r.guardrail_threshold, 1) << " %)\n";
     print_arm_table(r, g.table, out, rate_is_share(g.analysis, g.binary_metric), &g.flagged);
   }
   if (!r.verdicts.empty()) {
