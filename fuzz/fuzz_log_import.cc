@@ -6,58 +6,27 @@
 //            character), "key=COLUMN" (the action features' key column)
 //   the rest the log CSV; if a line "%%features" appears, what follows it is
 //            the action features CSV (--action-features)
-// An import either throws LedgerError (a problem with the whole file), or
-// returns a result whose counts add up; a refused import (imported=false or
-// an exception) must leave the ledger without the experiment, and a
-// LedgerError of kind kInternal (validation let through a row the ledger
-// then refused) is a finding. Anything else aborts.
+// What is checked of each import is fuzz/import_invariants.h's.
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
-#include <fstream>
 #include <string>
 #include <string_view>
 
+#include "import_invariants.h"
 #include "keyart/analysis/log_import.h"
 #include "keyart/ledger/errors.h"
-#include "keyart/ledger/experiment_store.h"
-#include "keyart/ledger/ledger.h"
-#include "import_invariants.h"
-#include "scratch_dir.h"
-
-namespace {
 
 using namespace keyart::ledger;
-namespace analysis = keyart::analysis;
 using namespace keyart::analysis;
 
-[[noreturn]] void finding(const std::string& what) {
-  keyart::fuzz::import_finding("log import", what);
-}
-
-void write_file(const std::string& path, std::string_view text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(text.data(), static_cast<std::streamsize>(text.size()));
-  if (!out) finding("cannot write " + path);
-}
-
-struct Setup {
-  std::string dir = keyart::fuzz::scratch_dir().string();
-  Ledger ledger = Ledger::open(dir + "/imports.db");
-  uint64_t runs = 0;
-};
-
-}  // namespace
-
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static Setup setup;
+  static keyart::fuzz::ImportFuzzLedger setup;
   std::string_view input(reinterpret_cast<const char*>(data), size);
   size_t newline = input.find('\n');
   std::string_view header = input.substr(0, newline);
   std::string_view rest = newline == std::string_view::npos ? "" : input.substr(newline + 1);
 
   ImportOptions options;
-  options.experiment_id = "fz" + std::to_string(++setup.runs);
+  options.experiment_id = setup.next_experiment_id();
   options.csv_path = setup.dir + "/log.csv";
   std::string features_csv;
   constexpr std::string_view kMarker = "%%features\n";
@@ -87,8 +56,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       }
     }
   }
-  write_file(options.csv_path, rest);
-  if (!options.action_features_path.empty()) write_file(options.action_features_path, features_csv);
+  keyart::fuzz::write_input("log import", options.csv_path, rest);
+  if (!options.action_features_path.empty()) {
+    keyart::fuzz::write_input("log import", options.action_features_path, features_csv);
+  }
 
   keyart::fuzz::check_import("log import", setup.ledger, options.experiment_id,
                              [&] { return import_logs(setup.ledger, options); });

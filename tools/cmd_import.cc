@@ -10,6 +10,32 @@ namespace keyart::cli {
 
 namespace {
 
+// The options every import takes, and reading them into its options
+// (analysis::ImportOptions or DsjsonImportOptions: the same field names).
+void add_import_options(Subcommand& cmd) {
+  cmd.add_options()("experiment", po::value<std::string>()->required(),
+                    "id of the experiment to create")(
+      "name", po::value<std::string>()->default_value(""), "its name (default: the file name)")(
+      "title", po::value<std::string>()->default_value(""),
+      "title the actions belong to (default: the experiment id; created when new)")(
+      "metric", po::value<std::string>()->default_value("click"), "reward kind to store")(
+      "skip-bad", "leave malformed rows out (counted) instead of refusing the file")(
+      "max-line-bytes", po::value<int64_t>()->default_value(1 << 20),
+      "refuse the file if a line is longer than this");
+}
+
+template <typename Options>
+void read_import_options(const Subcommand& cmd, Options& options) {
+  options.experiment_id = cmd.get<std::string>("experiment");
+  options.experiment_name = cmd.get<std::string>("name");
+  options.title_id = cmd.get<std::string>("title");
+  options.metric = cmd.get<std::string>("metric");
+  options.skip_bad = cmd.has("skip-bad");
+  const int64_t max_line = cmd.get<int64_t>("max-line-bytes");
+  if (max_line < 1) throw UsageError("--max-line-bytes must be at least 1");
+  options.max_line_bytes = static_cast<size_t>(max_line);
+}
+
 // What an import says: JSON (--json) or a line; the bad rows by line and a
 // non-zero exit when nothing was imported.
 int report_import(Subcommand& cmd, const analysis::ImportResult& r, const std::string& path,
@@ -67,34 +93,18 @@ int import_logs(Args args) {
       "unless the whole file is valid (or --skip-bad leaves them out, counted).");
   cmd.with_db().with_json().positional("file", 1);
   cmd.add_options()("file", po::value<std::string>()->required(), "the CSV file (with a header)")(
-      "experiment", po::value<std::string>()->required(), "id of the experiment to create")(
-      "name", po::value<std::string>()->default_value(""), "its name (default: the file name)")(
       "map", po::value<std::vector<std::string>>()->required(),
       "COLUMN=FIELD, e.g. item_id=action (repeat)")(
-      "title", po::value<std::string>()->default_value(""),
-      "title the actions belong to (default: the experiment id; created when new)")(
-      "metric", po::value<std::string>()->default_value("click"), "reward kind to store")(
       "action-features", po::value<std::string>(), "CSV of action features, joined by action id")(
       "action-key", po::value<std::string>()->default_value(""),
       "the action id column of --action-features")(
-      "delimiter", po::value<char>()->default_value(','), "field separator")(
-      "skip-bad", "leave malformed rows out (counted) instead of refusing the file")(
-      "max-line-bytes", po::value<int64_t>()->default_value(1 << 20),
-      "refuse the file if a line is longer than this");
+      "delimiter", po::value<char>()->default_value(','), "field separator");
+  add_import_options(cmd);
   if (!cmd.parse(args)) return kExitOk;
   analysis::ImportOptions options;
   options.csv_path = cmd.get<std::string>("file");
-  options.experiment_id = cmd.get<std::string>("experiment");
-  options.experiment_name = cmd.get<std::string>("name");
-  options.title_id = cmd.get<std::string>("title");
-  options.metric = cmd.get<std::string>("metric");
+  read_import_options(cmd, options);
   options.delimiter = cmd.get<char>("delimiter");
-  options.skip_bad = cmd.has("skip-bad");
-  if (int64_t max_line = cmd.get<int64_t>("max-line-bytes"); max_line < 1) {
-    throw UsageError("--max-line-bytes must be at least 1");
-  } else {
-    options.max_line_bytes = static_cast<size_t>(max_line);
-  }
   if (cmd.has("action-features")) {
     options.action_features_path = cmd.get<std::string>("action-features");
     options.action_key_column = cmd.get<std::string>("action-key");
@@ -127,31 +137,15 @@ int import_dsjson(Args args) {
       "--skip-bad leaves them out, counted).");
   cmd.with_db().with_json().positional("file", 1);
   cmd.add_options()("file", po::value<std::string>()->required(), "the DSJSON file")(
-      "experiment", po::value<std::string>()->required(), "id of the experiment to create")(
-      "name", po::value<std::string>()->default_value(""), "its name (default: the file name)")(
-      "title", po::value<std::string>()->default_value(""),
-      "title the actions belong to (default: the experiment id; created when new)")(
-      "metric", po::value<std::string>()->default_value("click"), "reward kind to store")(
       "unit-feature", po::value<std::string>()->default_value(""),
       "the context feature naming the viewer, flattened (e.g. User_id); default: each "
-      "event is its own unit")(
-      "skip-bad", "leave bad lines out (counted) instead of refusing the file")(
-      "max-line-bytes", po::value<int64_t>()->default_value(1 << 20),
-      "refuse the file if a line is longer than this");
+      "event is its own unit");
+  add_import_options(cmd);
   if (!cmd.parse(args)) return kExitOk;
   analysis::DsjsonImportOptions options;
   options.path = cmd.get<std::string>("file");
-  options.experiment_id = cmd.get<std::string>("experiment");
-  options.experiment_name = cmd.get<std::string>("name");
-  options.title_id = cmd.get<std::string>("title");
-  options.metric = cmd.get<std::string>("metric");
+  read_import_options(cmd, options);
   options.unit_feature = cmd.get<std::string>("unit-feature");
-  options.skip_bad = cmd.has("skip-bad");
-  if (int64_t max_line = cmd.get<int64_t>("max-line-bytes"); max_line < 1) {
-    throw UsageError("--max-line-bytes must be at least 1");
-  } else {
-    options.max_line_bytes = static_cast<size_t>(max_line);
-  }
   auto ledger = cmd.open_ledger(false);
   return report_import(cmd, analysis::import_dsjson(ledger, options), options.path,
                        options.experiment_id, options.metric);

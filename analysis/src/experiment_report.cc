@@ -10,6 +10,7 @@
 #include "format_util.h"
 #include "keyart/analysis/stats/multiple_testing.h"
 #include "keyart/engine/context_fields.h"
+#include "keyart/engine/reward.h"
 #include "keyart/ledger/errors.h"
 #include "keyart/ledger/event_scan.h"
 #include "keyart/ledger/variants.h"
@@ -241,10 +242,7 @@ std::optional<GuardrailSpec> parse_guardrail(std::string_view text) {
   GuardrailSpec spec;
   const size_t colon = text.find(':');
   spec.metric = std::string(text.substr(0, colon));
-  if (spec.metric.empty() || spec.metric.size() > 32 ||
-      spec.metric.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos) {
-    return std::nullopt;
-  }
+  if (!engine::is_reward_kind_name(spec.metric)) return std::nullopt;
   if (colon != std::string_view::npos) {
     auto analysis = parse_analysis(text.substr(colon + 1));
     if (!analysis) return std::nullopt;

@@ -5,6 +5,7 @@
 #include <random>
 #include <set>
 
+#include "keyart/engine/reward.h"
 #include "keyart/ledger/catalog.h"
 #include "database.h"
 
@@ -140,8 +141,7 @@ void create_experiment(Ledger& ledger, const Experiment& input) {
     // KIND or KIND:ANALYSIS (the report knows the analyses' names).
     const std::string kind = g.substr(0, g.find(':'));
     const std::string analysis = kind.size() < g.size() ? g.substr(kind.size() + 1) : "";
-    if (kind.empty() || kind.size() > 32 ||
-        kind.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos ||
+    if (!engine::is_reward_kind_name(kind) ||
         (kind.size() < g.size() &&
          (analysis.empty() || analysis.find_first_not_of("abcdefghijklmnopqrstuvwxyz-") !=
                                   std::string::npos))) {

@@ -36,8 +36,8 @@ bool LedgerWriter::submit(ledger::Reward reward, RewardCallback on_done) {
   return enqueue({std::move(reward), std::move(on_done), Clock::now()}, true);
 }
 
-bool LedgerWriter::has_room_locked() const {
-  return queue_.size() + held_ + reserved_ < options_.queue_capacity;
+bool LedgerWriter::has_room_locked(size_t places) const {
+  return queue_.size() + held_ + reserved_ + places <= options_.queue_capacity;
 }
 
 void LedgerWriter::push_locked(Item item, bool is_reward) {
@@ -53,22 +53,22 @@ void LedgerWriter::push_locked(Item item, bool is_reward) {
   }
 }
 
-bool LedgerWriter::wait_for_room(std::unique_lock<std::mutex>& lock) {
-  if (!has_room_locked() && options_.when_full == WriterOptions::WhenFull::kBlock) {
+bool LedgerWriter::wait_for_room(std::unique_lock<std::mutex>& lock, size_t places) {
+  if (!has_room_locked(places) && options_.when_full == WriterOptions::WhenFull::kBlock) {
     room_cv_.wait_for(lock, std::chrono::milliseconds(options_.block_ms),
-                      [&] { return stopping_ || has_room_locked(); });
+                      [&] { return stopping_ || has_room_locked(places); });
   }
-  if (stopping_ || !has_room_locked()) {
+  if (stopping_ || !has_room_locked(places)) {
     ++stats_.shed;
     return false;
   }
   return true;
 }
 
-bool LedgerWriter::reserve() {
+bool LedgerWriter::reserve(size_t places) {
   std::unique_lock lock(mu_);
-  if (!wait_for_room(lock)) return false;
-  ++reserved_;
+  if (!wait_for_room(lock, places)) return false;
+  reserved_ += places;
   return true;
 }
 
@@ -84,9 +84,9 @@ void LedgerWriter::submit_reserved(ledger::Reward reward, RewardCallback on_done
   push_locked({std::move(reward), std::move(on_done), Clock::now()}, true);
 }
 
-void LedgerWriter::release() {
+void LedgerWriter::release(size_t places) {
   std::lock_guard lock(mu_);
-  --reserved_;
+  reserved_ -= places;
   room_cv_.notify_one();
   work_cv_.notify_one();
 }

@@ -135,10 +135,11 @@ HttpResponse rank(Service& service, const ApiOptions& options, const HttpRequest
   }
   // The chosen action first, then the other candidates by probability
   // (ties in request order), then the excluded ones with probability 0.
+  const std::string& chosen = *action_of.at(d.variant_id);
   std::vector<std::pair<std::string, double>> ranking;
   for (const auto& c : d.candidates) ranking.emplace_back(*action_of.at(c.variant_id), c.probability);
   std::stable_sort(ranking.begin(), ranking.end(), [&](const auto& x, const auto& y) {
-    const bool xc = x.first == *action_of.at(d.variant_id), yc = y.first == *action_of.at(d.variant_id);
+    const bool xc = x.first == chosen, yc = y.first == chosen;
     if (xc != yc) return xc;
     return x.second > y.second;
   });
@@ -149,7 +150,7 @@ HttpResponse rank(Service& service, const ApiOptions& options, const HttpRequest
   for (const auto& [id, p] : ranking) list.push_back({{"id", id}, {"probability", p}});
   return json_response(201, {{"ranking", list},
                              {"eventId", event_id},
-                             {"rewardActionId", *action_of.at(d.variant_id)}});
+                             {"rewardActionId", chosen}});
 }
 
 // POST events/{eventId}/reward and .../activate: 204 after the commit.

@@ -186,13 +186,8 @@ Choice choose(Service::Impl& s, const Route& route, const DecideRequest& req, in
   if (!learner) learner = s.ensure_learner(*route.scope, *route.spec);
   if (!learner) return {nullptr, "policy '" + *route.spec + "' is not usable"};
   // A deferred decision needs two places: its exposure and its mark.
-  const int places = req.preview ? 0 : req.defer_activation ? 2 : 1;
-  for (int i = 0; i < places; ++i) {
-    if (!s.writer->reserve()) {
-      for (int j = 0; j < i; ++j) s.writer->release();
-      return {nullptr, "ledger queue is full"};
-    }
-  }
+  const size_t places = req.preview ? 0 : req.defer_activation ? 2 : 1;
+  if (places > 0 && !s.writer->reserve(places)) return {nullptr, "ledger queue is full"};
   try {
     tl.request.reset(req.unit_id, req.title_id);
     tl.request.add_context(req.context);
@@ -204,7 +199,7 @@ Choice choose(Service::Impl& s, const Route& route, const DecideRequest& req, in
                      .event_id = client_id},
                     tl.decision);
   } catch (const std::exception& e) {
-    for (int i = 0; i < places; ++i) s.writer->release();
+    if (places > 0) s.writer->release(places);
     return {nullptr, std::string("policy failed: ") + e.what()};
   }
   return {learner, {}};

@@ -67,6 +67,25 @@ TEST(LedgerWriter, StopDrainsEverything) {
   EXPECT_EQ(ledger::count_exposures(f.ledger), 20000);
 }
 
+TEST(LedgerWriter, ReservationsAreAllOrNone) {
+  // Capacity 3, a flush interval long enough that nothing leaves the queue.
+  LedgerFixture f;
+  f.add_title("t1", 1);
+  LedgerWriter writer(f.path, {.queue_capacity = 3, .flush_interval_ms = 60'000,
+                               .when_full = WriterOptions::WhenFull::kShed});
+  ASSERT_TRUE(writer.reserve(2));
+  EXPECT_FALSE(writer.reserve(2));  // one place left: none taken
+  EXPECT_EQ(writer.stats().shed, 1u);
+  ASSERT_TRUE(writer.reserve(1));
+  EXPECT_FALSE(writer.reserve(1));
+  writer.release(2);
+  EXPECT_TRUE(writer.reserve(2));
+  writer.submit_reserved(LedgerFixture::exposure(hex_id(1), "t1", "t1-v1"));
+  writer.release(2);
+  writer.stop();
+  EXPECT_EQ(ledger::count_exposures(f.ledger), 1);
+}
+
 TEST(LedgerWriter, DegradedWhileLockedThenRecovers) {
   LedgerFixture f;
   f.add_title("t1", 1);

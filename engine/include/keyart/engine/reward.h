@@ -22,6 +22,11 @@ namespace keyart::engine {
 inline constexpr std::string_view kDeferredMark = "_deferred";
 inline constexpr std::string_view kActivatedMark = "_activated";
 inline bool is_mark_kind(std::string_view kind) { return !kind.empty() && kind[0] == '_'; }
+// A reward kind as the ledger stores one: [a-z0-9_]{1,32}.
+inline bool is_reward_kind_name(std::string_view kind) {
+  return !kind.empty() && kind.size() <= 32 &&
+         kind.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") == std::string_view::npos;
+}
 
 class RewardDefinition {
  public:

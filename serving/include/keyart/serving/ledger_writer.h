@@ -77,13 +77,14 @@ class LedgerWriter {
 
   // Two-step submission for callers that must know there is room before
   // they act (the service reserves, then decides, then submits): reserve()
-  // holds one place in the queue (waiting like submit() when full; false and
-  // counted as shed when there is none); a reservation is then either used
-  // by submit_reserved() (which cannot fail) or given back by release().
-  bool reserve();
+  // holds `places` places in the queue, all or none (waiting like submit()
+  // when full; false and counted as shed when there is no room); each place
+  // is then either used by submit_reserved() (which cannot fail) or given
+  // back by release().
+  bool reserve(size_t places = 1);
   void submit_reserved(ledger::Exposure exposure);
   void submit_reserved(ledger::Reward reward, RewardCallback on_done = {});
-  void release();
+  void release(size_t places = 1);
 
   // Has everything submitted before the call committed now (not at the
   // flush interval) and blocks until it has been tried; the second waits at
@@ -106,11 +107,11 @@ class LedgerWriter {
     Clock::time_point queued_at;
   };
   bool enqueue(Item item, bool is_reward);
-  bool has_room_locked() const;
+  bool has_room_locked(size_t places = 1) const;
   // The one wait for a place in the queue (submit and reserve): with mu_
   // held, waits up to block_ms for room (kBlock) and reports whether there
   // is room; no room (or stopping) is counted as shed.
-  bool wait_for_room(std::unique_lock<std::mutex>& lock);
+  bool wait_for_room(std::unique_lock<std::mutex>& lock, size_t places = 1);
   void push_locked(Item item, bool is_reward);
   void run();
 
