@@ -224,8 +224,12 @@ int sim_generate(Args args) {
       "titles", po::value<int>()->default_value(g.titles), "titles")(
       "actors", po::value<int>()->default_value(g.actors), "actors")(
       "genres", po::value<int>()->default_value(g.genres), "genres")(
-      "base", po::value<double>()->default_value(g.base), "base logit (CTR level)");
+      "base", po::value<double>()->default_value(g.base), "base logit (CTR level)")(
+      "plays", po::bool_switch(),
+      "also the chances that a click becomes a play and a play a completion, with\n"
+      "their draws (sim ab then records play and completion rewards)");
   if (!cmd.parse(args)) return kExitOk;
+  g.plays = cmd.get<bool>("plays");
   g.n = cmd.get<uint64_t>("n");
   g.seed = cmd.get<uint64_t>("seed");
   g.world_seed = cmd.get<uint64_t>("world-seed");

@@ -33,6 +33,8 @@ struct Prepared {
   std::vector<const engine::PreparedVariant*> candidates;
   std::vector<double> p_click;
   double u = 0;
+  bool has_plays = false;
+  double p_play = 0, p_complete = 0, u_play = 0, u_complete = 0;
   engine::FeatureKey title = 0;
 };
 
@@ -53,6 +55,11 @@ void prepare(const Impression& imp, Prepared& out) {
   out.candidates.assign(imp.candidates.begin(), imp.candidates.end());
   out.p_click.assign(imp.p_click.begin(), imp.p_click.end());
   out.u = imp.u;
+  out.has_plays = imp.has_plays;
+  out.p_play = imp.p_play;
+  out.p_complete = imp.p_complete;
+  out.u_play = imp.u_play;
+  out.u_complete = imp.u_complete;
   out.title = engine::feature_key(imp.title);
 }
 
@@ -296,7 +303,15 @@ class Simulation {
     run.latency_us.push_back(static_cast<float>(std::chrono::duration<double, std::micro>(t2 - t1).count()));
     if (options_.sink) {
       options_.sink->on_decision(r, *imp, pr.request, run.decision, now);
-      if (click > 0) options_.sink->on_reward(r, run.decision.event_id, "click", 1.0, now);
+      if (click > 0) {
+        options_.sink->on_reward(r, run.decision.event_id, "click", 1.0, now);
+        if (pr.has_plays && pr.u_play < pr.p_play) {
+          options_.sink->on_reward(r, run.decision.event_id, "play", 1.0, now);
+          if (pr.u_complete < pr.p_complete) {
+            options_.sink->on_reward(r, run.decision.event_id, "completion", 1.0, now);
+          }
+        }
+      }
     }
     add(run.result.all, click, p, benchmarks);
     if (cold) add(run.result.cold, click, p, benchmarks);

@@ -139,6 +139,8 @@ struct Variant {
 
 struct Title {
   double popularity = 0;
+  std::vector<int> cast;    // in billing order: the lead first
+  std::vector<int> genres;
   std::string features_json;
   std::vector<int> variants;  // indices into World::variants
 };
@@ -294,6 +296,8 @@ void draw_title(engine::Rng& rng, const GeneratorOptions& o, const Popularity& p
   const std::vector<int> genres = sample_without_replacement(rng, pop.genres, 1 + static_cast<int>(rng.uniform() * 3));
   for (int a : cast) w.titles_by_actor[a].push_back(t);
   for (int g : genres) w.titles_by_genre[g].push_back(t);
+  title.cast = cast;
+  title.genres = genres;
   title.features_json = title_features_json(cast, genres);
   std::vector<double> lead(cast.size());  // the first-billed are featured more often
   for (size_t i = 0; i < cast.size(); ++i) lead[i] = 2.0 - (cast.size() > 1 ? static_cast<double>(i) / (cast.size() - 1) : 0.0);
@@ -419,6 +423,34 @@ void click_probabilities(const World& w, const Showing& s, const std::vector<int
   }
 }
 
+// How well the title suits the viewer, whatever its artwork: the viewer's
+// affinity to each cast member, weighted by billing (the lead 1, the last
+// billed 0.5), plus its affinity to the title's genres.
+double title_match(const User& user, const Title& title) {
+  double match = 0;
+  const size_t n = title.cast.size();
+  for (size_t i = 0; i < n; ++i) {
+    const double billing = n > 1 ? 1.0 - 0.5 * static_cast<double>(i) / (n - 1) : 1.0;
+    for (const auto& [a, affinity] : user.liked_actors) {
+      if (a == title.cast[i]) match += billing * affinity;
+    }
+  }
+  for (int g : title.genres) match += user.genre_affinity[g];
+  return match;
+}
+
+// What follows a click (docs/SIM.md, "Plays and completions"): a play, more
+// likely the better the title suits the viewer, and, after a play, a
+// completion, likelier still with the match. Artwork that wins a click
+// from a viewer the title does not suit wins few plays.
+struct Viewing {
+  double p_play = 0, p_complete = 0;
+};
+Viewing viewing_probabilities(const World& w, const Showing& s) {
+  const double match = title_match(w.users[s.user], w.titles[s.title]);
+  return {1 / (1 + std::exp(-(-0.6 + 1.2 * match))), 1 / (1 + std::exp(-(-0.8 + 0.9 * match)))};
+}
+
 void add_to_stats(const std::vector<double>& p, GeneratorStats& stats) {
   double sum = 0, best = 0;
   for (double x : p) {
@@ -467,12 +499,25 @@ GeneratorStats generate_workload(const GeneratorOptions& o, std::ostream& out) {
   std::string line;
   std::vector<int> candidates;
   std::vector<double> p;
+  // The draws that decide plays come from a stream of their own, so a
+  // workload with plays has the same impressions and clicks as one without.
+  engine::Rng play_rng(engine::mix_key(o.seed ^ 0xC44));
   for (uint64_t i = 0; i < o.n; ++i) {
     const Showing s = audience.next(rng);
     shuffle_candidates(rng, world.titles[s.title].variants, candidates);
     click_probabilities(world, s, candidates, p);
     add_to_stats(p, stats);
     write_impression(i, world, s, candidates, p, rng.uniform(), line);
+    if (o.plays) {
+      const Viewing v = viewing_probabilities(world, s);
+      const double u_play = play_rng.uniform(), u_complete = play_rng.uniform();
+      char plays[128];
+      std::snprintf(plays, sizeof plays,
+                    ",\"p_play\":%.6f,\"p_complete\":%.6f,\"u_play\":%.6f,\"u_complete\":%.6f}\n",
+                    v.p_play, v.p_complete, u_play, u_complete);
+      line.resize(line.size() - 2);  // reopen the object: drop "}\n"
+      line += plays;
+    }
     out << line;
   }
   if (o.n > 0) {

@@ -118,7 +118,13 @@ void parse_impression(dom::element doc, Impression& imp, VariantCache& variants,
   imp.candidates.clear();
   imp.p_click.clear();
   imp.title = {};
+  imp.has_plays = false;
   bool has_u = false, has_user = false;
+  int play_fields = 0;
+  auto play_field = [&](dom::element v, const char* name, double& out) {
+    out = number(v, w, name);
+    ++play_fields;
+  };
   for (auto field : object(doc, w, "an impression")) {
     const std::string_view key = field.key;
     const dom::element v = field.value;
@@ -163,8 +169,20 @@ void parse_impression(dom::element doc, Impression& imp, VariantCache& variants,
     } else if (key == "u") {
       imp.u = number(v, w, "u");
       has_u = true;
+    } else if (key == "p_play") {
+      play_field(v, "p_play", imp.p_play);
+    } else if (key == "p_complete") {
+      play_field(v, "p_complete", imp.p_complete);
+    } else if (key == "u_play") {
+      play_field(v, "u_play", imp.u_play);
+    } else if (key == "u_complete") {
+      play_field(v, "u_complete", imp.u_complete);
     }
   }
+  if (play_fields != 0 && play_fields != 4) {
+    bad(w.path, w.line, "p_play, p_complete, u_play and u_complete go together: all four or none");
+  }
+  imp.has_plays = play_fields == 4;
   if (imp.candidates.empty()) bad(w.path, w.line, "impression without candidates");
   if (imp.p_click.size() != imp.candidates.size()) {
     bad(w.path, w.line, "p_click must have one probability per candidate");

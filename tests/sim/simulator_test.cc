@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -19,15 +20,16 @@ using keyart::testing::TempDir;
 
 // Writes a generated stream of n impressions to dir/wl.jsonl; returns the path.
 std::string write_generated(const TempDir& dir, uint64_t n, int users, int titles,
-                            GeneratorStats* stats = nullptr) {
+                            GeneratorStats* stats = nullptr, bool plays = false) {
   std::ostringstream out;
   GeneratorOptions g;
   g.n = n;
   g.users = users;
   g.titles = titles;
+  g.plays = plays;
   GeneratorStats s = generate_workload(g, out);
   if (stats) *stats = s;
-  const std::string path = (dir / "wl.jsonl").string();
+  const std::string path = (dir / (plays ? "wl_plays.jsonl" : "wl.jsonl")).string();
   std::ofstream(path) << out.str();
   return path;
 }
@@ -62,6 +64,56 @@ TEST(Workload, GeneratedStreamReadsBack) {
   EXPECT_NEAR(k / n, stats.mean_candidates, 1e-9);
   EXPECT_GT(stats.oracle_ctr, stats.random_ctr * 1.3);
   EXPECT_LE(variants.size(), 40u * 8);
+}
+
+// The same impressions as without --plays, each with what follows a click;
+// the chance of a play rises with how well the title suits the viewer, seen
+// here through the viewer's observed tastes for the title's cast and genres.
+TEST(Workload, PlaysFollowTheViewersTastesAndLeaveTheImpressionsAlone) {
+  TempDir dir;
+  const std::string plain = write_generated(dir, 4000, 800, 30);
+  const std::string plays = write_generated(dir, 4000, 800, 30, nullptr, true);
+  struct Line {
+    int64_t user;
+    std::string title;
+    std::vector<double> p_click;
+    double u;
+  };
+  std::vector<Line> lines;
+  VariantCache v1, v2;
+  read_workload(plain, v1, [&](const Impression& imp) {
+    EXPECT_FALSE(imp.has_plays);
+    lines.push_back({imp.user, std::string(imp.title), imp.p_click, imp.u});
+  });
+  size_t i = 0;
+  double p_suited = 0, p_unsuited = 0, n_suited = 0, n_unsuited = 0;
+  read_workload(plays, v2, [&](const Impression& imp) {
+    ASSERT_LT(i, lines.size());
+    const Line& l = lines[i++];
+    EXPECT_EQ(imp.user, l.user);
+    EXPECT_EQ(imp.title, l.title);
+    EXPECT_EQ(imp.p_click, l.p_click);
+    EXPECT_EQ(imp.u, l.u);
+    ASSERT_TRUE(imp.has_plays);
+    for (double x : {imp.p_play, imp.p_complete, imp.u_play, imp.u_complete}) {
+      EXPECT_GE(x, 0.0);
+      EXPECT_LT(x, 1.0);
+    }
+    // The viewer's observed affinity to the title's cast and genres.
+    double observed = 0;
+    for (const auto& [name, value] : imp.user_features) {
+      for (const auto& [tname, tvalue] : imp.title_features) {
+        const bool actor = name.starts_with("actor_") && tname == "cast_" + std::string(name.substr(6));
+        if (actor || (name.starts_with("genre_") && tname == name)) observed += value;
+      }
+    }
+    (observed > 0.5 ? p_suited : p_unsuited) += imp.p_play;
+    (observed > 0.5 ? n_suited : n_unsuited) += 1;
+  });
+  EXPECT_EQ(i, lines.size());
+  ASSERT_GT(n_suited, 100);
+  ASSERT_GT(n_unsuited, 100);
+  EXPECT_GT(p_suited / n_suited, p_unsuited / n_unsuited + 0.1);
 }
 
 // p_click is linear in the layout's features (bias and user:genre_g1 in
@@ -188,6 +240,63 @@ TEST(Simulator, SinkSeesEveryDecisionAndClick) {
   EXPECT_EQ(sink.rewards, static_cast<uint64_t>(r.policies[0].all.clicks + r.policies[1].all.clicks));
 }
 
+// Plays and completions reach the sink exactly where the workload's draws
+// say: a play only after a click, a completion only after a play.
+TEST(Simulator, SinkSeesPlaysAndCompletionsWhereTheDrawsSay) {
+  TempDir dir;
+  const std::string path = write_generated(dir, 3000, 500, 20, nullptr, true);
+  struct Expect {
+    double p_play, p_complete, u_play, u_complete;
+  };
+  std::vector<Expect> draws;
+  VariantCache variants;
+  read_workload(path, variants, [&](const Impression& imp) {
+    draws.push_back({imp.p_play, imp.p_complete, imp.u_play, imp.u_complete});
+  });
+  struct KindSink : SimSink {
+    const std::vector<Expect>* draws = nullptr;
+    size_t index = 0;
+    std::map<std::string, int> kinds;
+    int plays_due = 0, completions_due = 0;  // what the draws of the clicked say
+    std::string last_kind;
+    void on_decision(size_t, const Impression&, const engine::Request&, const engine::Decision&,
+                     int64_t) override {
+      ++index;
+      last_kind.clear();
+    }
+    void on_reward(size_t, const engine::EventId&, std::string_view kind, double value,
+                   int64_t) override {
+      EXPECT_EQ(value, 1.0);
+      const Expect& e = (*draws)[index - 1];
+      if (kind == "click" && e.u_play < e.p_play) {
+        ++plays_due;
+        if (e.u_complete < e.p_complete) ++completions_due;
+      }
+      if (kind == "play") {
+        EXPECT_EQ(last_kind, "click");
+        EXPECT_LT(e.u_play, e.p_play);
+      } else if (kind == "completion") {
+        EXPECT_EQ(last_kind, "play");
+        EXPECT_LT(e.u_complete, e.p_complete);
+      }
+      last_kind = kind;
+      ++kinds[std::string(kind)];
+    }
+  } sink;
+  sink.draws = &draws;
+  SimOptions o;
+  o.specs = {"uniform"};
+  o.sink = &sink;
+  const SimResult r = run_simulation(path, o);
+  EXPECT_EQ(sink.kinds["click"], static_cast<int>(r.policies[0].all.clicks));
+  EXPECT_EQ(sink.kinds["play"], sink.plays_due);
+  EXPECT_EQ(sink.kinds["completion"], sink.completions_due);
+  EXPECT_GT(sink.kinds["play"], 0);
+  EXPECT_GT(sink.kinds["completion"], 0);
+  EXPECT_LT(sink.kinds["play"], sink.kinds["click"]);
+  EXPECT_LT(sink.kinds["completion"], sink.kinds["play"]);
+}
+
 TEST(SimCommand, GenerateRunJsonAndPlot) {
   TempDir dir;
   const std::string wl = (dir / "wl.jsonl").string(), plot = (dir / "p.svg").string();
@@ -241,6 +350,16 @@ TEST(SimCommand, BadInputGivesClearErrors) {
   EXPECT_EQ(anonymous.exit_code, 1);
   EXPECT_NE(anonymous.err.find("no_user.jsonl:2: missing user"), std::string::npos)
       << anonymous.err;
+  // Plays come with their chances and draws, all four or none.
+  const std::string half = (dir / "half.jsonl").string();
+  std::string line = linear_stream(1);
+  line.insert(line.size() - 2, ",\"p_play\":0.5,\"u_play\":0.1");
+  std::ofstream(half) << line;
+  auto partial = run_keyart({"sim", "run", "-w", half, "-p", "uniform"});
+  EXPECT_EQ(partial.exit_code, 1);
+  EXPECT_NE(partial.err.find("half.jsonl:1: p_play, p_complete, u_play and u_complete go together"),
+            std::string::npos)
+      << partial.err;
 }
 
 }  // namespace

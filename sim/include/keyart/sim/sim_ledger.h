@@ -7,7 +7,8 @@
 // user, as "u<id>") to an arm by the ledger's sticky hash assignment and
 // traffic shares, and, as sim::SimSink, records every decision as an
 // exposure (event id, time, arm, policy, model version, propensity, context
-// and candidates JSON, device/country/hour) and every click as a reward.
+// and candidates JSON, device/country/hour) and every click (and play and
+// completion, when the workload has them) as a reward.
 // Titles (with their genres and cast from the workload's title features)
 // and variants (kind "external", the workload's artwork features as their
 // arm features) are added on first sight. Rows are committed in batches,

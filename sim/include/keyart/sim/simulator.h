@@ -13,7 +13,10 @@
 // latency p50/p99 and decisions per second of policy time.
 //
 // SimSink is the seam for writing decisions and clicks elsewhere (e.g. a
-// ledger): it sees every decision and every reward as the Learner does.
+// ledger): it sees every decision and every reward as the Learner does, and
+// also, when the workload carries them, the plays and completions that
+// follow a click (rewards "play" and "completion", which the learners,
+// learning clicks, do not see).
 //
 // A/B mode (route set): each impression goes to ONE policy, the index
 // route() returns (an experiment arm), instead of to all of them; each

@@ -1,7 +1,8 @@
 // The simulator's workload: JSONL impressions in the format of docs/SIM.md
 // (one impression per line: user, context, user and title features,
 // candidate variants with their features, the true click probability of
-// each candidate and one uniform draw u). read_workload() streams a file
+// each candidate and one uniform draw u; optionally what follows a click:
+// the chances of a play and a completion and their draws). read_workload() streams a file
 // through simdjson; generate_workload() writes such a stream from keyart's
 // own synthetic world.
 #pragma once
@@ -56,6 +57,11 @@ struct Impression {
   std::vector<const engine::PreparedVariant*> candidates;
   std::vector<double> p_click;
   double u = 0;
+  // What follows a click, when the workload says (docs/SIM.md, "Plays and
+  // completions"): a play when u_play < p_play, then a completion when
+  // u_complete < p_complete. has_plays is false for a line without them.
+  bool has_plays = false;
+  double p_play = 0, p_complete = 0, u_play = 0, u_complete = 0;
 };
 
 struct ReadStats {
@@ -77,6 +83,7 @@ struct GeneratorOptions {
   uint64_t world_seed = 0;  // 0 = seed
   int users = 50000, titles = 500, actors = 200, genres = 20;
   double base = -3.7, actor_strength = 1.0, interaction_scale = 1.0;
+  bool plays = false;  // each line also carries p_play, p_complete and their draws
 };
 struct GeneratorStats {
   double random_ctr = 0, oracle_ctr = 0, mean_candidates = 0;
