@@ -346,12 +346,19 @@ ledger::Experiment experiment_or_throw(ledger::Ledger& ledger, const std::string
   return *experiment;
 }
 
-// Everything after choosing what is compared: report.experiment says what
-// (its arms in order, the control marked), request what to read. With
-// `randomized` the split was keyart's, so the sample-ratio check applies.
-ExperimentReport finish_report(ledger::Ledger& ledger, const ReportOptions& options,
-                               ExperimentReport report, ScanRequest request, bool randomized) {
-  const ledger::Experiment& experiment = report.experiment;
+// The arms' ids in the experiment's order, and the control's index.
+std::vector<std::string> arm_ids_of(const ledger::Experiment& experiment, size_t& control) {
+  std::vector<std::string> ids;
+  control = 0;
+  for (size_t i = 0; i < experiment.arms.size(); ++i) {
+    ids.push_back(experiment.arms[i].arm_id);
+    if (experiment.arms[i].is_control) control = i;
+  }
+  return ids;
+}
+
+// What the options say about how the report reads the ledger.
+void describe_options(const ReportOptions& options, ExperimentReport& report) {
   report.analysis = options.analysis;
   report.confidence = options.confidence;
   report.variance = options.variance;
@@ -360,30 +367,26 @@ ExperimentReport finish_report(ledger::Ledger& ledger, const ReportOptions& opti
   report.until_ms = options.until_ms;
   report.by = options.by;
   report.generated_at_ms = ledger::now_ms();
+}
 
-  request.metric = report.metric;
-  request.by = options.by;
-  request.hour_bucket = options.hour_bucket;
-  request.since_ms = options.since_ms.value_or(0);
-  request.until_ms = options.until_ms.value_or(INT64_MAX);
+// One metric's tables from its scan: report.experiment says what was
+// compared (its arms in order, the control marked), report.metric which
+// metric `scan` holds. With `randomized` the split was keyart's, so the
+// sample-ratio check applies.
+ExperimentReport finish_report(ledger::Ledger& ledger, const ReportOptions& options,
+                               ExperimentReport report, const ScanResult& scan, bool randomized) {
+  const ledger::Experiment& experiment = report.experiment;
+  describe_options(options, report);
   size_t control = 0;
-  for (size_t i = 0; i < experiment.arms.size(); ++i) {
-    request.arm_ids.push_back(experiment.arms[i].arm_id);
-    report.intended_shares.push_back(experiment.arms[i].traffic_share);
-    if (experiment.arms[i].is_control) control = i;
-  }
-  if (request.arm_ids.empty()) {
-    report.warnings.push_back("experiment '" + experiment.experiment_id + "' has no arms");
-    return report;
-  }
-  ScanResult scan = scan_experiment(ledger, request);
+  const std::vector<std::string> arm_ids = arm_ids_of(experiment, control);
+  for (const ledger::Arm& arm : experiment.arms) report.intended_shares.push_back(arm.traffic_share);
   report.binary_metric = scan.binary_metric;
   report.exposures = scan.exposures;
   report.rewards = scan.rewards;
   report.first_ts = scan.first_ts;
   report.last_ts = scan.last_ts;
 
-  report.overall.arms = compare_arms(request.arm_ids, control, scan.arms, options.analysis,
+  report.overall.arms = compare_arms(arm_ids, control, scan.arms, options.analysis,
                                      scan.binary_metric, options.confidence, options.variance);
   if (randomized) {
     std::vector<double> units;
@@ -414,7 +417,7 @@ ExperimentReport finish_report(ledger::Ledger& ledger, const ReportOptions& opti
 
   add_trend(scan, control, options, scan.binary_metric, report);
   if (options.by.any()) {
-    add_segments(scan, request.arm_ids, control, options, scan.binary_metric, report);
+    add_segments(scan, arm_ids, control, options, scan.binary_metric, report);
   }
   add_variants(ledger, scan, scan.binary_metric, options.confidence, report);
   return report;
@@ -532,26 +535,17 @@ void add_guardrails_and_verdicts(ExperimentReport& report, const ReportOptions& 
   }
 }
 
-}  // namespace
-
-// The CUPED table of an experiment's report (options.cuped).
-void add_cuped(ledger::Ledger& ledger, const ReportOptions& options, ExperimentReport& report) {
+// The CUPED table of an experiment's report (options.cuped), from the
+// pass's per-viewer sums.
+void add_cuped(const ReportOptions& options, const CupedScan& scan, ExperimentReport& report) {
   const ledger::Experiment& e = report.experiment;
   if (!e.started_at) {
     report.warnings.push_back("CUPED: the experiment has not started, so it has no "
                               "pre-experiment window");
     return;
   }
-  std::vector<std::string> arm_ids;
   size_t control = 0;
-  for (size_t i = 0; i < e.arms.size(); ++i) {
-    arm_ids.push_back(e.arms[i].arm_id);
-    if (e.arms[i].is_control) control = i;
-  }
-  const CupedScan scan = scan_cuped(ledger, e.experiment_id, arm_ids, report.metric,
-                                    options.analysis, options.since_ms.value_or(0),
-                                    options.until_ms.value_or(INT64_MAX), *e.started_at,
-                                    options.cuped_window_ms);
+  const std::vector<std::string> arm_ids = arm_ids_of(e, control);
   const stats::CupedResult result = stats::cuped(scan.arms, options.variance);
   CupedReport c;
   c.window_ms = options.cuped_window_ms;
@@ -581,6 +575,58 @@ void add_cuped(ledger::Ledger& ledger, const ReportOptions& options, ExperimentR
   report.cuped = std::move(c);
 }
 
+// The whole report once what is compared is chosen (report.experiment,
+// report.metric; request says how to read it): one pass for the primary
+// metric and every guardrail's (and CUPED's sums), then the primary
+// tables, CUPED's table, each guardrail's table and the verdicts.
+ExperimentReport build_report(ledger::Ledger& ledger, const ReportOptions& options,
+                              ExperimentReport report, ScanRequest request, bool randomized,
+                              const std::vector<GuardrailSpec>& specs) {
+  size_t control = 0;
+  request.arm_ids = arm_ids_of(report.experiment, control);
+  if (request.arm_ids.empty()) {
+    describe_options(options, report);
+    report.warnings.push_back("experiment '" + report.experiment.experiment_id + "' has no arms");
+    return report;
+  }
+  request.metrics = {report.metric};
+  for (const GuardrailSpec& spec : specs) {
+    if (std::find(request.metrics.begin(), request.metrics.end(), spec.metric) ==
+        request.metrics.end()) {
+      request.metrics.push_back(spec.metric);
+    }
+  }
+  request.by = options.by;
+  request.hour_bucket = options.hour_bucket;
+  request.since_ms = options.since_ms.value_or(0);
+  request.until_ms = options.until_ms.value_or(INT64_MAX);
+  const std::optional<int64_t> start = report.experiment.started_at;
+  request.cuped = options.cuped && start.has_value();
+  if (request.cuped) {
+    request.cuped_unit_share = options.analysis == Analysis::kUnitShare;
+    request.cuped_from_ms = *start - options.cuped_window_ms;
+    request.cuped_to_ms = *start;
+  }
+  const ExperimentScan scan = scan_experiment(ledger, request);
+  const ledger::Experiment experiment = report.experiment;
+  report = finish_report(ledger, options, std::move(report), scan.metrics[0], randomized);
+  if (options.cuped) add_cuped(options, scan.cuped, report);
+  add_guardrails_and_verdicts(report, options, specs, [&](const ReportOptions& o) {
+    const size_t i = static_cast<size_t>(
+        std::find(request.metrics.begin(), request.metrics.end(), o.metric) -
+        request.metrics.begin());
+    ScanResult metric = scan.metrics.at(i);
+    metric.variants.clear();  // the variants table is the primary metric's
+    ExperimentReport sub;
+    sub.experiment = experiment;
+    sub.metric = o.metric;
+    return finish_report(ledger, o, std::move(sub), metric, randomized);
+  });
+  return report;
+}
+
+}  // namespace
+
 ExperimentReport build_experiment_report(ledger::Ledger& ledger, const ReportOptions& options) {
   check_options(options);
   if (options.cuped && options.analysis != Analysis::kPerUnit &&
@@ -598,14 +644,7 @@ ExperimentReport build_experiment_report(ledger::Ledger& ledger, const ReportOpt
   const auto specs = guardrail_specs(options, report.experiment.guardrails, report.metric);
   ScanRequest request;
   request.experiment_id = options.experiment_id;
-  report = finish_report(ledger, options, std::move(report), std::move(request), true);
-  if (options.cuped) add_cuped(ledger, options, report);
-  add_guardrails_and_verdicts(report, options, specs, [&](const ReportOptions& o) {
-    ReportOptions plain = o;
-    plain.cuped = false;
-    return build_experiment_report(ledger, plain);
-  });
-  return report;
+  return build_report(ledger, options, std::move(report), std::move(request), true, specs);
 }
 
 ExperimentReport build_comparison_report(ledger::Ledger& ledger, const std::string& control_id,
@@ -651,11 +690,7 @@ ExperimentReport build_comparison_report(ledger::Ledger& ledger, const std::stri
   const auto specs = guardrail_specs(options, a.guardrails, report.metric);
   ScanRequest request;
   request.arms_are_experiments = true;
-  report = finish_report(ledger, options, std::move(report), std::move(request), false);
-  add_guardrails_and_verdicts(report, options, specs, [&](const ReportOptions& o) {
-    return build_comparison_report(ledger, control_id, treatment_id, o);
-  });
-  return report;
+  return build_report(ledger, options, std::move(report), std::move(request), false, specs);
 }
 
 }  // namespace keyart::analysis

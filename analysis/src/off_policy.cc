@@ -132,7 +132,7 @@ OffPolicyReport evaluate_off_policy(ledger::Ledger& ledger, const OffPolicyOptio
   }
   if (report.metric.empty()) report.metric = "click";
 
-  const RewardIndex rewards = load_rewards(ledger, report.metric);
+  const RewardIndex rewards = load_rewards(ledger, {report.metric});
 
   // Pass 1: the two halves' reward models.
   Labels variants, devices;

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <span>
 #include <string>
@@ -23,17 +24,24 @@ inline Id128 event_key(std::span<const uint8_t> event_id) {
   return {words[0], words[1]};
 }
 
+// The rewards of one or more kinds (a report's primary metric and its
+// guardrails), so one probe per exposure finds all of them: each event with
+// a reward of any of the kinds has kinds.size() values, NaN for a kind it has
+// none of.
+//
 // Rewards are few next to exposures (a few percent of them), so most
-// lookups are for events without one. A Bloom filter of ~16 bits a reward
-// (1 MB per half a million rewards, so it stays in cache) answers most of
+// lookups are for events without one. A Bloom filter of ~16 bits a rewarded
+// event (1 MB per half a million, so it stays in cache) answers most of
 // those without touching the large table; its false positives (~1.5 %) just
 // fall through to the table.
 struct RewardIndex {
-  FlatMap<Id128, double, Id128Hash> by_event{4096};
+  std::vector<std::string> kinds;
+  FlatMap<Id128, uint32_t, Id128Hash> by_event{4096};  // -> first of its values
+  std::vector<double> values;                          // kinds.size() per event
   std::vector<uint64_t> filter;  // 2^filter_bits bits
   unsigned filter_bits = 0;
-  bool binary = true;  // every value is 0 or 1
-  int64_t count = 0;
+  std::vector<char> binary;      // per kind: every value is 0 or 1
+  std::vector<int64_t> count;    // per kind: rewards loaded
 
   // Sizes and fills the filter from the table; call once after loading.
   void build_filter();
@@ -53,19 +61,24 @@ struct RewardIndex {
     __builtin_prefetch(&filter[a >> 6]);
     __builtin_prefetch(&filter[b >> 6]);
   }
-  // The event's reward, or nullptr when it has none of this kind.
+  // The event's values (one per kind, NaN where it has none of that kind),
+  // or nullptr when it has a reward of none of the kinds.
   const double* find(const Id128& key) const {
-    return may_contain(key) ? by_event.find(key) : nullptr;
+    if (!may_contain(key)) return nullptr;
+    const uint32_t* at = by_event.find(key);
+    return at ? values.data() + *at : nullptr;
   }
   const double* find(std::span<const uint8_t> event_id) const { return find(event_key(event_id)); }
+  // The event's reward of the first kind, 0 without one.
   double reward_of(std::span<const uint8_t> event_id) const {
-    const double* r = find(event_id);
-    return r ? *r : 0.0;
+    const double* r = find(event_key(event_id));
+    return r && !std::isnan(r[0]) ? r[0] : 0.0;
   }
 };
 
-// Every reward of `kind` in the ledger (rewards of other experiments'
-// events are never looked up, so they cost memory only).
-RewardIndex load_rewards(ledger::Ledger& ledger, const std::string& kind);
+// Every reward of the kinds in the ledger (rewards of other experiments'
+// events are never looked up, so they cost memory only), one scan of the
+// rewards table per kind.
+RewardIndex load_rewards(ledger::Ledger& ledger, const std::vector<std::string>& kinds);
 
 }  // namespace keyart::analysis

@@ -1,6 +1,8 @@
 #include "scan.h"
 
 #include <algorithm>
+#include <array>
+#include <cmath>
 #include <cstdio>
 #include <functional>
 #include <string_view>
@@ -17,9 +19,11 @@ namespace {
 
 constexpr int64_t kDayMs = 86'400'000;
 
+// A unit's exposures and its reward sum of each of M metrics so far.
+template <size_t M>
 struct UnitTotals {
   double n = 0;
-  double y = 0;
+  std::array<double, M> y{};
 };
 
 int64_t floor_day(int64_t ts) { return ts >= 0 ? ts / kDayMs : -((-ts + kDayMs - 1) / kDayMs); }
@@ -49,14 +53,22 @@ namespace {
 // hash-table slots a few rows ahead, so random probes into tables of
 // millions of entries overlap instead of stalling one by one. Rows are
 // applied in the order read; the result is the same as a single-threaded
-// pass.
+// pass. M metrics are reported at once: the unit table holds M sums per
+// unit, and one probe of the reward index finds all M rewards.
+template <size_t M>
 class Scanner {
  public:
-  Scanner(const ScanRequest& request, const RewardIndex& rewards, ScanResult& out)
-      : request_(request), rewards_(rewards), out_(out), k_(request.arm_ids.size()) {
-    out_.arms.assign(k_, {});
-    today_.exposures.assign(k_, 0);
-    today_.rewards.assign(k_, 0);
+  Scanner(const ScanRequest& request, const RewardIndex& rewards, CupedViewers* cuped,
+          std::vector<ScanResult>& out)
+      : request_(request), rewards_(rewards), cuped_(cuped), out_(out),
+        k_(request.arm_ids.size()) {
+    out_.assign(M, {});
+    today_.assign(M, {});
+    for (size_t m = 0; m < M; ++m) {
+      out_[m].arms.assign(k_, {});
+      today_[m].exposures.assign(k_, 0);
+      today_[m].rewards.assign(k_, 0);
+    }
   }
 
   // Reads the scan's rows on this thread, applying them on a second one.
@@ -71,19 +83,6 @@ class Scanner {
     finish();
   }
 
-  // The fields to read; the segment's only when segmenting by it.
-  static uint32_t fields(const Segmentation& s) {
-    return fields(s.by) | fields(s.then_by);
-  }
-  static uint32_t fields(SegmentBy by) {
-    uint32_t f = ledger::kFieldEventId | ledger::kFieldTs | ledger::kFieldArm |
-                 ledger::kFieldUnit | ledger::kFieldVariant;
-    if (by == SegmentBy::kDevice) f |= ledger::kFieldDevice;
-    if (by == SegmentBy::kCountry) f |= ledger::kFieldCountry;
-    if (by == SegmentBy::kHour) f |= ledger::kFieldHour;
-    return f;
-  }
-
  private:
   static constexpr size_t kBatch = 4096;      // rows per hand-over
   static constexpr size_t kQueued = 4;        // batches waiting at most
@@ -94,6 +93,7 @@ class Scanner {
     size_t arm = 0;
     Id128 event;
     uint64_t unit_key = 0;
+    uint64_t viewer_key = 0;  // CUPED's key, when it is on
     int variant = 0;
     int segment = 0;
     size_t group = 0;
@@ -109,8 +109,9 @@ class Scanner {
     row.arm = arm;
     row.ts = st.ts;
     row.event = event_key(st.event_id);
-    const uint64_t unit = std::hash<std::string_view>()(st.unit_id);
+    const uint64_t unit = viewer_hash(st.unit_id);
     row.unit_key = engine::fmix64(unit ^ (0x9e3779b97f4a7c15ULL * (row.arm + 1)));
+    if (cuped_) row.viewer_key = engine::fmix64(unit);
     const std::string_view variant_id = st.variant_id;
     row.variant = variants_.index(variant_id);
     if (request_.by.any()) {
@@ -122,20 +123,25 @@ class Scanner {
 
   void finish() {
     if (have_day_) close_day();
-    out_.segment_labels = segments_.names();
-    out_.segments.resize(out_.segment_labels.size() * k_);
+    ScanResult& primary = out_[0];
+    primary.segment_labels = segments_.names();
+    primary.segments.resize(primary.segment_labels.size() * k_);
     for (size_t v = 0; v < variants_.size(); ++v) {
-      out_.variants.push_back({variants_.names()[v], variant_tallies_[v].exposures,
-                               variant_tallies_[v].rewards, variant_tallies_[v].sum_r2});
+      primary.variants.push_back({variants_.names()[v], variant_tallies_[v].exposures,
+                                  variant_tallies_[v].rewards, variant_tallies_[v].sum_r2});
     }
-    out_.peak_table_bytes = rewards_.by_event.memory_bytes() + units_.memory_bytes() +
-                            segment_units_.memory_bytes();
+    for (ScanResult& metric : out_) {
+      metric.exposures = exposures_;
+      metric.first_ts = first_ts_;
+      metric.last_ts = last_ts_;
+    }
   }
 
   void prefetch(const Row& row) const {
     rewards_.prefetch(row.event);
     units_.prefetch(row.unit_key);
     if (request_.by.any()) segment_units_.prefetch(row.segment_key);
+    if (cuped_) cuped_->prefetch(row.viewer_key);
   }
 
   void apply_batch(const Row* rows, size_t n) {
@@ -173,78 +179,105 @@ class Scanner {
   }
 
   void close_day() {
-    today_.cumulative = out_.arms;
-    out_.days.push_back(today_);
-    today_.exposures.assign(k_, 0);
-    today_.rewards.assign(k_, 0);
+    for (size_t m = 0; m < M; ++m) {
+      today_[m].cumulative = out_[m].arms;
+      out_[m].days.push_back(today_[m]);
+      today_[m].exposures.assign(k_, 0);
+      today_[m].rewards.assign(k_, 0);
+    }
   }
 
   void apply(const Row& row) {
     const int64_t day = floor_day(row.ts);
     if (!have_day_) {
-      today_.day = day;
+      for (DaySnapshot& d : today_) d.day = day;
       have_day_ = true;
-      out_.first_ts = row.ts;
-    } else if (day != today_.day) {
+      first_ts_ = row.ts;
+    } else if (day != today_[0].day) {
       close_day();
-      today_.day = day;
+      for (DaySnapshot& d : today_) d.day = day;
     }
-    out_.last_ts = row.ts;
+    last_ts_ = row.ts;
+    ++exposures_;
 
     const double* found = rewards_.find(row.event);
-    const double r = found ? *found : 0.0;
-    if (found) {
-      ++out_.rewards_joined;
-      if (r != 0 && r != 1) out_.binary_metric = false;
+    std::array<double, M> r{};
+    for (size_t m = 0; m < M; ++m) {
+      if (!found || std::isnan(found[m])) continue;
+      r[m] = found[m];
+      ScanResult& out = out_[m];
+      ++out.rewards_joined;
+      if (r[m] != 0 && r[m] != 1) out.binary_metric = false;
     }
-    ++out_.exposures;
-    out_.rewards += r;
-    ++today_.exposures[row.arm];
-    today_.rewards[row.arm] += r;
 
-    UnitTotals& totals = units_[row.unit_key];
-    out_.arms[row.arm].add_exposure(totals.n, totals.y, r);
+    UnitTotals<M>& totals = units_[row.unit_key];
+    for (size_t m = 0; m < M; ++m) {
+      out_[m].rewards += r[m];
+      ++today_[m].exposures[row.arm];
+      today_[m].rewards[row.arm] += r[m];
+      out_[m].arms[row.arm].add_exposure(totals.n, totals.y[m], r[m]);
+      totals.y[m] += r[m];
+    }
     totals.n += 1;
-    totals.y += r;
 
     if (static_cast<size_t>(row.variant) == variant_tallies_.size()) variant_tallies_.push_back({});
     VariantTally& v = variant_tallies_[row.variant];
     ++v.exposures;
-    v.rewards += r;
-    v.sum_r2 += r * r;
+    v.rewards += r[0];
+    v.sum_r2 += r[0] * r[0];
 
     if (request_.by.any()) {
-      if (row.group >= out_.segments.size()) out_.segments.resize(row.group / k_ * k_ + k_);
-      UnitTotals& seg = segment_units_[row.segment_key];
-      out_.segments[row.group].add_exposure(seg.n, seg.y, r);
+      ScanResult& primary = out_[0];
+      if (row.group >= primary.segments.size()) primary.segments.resize(row.group / k_ * k_ + k_);
+      UnitTotals<1>& seg = segment_units_[row.segment_key];
+      primary.segments[row.group].add_exposure(seg.n, seg.y[0], r[0]);
       seg.n += 1;
-      seg.y += r;
+      seg.y[0] += r[0];
+    }
+
+    if (cuped_) {
+      CupedViewer& viewer = (*cuped_)[row.viewer_key];
+      if (viewer.arm == 0) viewer.arm = static_cast<uint32_t>(row.arm + 1);
+      viewer.y += r[0];
     }
   }
 
   const ScanRequest& request_;
   const RewardIndex& rewards_;
-  ScanResult& out_;
+  CupedViewers* cuped_;
+  std::vector<ScanResult>& out_;
   const size_t k_;
-  FlatMap64<UnitTotals> units_{1 << 16};
-  FlatMap64<UnitTotals> segment_units_{1 << 4};
+  FlatMap64<UnitTotals<M>> units_{1 << 16};
+  FlatMap64<UnitTotals<1>> segment_units_{1 << 4};
   Labels segments_, variants_;
   std::string pair_label_, hour_label_;  // reader thread: segment_of's scratch
   std::vector<VariantTally> variant_tallies_;  // variant_id left empty until finish()
-  DaySnapshot today_;
+  std::vector<DaySnapshot> today_;             // per metric
   bool have_day_ = false;
+  int64_t exposures_ = 0, first_ts_ = 0, last_ts_ = 0;
 
   // Reader thread: segments_, variants_. Applier thread: everything
   // apply() touches, until run() has joined it.
 };
 
-}  // namespace
+// The fields to read for a segment dimension.
+uint32_t fields_of(SegmentBy by) {
+  uint32_t f = 0;
+  if (by == SegmentBy::kDevice) f |= ledger::kFieldDevice;
+  if (by == SegmentBy::kCountry) f |= ledger::kFieldCountry;
+  if (by == SegmentBy::kHour) f |= ledger::kFieldHour;
+  return f;
+}
 
-ScanResult scan_experiment(ledger::Ledger& ledger, const ScanRequest& request) {
-  ScanResult out;
-  const RewardIndex rewards = load_rewards(ledger, request.metric);
-  Scanner scanner(request, rewards, out);
-  ledger::ExposureScan scan{.fields = Scanner::fields(request.by),
+// One pass for the request's metrics (at most four).
+template <size_t M>
+void run_pass(ledger::Ledger& ledger, const ScanRequest& request, const RewardIndex& rewards,
+              CupedViewers* cuped, std::vector<ScanResult>& out) {
+  Scanner<M> scanner(request, rewards, cuped, out);
+  ledger::ExposureScan scan{.fields = ledger::kFieldEventId | ledger::kFieldTs |
+                                      ledger::kFieldArm | ledger::kFieldUnit |
+                                      ledger::kFieldVariant | fields_of(request.by.by) |
+                                      fields_of(request.by.then_by),
                             .since_ms = request.since_ms,
                             .until_ms = request.until_ms,
                             .order = ledger::ExposureScan::Order::kTime};
@@ -255,7 +288,41 @@ ScanResult scan_experiment(ledger::Ledger& ledger, const ScanRequest& request) {
     scan.experiment_id = request.experiment_id;
   }
   scanner.run(ledger, scan);
-  return out;
+}
+
+}  // namespace
+
+ExperimentScan scan_experiment(ledger::Ledger& ledger, const ScanRequest& request) {
+  constexpr size_t kPerPass = 4;
+  ExperimentScan result;
+  CupedViewers cuped{request.cuped ? size_t{1} << 16 : 1};
+  for (size_t first = 0; first < request.metrics.size(); first += kPerPass) {
+    ScanRequest pass = request;
+    pass.metrics.assign(request.metrics.begin() + static_cast<std::ptrdiff_t>(first),
+                        request.metrics.begin() +
+                            static_cast<std::ptrdiff_t>(std::min(request.metrics.size(), first + kPerPass)));
+    if (first > 0) pass.by = {};  // segments are the primary metric's
+    const RewardIndex rewards = load_rewards(ledger, pass.metrics);
+    CupedViewers* viewers = request.cuped && first == 0 ? &cuped : nullptr;
+    if (viewers) {
+      add_cuped_history(ledger, rewards, request.cuped_from_ms, request.cuped_to_ms, *viewers);
+    }
+    std::vector<ScanResult> out;
+    switch (pass.metrics.size()) {
+      case 1: run_pass<1>(ledger, pass, rewards, viewers, out); break;
+      case 2: run_pass<2>(ledger, pass, rewards, viewers, out); break;
+      case 3: run_pass<3>(ledger, pass, rewards, viewers, out); break;
+      default: run_pass<4>(ledger, pass, rewards, viewers, out); break;
+    }
+    if (first > 0) {
+      for (ScanResult& r : out) r.variants.clear();  // the primary metric's
+    }
+    for (ScanResult& r : out) result.metrics.push_back(std::move(r));
+  }
+  if (request.cuped) {
+    result.cuped = cuped_sums(cuped, request.arm_ids.size(), request.cuped_unit_share);
+  }
+  return result;
 }
 
 }  // namespace keyart::analysis

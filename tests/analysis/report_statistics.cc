@@ -280,6 +280,66 @@ TEST(ReportStatistics, GuardrailsComeFromTheExperimentAndTakeAnAnalysis) {
   EXPECT_EQ(parse_guardrail("play:per-unit")->analysis, Analysis::kPerUnit);
 }
 
+// One pass serves the primary metric and every guardrail (four metrics a
+// pass, so six kinds take two): each guardrail's table must be exactly the
+// report of that metric and analysis on its own, on a ledger where viewers
+// repeat, days differ and rewards are not all 0/1.
+TEST(ReportStatistics, EveryGuardrailTableIsItsMetricsOwnReport) {
+  ReportLedger f;
+  f.add_title("t1", 2);
+  f.experiment("e1", {{"control", 0.5}, {"treatment", 0.5}});
+  const std::vector<std::string> kinds = {"click", "play", "completion", "k3", "k4", "k5"};
+  uint64_t x = 7;
+  auto next = [&] {
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<double>(x >> 11) * 0x1.0p-53;
+  };
+  for (int i = 0; i < 3000; ++i) {
+    const std::string arm = i % 2 ? "treatment" : "control";
+    f.add({.arm = arm, .unit = arm + std::to_string(i % 400),
+           .ts = testing::kDay0 + i * 3'600'000LL, .device = i % 3 ? "tv" : "mobile"});
+    const ledger::Exposure& e = f.exposures.back();
+    for (size_t k = 0; k < kinds.size(); ++k) {
+      const double p = 0.05 * static_cast<double>(k + 1) + (arm == "treatment" ? 0.02 : 0.0);
+      if (next() < p) {
+        f.rewards.push_back({e.event_id, kinds[k], k == 4 ? 2.5 * next() : 1.0, e.ts + 10});
+      }
+    }
+  }
+  ReportOptions all{.by = {SegmentBy::kDevice},
+                    .guardrails = {"play", "completion:per-unit", "k3:unit-share", "k4", "k5",
+                                   "click:per-unit"}};
+  const ExperimentReport r = report(f, all);
+  ASSERT_EQ(r.guardrails.size(), 6u);
+  // The primary tables are the report without guardrails.
+  ReportOptions plain = all;
+  plain.guardrails = {"none"};
+  const ExperimentReport alone = report(f, plain);
+  ASSERT_EQ(r.segments.size(), alone.segments.size());
+  EXPECT_EQ(r.overall.arms[1].lift.value, alone.overall.arms[1].lift.value);
+  EXPECT_EQ(r.segments[0].arms[1].rate.mean, alone.segments[0].arms[1].rate.mean);
+  EXPECT_EQ(r.variants.size(), alone.variants.size());
+  for (const GuardrailResult& g : r.guardrails) {
+    SCOPED_TRACE(g.metric);
+    const ExperimentReport own =
+        report(f, {.metric = g.metric, .analysis = g.analysis, .guardrails = {"none"}});
+    EXPECT_GT(own.rewards, 0);
+    EXPECT_EQ(g.binary_metric, own.binary_metric);
+    ASSERT_EQ(g.table.arms.size(), 2u);
+    for (size_t a = 0; a < 2; ++a) {
+      EXPECT_EQ(g.table.arms[a].exposures, own.overall.arms[a].exposures);
+      EXPECT_EQ(g.table.arms[a].rewards, own.overall.arms[a].rewards);
+      EXPECT_EQ(g.table.arms[a].rate.mean, own.overall.arms[a].rate.mean);
+      EXPECT_EQ(g.table.arms[a].rate_interval.lo, own.overall.arms[a].rate_interval.lo);
+    }
+    EXPECT_EQ(g.table.arms[1].lift.interval.lo, own.overall.arms[1].lift.interval.lo);
+    EXPECT_EQ(g.table.arms[1].test.p_value, own.overall.arms[1].test.p_value);
+    ASSERT_EQ(g.sequential.size(), own.sequential.size());
+    EXPECT_EQ(g.sequential[0].p_value, own.sequential[0].p_value);
+  }
+  EXPECT_FALSE(r.guardrails[3].binary_metric);  // k4's rewards run to 2.5
+}
+
 // --cuped through the ledger: the viewers of StatsCuped.WorkedByHand, with
 // x clicks in an earlier experiment in the two weeks before e1 started and
 // y clicks in e1 (one exposure per click), give its figures: theta 1,
