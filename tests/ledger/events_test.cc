@@ -7,6 +7,8 @@
 
 #include <set>
 
+#include "keyart/ledger/event_scan.h"
+#include "keyart/ledger/experiment_store.h"
 #include "support/ledger_fixture.h"
 #include "support/ledger_dump.h"
 
@@ -61,6 +63,37 @@ TEST(Events, BatchRoundTrip) {
   std::vector<std::string> kinds;
   for_each_reward(f.ledger, 0, [&](const StoredReward& r) { kinds.push_back(r.kind); });
   EXPECT_EQ(kinds, (std::vector<std::string>{"click", "play", "click"}));
+}
+
+// A time range over every experiment (the CUPED window's scan) finds the
+// exposures of each experiment and those outside any, and only those in
+// the range, whichever way the backend reads them.
+TEST(Events, TimeRangeScanCoversEveryExperimentAndNone) {
+  LedgerFixture f;
+  f.add_title("t1", 1);
+  f.add_running_experiment("e1", {"a"});
+  ledger::stop_experiment(f.ledger, "e1");  // two running on one title is refused
+  f.add_running_experiment("e2", {"b"});
+  std::vector<Exposure> exposures;
+  for (int i = 0; i < 90; ++i) {
+    Exposure e = LedgerFixture::exposure(hex_id(i), "t1", "t1-v1");
+    if (i % 3 == 1) e.experiment_id = "e1", e.arm_id = "a";
+    if (i % 3 == 2) e.experiment_id = "e2", e.arm_id = "b";
+    e.ts += i;
+    exposures.push_back(e);
+  }
+  EventWriter(f.ledger).write(exposures, {});
+  std::multiset<std::string> seen;
+  const size_t n = scan_exposures(
+      f.ledger, {.fields = kFieldEventId | kFieldExperiment, .since_ms = exposures[30].ts,
+                 .until_ms = exposures[60].ts},
+      [&](const ExposureView& x) {
+        seen.insert(std::string(x.experiment_id.empty() ? "-" : x.experiment_id));
+      });
+  EXPECT_EQ(n, 30u);
+  EXPECT_EQ(seen.count("-"), 10u);
+  EXPECT_EQ(seen.count("e1"), 10u);
+  EXPECT_EQ(seen.count("e2"), 10u);
 }
 
 TEST(Events, DuplicateRewardsCountedOnce) {
