@@ -37,9 +37,16 @@ int sim_run(Args args) {
       "publish-every", po::value<uint64_t>()->default_value(1),
       "decide with a copy of the model refreshed every N impressions, as serving nodes that "
       "follow a trainer do (1 = the learner decides itself)")(
-      "plot", po::value<std::string>(), "write cumulative lift per policy to FILE.svg or FILE.html");
+      "plot", po::value<std::string>(), "write cumulative lift per policy to FILE.svg or FILE.html")(
+      "no-tastes", po::bool_switch(),
+      "requests carry none of the viewers' actor_*/genre_* features")(
+      "profiles", po::bool_switch(),
+      "keyart's viewer profiles learn the viewers' tastes from the workload's history\n"
+      "and plays (sim generate --history --plays) and supply them to the requests");
   if (!cmd.parse(args)) return kExitOk;
   sim::SimOptions o;
+  o.without_tastes = cmd.get<bool>("no-tastes");
+  o.profiles = cmd.get<bool>("profiles");
   o.specs = cmd.list("policy");
   for (const auto& s : o.specs) {
     try {
@@ -227,9 +234,22 @@ int sim_generate(Args args) {
       "base", po::value<double>()->default_value(g.base), "base logit (CTR level)")(
       "plays", po::bool_switch(),
       "also the chances that a click becomes a play and a play a completion, with\n"
-      "their draws (sim ab then records play and completion rewards)");
+      "their draws (sim ab then records play and completion rewards)")(
+      "history", po::bool_switch(),
+      "first each title's cast and genres and each viewer's viewing history\n"
+      "before the stream (sim run --profiles learns from them)")(
+      "history-days", po::value<int>()->default_value(g.history_days),
+      "days of history before the stream")(
+      "history-plays", po::value<double>()->default_value(g.history_plays),
+      "mean plays per viewer of average activity");
   if (!cmd.parse(args)) return kExitOk;
   g.plays = cmd.get<bool>("plays");
+  g.history = cmd.get<bool>("history");
+  g.history_days = cmd.get<int>("history-days");
+  g.history_plays = cmd.get<double>("history-plays");
+  if (g.history_days < 1 || !(g.history_plays >= 0)) {
+    throw UsageError("need --history-days >= 1 and --history-plays >= 0");
+  }
   g.n = cmd.get<uint64_t>("n");
   g.seed = cmd.get<uint64_t>("seed");
   g.world_seed = cmd.get<uint64_t>("world-seed");

@@ -9,6 +9,9 @@
 #include <unordered_map>
 
 #include "keyart/engine/batch_pipe.h"
+#include "keyart/engine/context_fields.h"
+#include "keyart/engine/hash.h"
+#include "keyart/profiles/viewer_profile.h"
 
 namespace keyart::sim {
 
@@ -38,12 +41,29 @@ struct Prepared {
   engine::FeatureKey title = 0;
 };
 
-void prepare(const Impression& imp, Prepared& out) {
+// A user feature of the viewer's tastes ("actor_<a>", "genre_<g>").
+bool is_taste(std::string_view name) {
+  return name.starts_with(engine::kActorPrefix) || name.starts_with(engine::kGenrePrefix);
+}
+
+// Whether the impression's own user features name this one (they win over
+// a profile's).
+bool carries(const Impression& imp, std::string_view feature) {
+  for (const auto& f : imp.user_features) {
+    if (f.first == feature) return true;
+  }
+  return false;
+}
+
+// `without_tastes`: the request carries none of the viewer's tastes.
+void prepare(const Impression& imp, Prepared& out, bool without_tastes = false) {
   char unit[24];
   auto [ptr, ec] = std::to_chars(unit, unit + sizeof unit, imp.user);
   (void)ec;
   out.request.reset(std::string_view(unit, ptr - unit), imp.title);
-  for (const auto& [name, value] : imp.user_features) out.request.add_user(name, value);
+  for (const auto& [name, value] : imp.user_features) {
+    if (!without_tastes || !is_taste(name)) out.request.add_user(name, value);
+  }
   for (const auto& c : imp.context) {
     if (c.is_text) {
       out.request.add_context(c.name, c.text);
@@ -138,6 +158,9 @@ struct Running {
   PolicyResult result;
   std::vector<float> latency_us;
   engine::Decision decision;
+  // With SimOptions::profiles: each viewer's profile in this policy's world
+  // (what the viewer played after this policy's choices).
+  std::unordered_map<int64_t, profiles::ViewerProfile> profiles;
 };
 
 // Decide latency p50 and p99 (reorders the samples).
@@ -173,8 +196,9 @@ class Simulation {
 
   // Reads the workload and runs the policies on each impression.
   ReadStats run(const std::string& path, VariantCache& variants) {
-    return options_.sink || options_.route ? run_on_one_thread(path, variants)
-                                           : run_on_two_threads(path, variants);
+    return options_.sink || options_.route || options_.profiles || options_.without_tastes
+               ? run_on_one_thread(path, variants)
+               : run_on_two_threads(path, variants);
   }
 
   // Each policy's result, its windows completed.
@@ -197,13 +221,66 @@ class Simulation {
   // The router and the sink see the Impression itself: one thread.
   ReadStats run_on_one_thread(const std::string& path, VariantCache& variants) {
     Prepared pr;
-    return read_workload(
-        path, variants,
-        [&](const Impression& imp) {
-          prepare(imp, pr);
-          process(pr, &imp);
-        },
-        options_.limit);
+    WorkloadCallbacks callbacks;
+    callbacks.impression = [&](const Impression& imp) {
+      prepare(imp, pr, options_.without_tastes);
+      process(pr, &imp);
+    };
+    if (options_.profiles) {
+      callbacks.title_facts = [&](const TitleFactsLine& line) { learn_title(line); };
+      callbacks.play = [&](const PlayLine& line) { learn_play(line); };
+    }
+    return read_workload(path, variants, callbacks, options_.limit);
+  }
+
+  // A title's cast and genres, for the profiles.
+  void learn_title(const TitleFactsLine& line) {
+    profiles::TitleFacts& facts = titles_[std::string(line.title)];
+    facts = {};
+    for (const auto& [actor, role] : line.cast) {
+      if (auto r = profiles::parse_role(role)) facts.cast.emplace_back(std::string(actor), *r);
+    }
+    for (std::string_view g : line.genres) facts.genres.emplace_back(g);
+  }
+
+  // A viewing from the history: every policy's world has it.
+  void learn_play(const PlayLine& line) {
+    auto facts = titles_.find(std::string(line.title));
+    if (facts == titles_.end()) return;  // a title without facts teaches nothing
+    const profiles::Viewing viewing{
+        .key = engine::fmix64(static_cast<uint64_t>(line.user) * 0x9e3779b97f4a7c15ULL ^
+                              engine::feature_key(line.title) ^
+                              static_cast<uint64_t>(line.ts_offset_ms)),
+        .ts_ms = options_.start_ms + line.ts_offset_ms,
+        .seconds = line.seconds,
+        .completed = line.completed};
+    for (Running& run : runs_) run.profiles[line.user].add(viewing, facts->second, profile_options_);
+  }
+
+  // The request for policy r: the prepared one, plus, with profiles, the
+  // viewer's affinities the request does not carry itself.
+  engine::Request& request_for(Running& run, Prepared& pr, const Impression* imp, int64_t now) {
+    if (!options_.profiles || imp == nullptr) return pr.request;
+    prepare(*imp, scratch_, options_.without_tastes);
+    auto it = run.profiles.find(imp->user);
+    if (it != run.profiles.end()) {
+      for (const profiles::Affinity& a : it->second.affinities(now, profile_options_)) {
+        if (options_.without_tastes || !carries(*imp, a.feature)) {
+          scratch_.request.add_user(a.feature, a.value);
+        }
+      }
+    }
+    return scratch_.request;
+  }
+
+  // A play that followed policy r's shown artwork, in r's world.
+  void learn_stream_play(Running& run, const Impression* imp, bool completed, int64_t now) {
+    if (!options_.profiles || imp == nullptr) return;
+    auto facts = titles_.find(std::string(imp->title));
+    if (facts == titles_.end()) return;
+    run.profiles[imp->user].add(
+        {.key = engine::fmix64(index_ + 1), .ts_ms = now, .completed = completed}, facts->second,
+        profile_options_);
   }
 
   // Two threads: this one parses and prepares, the learners run on the
@@ -281,15 +358,16 @@ class Simulation {
     engine::DecideOptions d;
     d.now_ms = now;
     d.seed = engine::mix_key(options_.seed * 0x9e3779b97f4a7c15ULL + index_ * 31 + r);
+    engine::Request& request = request_for(run, pr, imp, now);
     const auto t1 = Clock::now();
     if (run.serving) {
-      run.serving->decide(pr.request, pr.candidates, -1, d, run.decision);
+      run.serving->decide(request, pr.candidates, -1, d, run.decision);
     } else {
-      run.learner->decide(pr.request, pr.candidates, -1, d, run.decision);
+      run.learner->decide(request, pr.candidates, -1, d, run.decision);
     }
     const auto t2 = Clock::now();
     if (run.serving) {
-      run.learner->learn_from(pr.request, pr.candidates, -1, run.decision, now);
+      run.learner->learn_from(request, pr.candidates, -1, run.decision, now);
       if ((index_ + 1) % options_.publish_every == 0) {
         run.serving->adopt_model(*run.learner->clone_model(), ++run.published);
       }
@@ -298,14 +376,16 @@ class Simulation {
     const double p = pr.p_click[c];
     const double click = pr.u < p ? 1.0 : 0.0;
     if (click > 0) run.learner->reward(run.decision.event_id, "click", 1.0, now);
+    const bool played = click > 0 && pr.has_plays && pr.u_play < pr.p_play;
+    if (played) learn_stream_play(run, imp, pr.u_complete < pr.p_complete, now);
     const auto t3 = Clock::now();
     run.result.policy_seconds += std::chrono::duration<double>(t3 - t0).count();
     run.latency_us.push_back(static_cast<float>(std::chrono::duration<double, std::micro>(t2 - t1).count()));
     if (options_.sink) {
-      options_.sink->on_decision(r, *imp, pr.request, run.decision, now);
+      options_.sink->on_decision(r, *imp, request, run.decision, now);
       if (click > 0) {
         options_.sink->on_reward(r, run.decision.event_id, "click", 1.0, now);
-        if (pr.has_plays && pr.u_play < pr.p_play) {
+        if (played) {
           options_.sink->on_reward(r, run.decision.event_id, "play", 1.0, now);
           if (pr.u_complete < pr.p_complete) {
             options_.sink->on_reward(r, run.decision.event_id, "completion", 1.0, now);
@@ -319,6 +399,9 @@ class Simulation {
   }
 
   const SimOptions& options_;
+  const profiles::ProfileOptions profile_options_;
+  std::unordered_map<std::string, profiles::TitleFacts> titles_;  // from title_facts lines
+  Prepared scratch_;  // request_for()'s
   std::vector<Running> runs_;
   LastWindow last_;
   std::unordered_map<engine::FeatureKey, uint32_t> seen_per_title_;  // impressions per title so far

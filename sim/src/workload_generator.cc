@@ -375,17 +375,23 @@ class Audience {
     s.hour = pick_cdf(hour_cdf_, rng.uniform());
     s.country = user.country;
     if (rng.uniform() < 0.03) s.country = static_cast<int>(rng.uniform() * kN);  // travelling
-    s.title = pick_cdf(popularity_cdf_, rng.uniform());
+    s.title = recommend(rng, user);
+    return s;
+  }
+
+  // A title for the viewer, as an upstream recommender would choose it.
+  int recommend(engine::Rng& rng, const User& user) const {
+    int title = pick_cdf(popularity_cdf_, rng.uniform());
     const double src = rng.uniform(), r1 = rng.uniform(), r2 = rng.uniform();
     if (src < 0.25) {
       const auto& ts = world_.titles_by_actor[user.liked_actors[static_cast<int>(r1 * user.liked_actors.size())].first];
-      if (!ts.empty()) s.title = ts[static_cast<int>(r2 * ts.size())];
+      if (!ts.empty()) title = ts[static_cast<int>(r2 * ts.size())];
     } else if (src < 0.70) {
       const int g = user.liked_genres[static_cast<int>(r1 * user.liked_genres.size())];
       const auto& ts = world_.titles_by_genre[g];
-      if (!ts.empty()) s.title = ts[pick_cdf(genre_cdf_[g], r2)];
+      if (!ts.empty()) title = ts[pick_cdf(genre_cdf_[g], r2)];
     }
-    return s;
+    return title;
   }
 
  private:
@@ -451,6 +457,61 @@ Viewing viewing_probabilities(const World& w, const Showing& s) {
   return {1 / (1 + std::exp(-(-0.6 + 1.2 * match))), 1 / (1 + std::exp(-(-0.8 + 0.9 * match)))};
 }
 
+// The roles of a cast in billing order: the lead, two supporting, the rest minor.
+const char* role_by_billing(size_t index) {
+  return index == 0 ? "lead" : index < 3 ? "supporting" : "minor";
+}
+
+// Each title's facts, one "title_facts" line each.
+void write_title_facts(const World& w, std::ostream& out) {
+  for (size_t t = 0; t < w.titles.size(); ++t) {
+    const Title& title = w.titles[t];
+    std::string line = "{\"title_facts\":{\"title\":\"" + id_name("t%03d", static_cast<int>(t)) +
+                       "\",\"cast\":{";
+    for (size_t i = 0; i < title.cast.size(); ++i) {
+      line += (i ? ",\"" : "\"") + id_name("a%03d", title.cast[i]) + "\":\"" + role_by_billing(i) + "\"";
+    }
+    line += "},\"genres\":[";
+    for (size_t i = 0; i < title.genres.size(); ++i) {
+      line += (i ? ",\"" : "\"") + id_name("g%02d", title.genres[i]) + "\"";
+    }
+    out << line << "]}}\n";
+  }
+}
+
+// Each viewer's viewing history before the stream (docs/SIM.md, "Viewing
+// history"): as many plays as its activity says, each title chosen with
+// probability proportional to its popularity times exp(1.5 match) (viewers
+// watch what suits them), completed with the chance that the match gives,
+// otherwise stopped after a while (short plays common).
+void write_history(const World& w, const GeneratorOptions& o, std::ostream& out) {
+  engine::Rng rng(engine::mix_key(o.seed ^ 0xD55));
+  const double mean_activity = std::exp(0.5);  // of exp(N(0, 1))
+  const double window_ms = static_cast<double>(o.history_days) * 86'400'000.0;
+  char line[192];
+  for (size_t u = 0; u < w.users.size(); ++u) {
+    const User& user = w.users[u];
+    const int n = std::min(300, poisson(rng, o.history_plays * user.activity / mean_activity));
+    if (n == 0) continue;
+    const std::vector<double> cdf = cumulative(w.titles.size(), [&](size_t t) {
+      return w.titles[t].popularity * std::exp(1.5 * title_match(user, w.titles[t]));
+    });
+    for (int i = 0; i < n; ++i) {
+      Showing s{static_cast<int>(u), 0, 0, user.country, pick_cdf(cdf, rng.uniform())};
+      const double p_complete = viewing_probabilities(w, s).p_complete;
+      const bool completed = rng.uniform() < p_complete;
+      const double stopped = rng.uniform();
+      const double seconds = completed ? 5400 : 60 + 5340 * stopped * stopped;
+      const auto offset = static_cast<long long>(-rng.uniform() * window_ms) - 1;
+      std::snprintf(line, sizeof line,
+                    "{\"play\":{\"user\":%zu,\"title\":\"t%03d\",\"ts_offset_ms\":%lld,"
+                    "\"seconds\":%.0f,\"completed\":%s}}\n",
+                    u, s.title, offset, seconds, completed ? "true" : "false");
+      out << line;
+    }
+  }
+}
+
 void add_to_stats(const std::vector<double>& p, GeneratorStats& stats) {
   double sum = 0, best = 0;
   for (double x : p) {
@@ -494,6 +555,10 @@ void write_impression(uint64_t index, const World& w, const Showing& s, const st
 GeneratorStats generate_workload(const GeneratorOptions& o, std::ostream& out) {
   const World world = draw_world(o);
   const Audience audience(world);
+  if (o.history) {
+    write_title_facts(world, out);
+    write_history(world, o, out);
+  }
   engine::Rng rng(engine::mix_key(o.seed ^ 0xB33));
   GeneratorStats stats;
   std::string line;

@@ -193,10 +193,62 @@ void parse_impression(dom::element doc, Impression& imp, VariantCache& variants,
   if (!has_user) bad(w.path, w.line, "missing user");
 }
 
+// A "title_facts" line.
+void parse_title_facts(dom::element v, TitleFactsLine& out, const Where& w) {
+  out.title = {};
+  out.cast.clear();
+  out.genres.clear();
+  bool has_title = false;
+  for (auto field : object(v, w, "title_facts")) {
+    const std::string_view key = field.key;
+    if (key == "title") {
+      out.title = text(field.value, w, "title");
+      has_title = true;
+    } else if (key == "cast") {
+      for (auto member : object(field.value, w, "cast")) {
+        out.cast.emplace_back(member.key, text(member.value, w, "a cast member's role"));
+      }
+    } else if (key == "genres") {
+      for (dom::element g : array(field.value, w, "genres")) out.genres.push_back(text(g, w, "genre"));
+    }
+  }
+  if (!has_title) bad(w.path, w.line, "title_facts without 'title'");
+}
+
+// A "play" line.
+void parse_play(dom::element v, PlayLine& out, const Where& w) {
+  out = {};
+  bool has_user = false, has_title = false;
+  for (auto field : object(v, w, "play")) {
+    const std::string_view key = field.key;
+    if (key == "user") {
+      out.user = static_cast<int64_t>(number(field.value, w, "user"));
+      has_user = true;
+    } else if (key == "title") {
+      out.title = text(field.value, w, "title");
+      has_title = true;
+    } else if (key == "ts_offset_ms") {
+      out.ts_offset_ms = static_cast<int64_t>(number(field.value, w, "ts_offset_ms"));
+    } else if (key == "seconds") {
+      out.seconds = number(field.value, w, "seconds");
+    } else if (key == "completed") {
+      bool completed = false;
+      if (field.value.get(completed) != simdjson::SUCCESS) bad(w.path, w.line, "completed must be true or false");
+      out.completed = completed;
+    }
+  }
+  if (!has_user || !has_title) bad(w.path, w.line, "a play needs 'user' and 'title'");
+}
+
 }  // namespace
 
 ReadStats read_workload(const std::string& path, VariantCache& variants,
                         const std::function<void(const Impression&)>& fn, uint64_t limit) {
+  return read_workload(path, variants, WorkloadCallbacks{.impression = fn}, limit);
+}
+
+ReadStats read_workload(const std::string& path, VariantCache& variants,
+                        const WorkloadCallbacks& callbacks, uint64_t limit) {
   const bool from_stdin = path == "-";
   FILE* f = from_stdin ? stdin : std::fopen(path.c_str(), "rb");
   if (!f) throw std::runtime_error("cannot open workload '" + path + "': " + std::strerror(errno));
@@ -215,6 +267,8 @@ ReadStats read_workload(const std::string& path, VariantCache& variants,
   size_t carry = 0;
   dom::parser parser;
   Impression imp;
+  TitleFactsLine facts;
+  PlayLine play;
   uint64_t line = 0;
   bool eof = false;
   while (!eof && (limit == 0 || stats.impressions < limit)) {
@@ -242,9 +296,26 @@ ReadStats read_workload(const std::string& path, VariantCache& variants,
         ++line;
         dom::element doc;
         if (result.get(doc) != simdjson::SUCCESS) bad(path, line, "not valid JSON");
-        parse_impression(doc, imp, variants, Where{path, line});
+        const Where where{path, line};
+        dom::element history;
+        if (doc.type() == dom::element_type::OBJECT &&
+            doc["title_facts"].get(history) == simdjson::SUCCESS) {
+          if (callbacks.title_facts) {
+            parse_title_facts(history, facts, where);
+            callbacks.title_facts(facts);
+          }
+          continue;
+        }
+        if (doc.type() == dom::element_type::OBJECT && doc["play"].get(history) == simdjson::SUCCESS) {
+          if (callbacks.play) {
+            parse_play(history, play, where);
+            callbacks.play(play);
+          }
+          continue;
+        }
+        parse_impression(doc, imp, variants, where);
         const auto before = Clock::now();
-        fn(imp);
+        callbacks.impression(imp);
         stats.callback_seconds += std::chrono::duration<double>(Clock::now() - before).count();
         if (++stats.impressions == limit) break;
       }

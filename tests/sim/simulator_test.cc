@@ -10,6 +10,9 @@
 
 #include "keyart/sim/simulator.h"
 #include "keyart/sim/workload.h"
+#include "keyart/engine/hash.h"
+#include "keyart/engine/request.h"
+#include "keyart/profiles/viewer_profile.h"
 #include "support/test_support.h"
 
 namespace keyart::sim {
@@ -295,6 +298,94 @@ TEST(Simulator, SinkSeesPlaysAndCompletionsWhereTheDrawsSay) {
   EXPECT_GT(sink.kinds["completion"], 0);
   EXPECT_LT(sink.kinds["play"], sink.kinds["click"]);
   EXPECT_LT(sink.kinds["completion"], sink.kinds["play"]);
+}
+
+// --history writes each title's facts and each viewer's viewings before the
+// stream; with profiles on, every request carries exactly the affinities a
+// profile built by hand from those viewings gives at the impression's time
+// (and none of the workload's own tastes when they are dropped).
+TEST(Simulator, ProfilesLearnedFromTheHistorySupplyTheTastes) {
+  TempDir dir;
+  GeneratorOptions g;
+  g.n = 600;
+  g.users = 40;
+  g.titles = 15;
+  g.history = true;
+  g.history_days = 30;
+  const std::string path = (dir / "wl.jsonl").string();
+  {
+    std::ofstream out(path);
+    generate_workload(g, out);
+  }
+  std::map<std::string, profiles::TitleFacts> titles;
+  std::vector<PlayLine> plays;
+  std::vector<std::string> play_titles;
+  size_t impressions = 0;
+  VariantCache variants;
+  WorkloadCallbacks read;
+  read.impression = [&](const Impression&) { ++impressions; };
+  read.title_facts = [&](const TitleFactsLine& t) {
+    profiles::TitleFacts& f = titles[std::string(t.title)];
+    for (const auto& [actor, role] : t.cast) f.cast.emplace_back(std::string(actor), *profiles::parse_role(role));
+    for (auto genre : t.genres) f.genres.emplace_back(genre);
+  };
+  read.play = [&](const PlayLine& p) {
+    EXPECT_LT(p.ts_offset_ms, 0);
+    EXPECT_GE(p.ts_offset_ms, -30LL * 86'400'000 - 1);
+    plays.push_back(p);
+    play_titles.emplace_back(p.title);
+  };
+  read_workload(path, variants, read);
+  EXPECT_EQ(impressions, 600u);
+  EXPECT_EQ(titles.size(), 15u);
+  ASSERT_GT(plays.size(), 100u);
+  for (const auto& [id, facts] : titles) {
+    ASSERT_GE(facts.cast.size(), 3u);
+    EXPECT_EQ(facts.cast[0].second, profiles::Role::kLead) << id;  // in billing order
+  }
+
+  struct Checker : SimSink {
+    std::map<int64_t, profiles::ViewerProfile> expected;
+    size_t checked = 0, with_tastes = 0;
+    void on_decision(size_t, const Impression& imp, const engine::Request& request,
+                     const engine::Decision&, int64_t time_ms) override {
+      std::map<std::string, double> want;
+      if (auto it = expected.find(imp.user); it != expected.end()) {
+        for (const auto& a : it->second.affinities(time_ms, {})) want[a.feature] = a.value;
+      }
+      for (const auto& [name, value] : want) {
+        if (name.starts_with("actor_")) {
+          EXPECT_DOUBLE_EQ(request.affinity(engine::feature_key(name)), value) << name;
+          ++checked;
+        }
+      }
+      // The workload's own actor tastes are gone unless the profile has them.
+      for (const auto& [name, value] : imp.user_features) {
+        if (name.starts_with("actor_") && !want.count(std::string(name))) {
+          EXPECT_EQ(request.affinity(engine::feature_key(name)), 0.0) << name;
+          ++with_tastes;
+        }
+      }
+    }
+    void on_reward(size_t, const engine::EventId&, std::string_view, double, int64_t) override {}
+  } checker;
+  SimOptions o;
+  o.specs = {"uniform"};
+  o.profiles = true;
+  o.without_tastes = true;
+  o.sink = &checker;
+  for (size_t i = 0; i < plays.size(); ++i) {
+    const PlayLine& p = plays[i];
+    checker.expected[p.user].add(
+        {.key = engine::fmix64(static_cast<uint64_t>(p.user) * 0x9e3779b97f4a7c15ULL ^
+                               engine::feature_key(play_titles[i]) ^
+                               static_cast<uint64_t>(p.ts_offset_ms)),
+         .ts_ms = o.start_ms + p.ts_offset_ms, .seconds = p.seconds, .completed = p.completed},
+        titles.at(play_titles[i]), {});
+  }
+  run_simulation(path, o);
+  EXPECT_GT(checker.checked, 500u);
+  EXPECT_GT(checker.with_tastes, 10u);
 }
 
 TEST(SimCommand, GenerateRunJsonAndPlot) {

@@ -18,6 +18,10 @@
 // follow a click (rewards "play" and "completion", which the learners,
 // learning clicks, do not see).
 //
+// Viewer profiles (profiles set): each policy's world keeps a profile per
+// viewer, fed by the history before the stream and by the plays its own
+// choices led to (docs/SIM.md, "Viewing history").
+//
 // A/B mode (route set): each impression goes to ONE policy, the index
 // route() returns (an experiment arm), instead of to all of them; each
 // policy's metrics then cover only the impressions routed to it.
@@ -58,6 +62,13 @@ struct SimOptions {
   int curve_points = 200;
   int64_t start_ms = 1'700'000'000'000;
   int64_t step_ms = 1;          // simulated time between impressions
+  // Viewer tastes: without_tastes drops the viewers' "actor_*"/"genre_*"
+  // features from every request; profiles has keyart's viewer profiles
+  // (keyart/profiles/viewer_profile.h) learn them from the workload's
+  // history lines and from the plays that follow each policy's shown
+  // artwork, and supply those the request does not carry.
+  bool without_tastes = false;
+  bool profiles = false;
   SimSink* sink = nullptr;
   std::function<size_t(const Impression&)> route;  // A/B mode when set
 };

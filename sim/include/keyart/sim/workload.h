@@ -11,6 +11,7 @@
 #include <functional>
 #include <iosfwd>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -64,6 +65,33 @@ struct Impression {
   double p_play = 0, p_complete = 0, u_play = 0, u_complete = 0;
 };
 
+// A title's facts (a "title_facts" line, docs/SIM.md "Viewing history"):
+// its cast with roles ("lead", "supporting", "minor") and its genres. The
+// views are valid only during the callback.
+struct TitleFactsLine {
+  std::string_view title;
+  std::vector<std::pair<std::string_view, std::string_view>> cast;  // actor, role
+  std::vector<std::string_view> genres;
+};
+
+// A viewing (a "play" line): the viewer played the title ts_offset_ms from
+// the start of the stream (negative: before it), for `seconds` when given.
+struct PlayLine {
+  int64_t user = 0;
+  std::string_view title;
+  int64_t ts_offset_ms = 0;
+  std::optional<double> seconds;
+  bool completed = false;
+};
+
+// What a reader hands on: every impression, and the history lines when
+// there are callbacks for them (without, those lines are passed over).
+struct WorkloadCallbacks {
+  std::function<void(const Impression&)> impression;
+  std::function<void(const TitleFactsLine&)> title_facts;
+  std::function<void(const PlayLine&)> play;
+};
+
 struct ReadStats {
   uint64_t impressions = 0;
   uint64_t bytes = 0;
@@ -76,6 +104,9 @@ struct ReadStats {
 // std::runtime_error naming the file and line for malformed input.
 ReadStats read_workload(const std::string& path, VariantCache& variants,
                         const std::function<void(const Impression&)>& fn, uint64_t limit = 0);
+// The same with the history lines too (`limit` counts impressions).
+ReadStats read_workload(const std::string& path, VariantCache& variants,
+                        const WorkloadCallbacks& callbacks, uint64_t limit = 0);
 
 struct GeneratorOptions {
   uint64_t n = 100000;
@@ -84,6 +115,11 @@ struct GeneratorOptions {
   int users = 50000, titles = 500, actors = 200, genres = 20;
   double base = -3.7, actor_strength = 1.0, interaction_scale = 1.0;
   bool plays = false;  // each line also carries p_play, p_complete and their draws
+  // Before the stream: each title's facts and each viewer's viewing history
+  // over the history_days before the start (docs/SIM.md, "Viewing history").
+  bool history = false;
+  int history_days = 180;
+  double history_plays = 12;  // mean plays per viewer of average activity
 };
 struct GeneratorStats {
   double random_ctr = 0, oracle_ctr = 0, mean_candidates = 0;

@@ -1,0 +1,103 @@
+// A viewer's tastes learned from what they watched (docs/PROFILES.md): for
+// each actor and genre of the titles they played, an affinity in [0, 1),
+// the engine's user features "actor_<a>" and "genre_<g>".
+//
+// Each viewing has a weight: a completion 1, a play 0.5, a short play (under
+// ProfileOptions::short_play_seconds) 0.1. An actor gets the viewing's
+// weight times its role's (lead 1, supporting 0.6, minor 0.3), a genre the
+// viewing's weight. Weights decay with the viewing's age (half-life
+// ProfileOptions::half_life_ms). At time t:
+//
+//   affinity(f) = S_f(t) / (W(t) + prior_weight)
+//
+// with S_f(t) the decayed sum over viewings featuring f and W(t) the decayed
+// sum of all viewing weights: the share of what the viewer watched that
+// featured f, so heavy and light viewers are comparable, shrunk towards 0
+// while there is little (or only old) viewing. An actor the viewer follows
+// in supporting roles across titles rises above the lead of one title they
+// watched once.
+//
+// A viewing is identified by its key (the caller's: e.g. the exposure's
+// event id for a play reward, or the play's title and time): the same key
+// again is not counted twice, and a heavier report of it (a completion after
+// a play) replaces the lighter one. The result is the same in any order of
+// arrival (up to floating-point rounding). Not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace keyart::profiles {
+
+enum class Role { kLead, kSupporting, kMinor };
+// "lead", "supporting" or "minor".
+std::optional<Role> parse_role(std::string_view name);
+
+// What a title is about: its cast (actor id and role) and its genres.
+struct TitleFacts {
+  std::vector<std::pair<std::string, Role>> cast;
+  std::vector<std::string> genres;
+};
+
+struct Viewing {
+  uint64_t key = 0;                 // the viewing's identity (see above)
+  int64_t ts_ms = 0;                // when it was watched
+  std::optional<double> seconds;    // how long, when known
+  bool completed = false;
+};
+
+struct ProfileOptions {
+  int64_t half_life_ms = 90LL * 86'400'000;
+  double prior_weight = 1.0;        // in units of one completion
+  double short_play_seconds = 300;
+  double completion_weight = 1.0, play_weight = 0.5, short_play_weight = 0.1;
+  double lead_weight = 1.0, supporting_weight = 0.6, minor_weight = 0.3;
+};
+
+double viewing_weight(const Viewing& viewing, const ProfileOptions& options);
+double role_weight(Role role, const ProfileOptions& options);
+
+struct Affinity {
+  std::string feature;  // "actor_<a>" or "genre_<g>"
+  double value = 0;
+};
+
+class ViewerProfile {
+ public:
+  // Adds a viewing of a title with these facts. Returns false when nothing
+  // changed: the key was seen with at least this weight already.
+  bool add(const Viewing& viewing, const TitleFacts& title, const ProfileOptions& options);
+
+  // The affinities at now_ms, sorted by feature name; empty without viewings.
+  std::vector<Affinity> affinities(int64_t now_ms, const ProfileOptions& options) const;
+
+  size_t viewings() const { return seen_.size(); }
+  bool empty() const { return seen_.empty(); }
+  // Heap bytes held (for the store's bound), approximately.
+  size_t memory_bytes() const;
+
+ private:
+  // Sums are kept at the reference time ref_ms_: a weight w at ts counts as
+  // w * 2^((ts - ref_ms_) / half-life); the reference moves forward when a
+  // viewing is far newer, so the factors stay finite.
+  void add_weight(double weight, int64_t ts_ms, const TitleFacts& title,
+                  const ProfileOptions& options);
+  void rebase(int64_t ts_ms, const ProfileOptions& options);
+
+  struct Seen {
+    double weight = 0;
+    int64_t ts_ms = 0;
+  };
+  std::unordered_map<uint64_t, Seen> seen_;
+  std::unordered_map<std::string, double> sums_;  // by feature name
+  double total_ = 0;
+  int64_t ref_ms_ = 0;
+  bool has_ref_ = false;
+};
+
+}  // namespace keyart::profiles

@@ -1,0 +1,113 @@
+#include "keyart/profiles/viewer_profile.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "keyart/engine/context_fields.h"
+
+namespace keyart::profiles {
+
+namespace {
+
+// Beyond this many half-lives ahead of the reference the sums are rebased.
+constexpr double kRebaseHalfLives = 256;
+
+double decay_factor(int64_t ts_ms, int64_t ref_ms, const ProfileOptions& options) {
+  return std::exp2(static_cast<double>(ts_ms - ref_ms) / static_cast<double>(options.half_life_ms));
+}
+
+}  // namespace
+
+std::optional<Role> parse_role(std::string_view name) {
+  if (name == "lead") return Role::kLead;
+  if (name == "supporting") return Role::kSupporting;
+  if (name == "minor") return Role::kMinor;
+  return std::nullopt;
+}
+
+double viewing_weight(const Viewing& viewing, const ProfileOptions& options) {
+  if (viewing.completed) return options.completion_weight;
+  if (viewing.seconds && *viewing.seconds < options.short_play_seconds) {
+    return options.short_play_weight;
+  }
+  return options.play_weight;
+}
+
+double role_weight(Role role, const ProfileOptions& options) {
+  switch (role) {
+    case Role::kLead: return options.lead_weight;
+    case Role::kSupporting: return options.supporting_weight;
+    case Role::kMinor: return options.minor_weight;
+  }
+  return 0;
+}
+
+bool ViewerProfile::add(const Viewing& viewing, const TitleFacts& title,
+                        const ProfileOptions& options) {
+  const double weight = viewing_weight(viewing, options);
+  auto [it, fresh] = seen_.try_emplace(viewing.key, Seen{0, viewing.ts_ms});
+  if (!fresh && it->second.weight >= weight) return false;
+  // A heavier report of a known viewing adds the difference at the time
+  // first recorded, so the order of arrival does not matter.
+  add_weight(weight - it->second.weight, it->second.ts_ms, title, options);
+  it->second.weight = weight;
+  return true;
+}
+
+void ViewerProfile::rebase(int64_t ts_ms, const ProfileOptions& options) {
+  const double factor = decay_factor(ref_ms_, ts_ms, options);
+  for (auto& [feature, sum] : sums_) sum *= factor;
+  total_ *= factor;
+  ref_ms_ = ts_ms;
+}
+
+void ViewerProfile::add_weight(double weight, int64_t ts_ms, const TitleFacts& title,
+                               const ProfileOptions& options) {
+  if (!has_ref_) {
+    ref_ms_ = ts_ms;
+    has_ref_ = true;
+  } else if (static_cast<double>(ts_ms - ref_ms_) >
+             kRebaseHalfLives * static_cast<double>(options.half_life_ms)) {
+    rebase(ts_ms, options);
+  }
+  const double w = weight * decay_factor(ts_ms, ref_ms_, options);
+  total_ += w;
+  for (const auto& [actor, role] : title.cast) {
+    sums_[std::string(engine::kActorPrefix) + actor] += w * role_weight(role, options);
+  }
+  for (const std::string& genre : title.genres) {
+    sums_[std::string(engine::kGenrePrefix) + genre] += w;
+  }
+}
+
+std::vector<Affinity> ViewerProfile::affinities(int64_t now_ms,
+                                                const ProfileOptions& options) const {
+  std::vector<Affinity> out;
+  if (seen_.empty()) return out;
+  // Both sums decay by the same factor from the reference to now.
+  const double to_now = decay_factor(ref_ms_, now_ms, options);
+  const double denominator = total_ * to_now + options.prior_weight;
+  if (!(denominator > 0)) return out;
+  out.reserve(sums_.size());
+  for (const auto& [feature, sum] : sums_) {
+    const double value = sum * to_now / denominator;
+    if (value > 0) out.push_back({feature, value});
+  }
+  std::sort(out.begin(), out.end(),
+            [](const Affinity& a, const Affinity& b) { return a.feature < b.feature; });
+  return out;
+}
+
+size_t ViewerProfile::memory_bytes() const {
+  size_t bytes = sizeof(*this);
+  bytes += seen_.size() * (sizeof(uint64_t) + sizeof(Seen) + 2 * sizeof(void*)) +
+           seen_.bucket_count() * sizeof(void*);
+  for (const auto& [feature, sum] : sums_) {
+    bytes += sizeof(double) + 2 * sizeof(void*) + sizeof(std::string) +
+             (feature.size() > 15 ? feature.capacity() + 1 : 0);
+  }
+  bytes += sums_.bucket_count() * sizeof(void*);
+  return bytes;
+}
+
+}  // namespace keyart::profiles
