@@ -8,7 +8,7 @@
 -- by the user (titles, actors, experiments, arms) or by keyart (variants,
 -- event ids); JSON columns are checked with json_valid().
 --
--- KEYART_SCHEMA_VERSION 6
+-- KEYART_SCHEMA_VERSION 7
 
 -- Catalogue ------------------------------------------------------------------
 
@@ -245,6 +245,23 @@ CREATE TABLE rewards (
 -- The marks, for the reports (added in version 5).
 CREATE INDEX rewards_marks ON rewards (kind, event_id)
   WHERE kind IN ('_deferred', '_activated');
+
+-- Viewings (docs/PROFILES.md): what a viewer played, from POST /v1/plays,
+-- keyart import plays, or a play or completion reward on an exposure. The
+-- viewer profiles are built from these rows alone. A viewing reported again
+-- (the same play twice, a completion after its play) is another row with
+-- the same play_key; the profiles count each key once, at its heaviest.
+-- (Added in version 7.)
+CREATE TABLE plays (
+  play_id   INTEGER PRIMARY KEY,
+  play_key  BLOB NOT NULL CHECK (length(play_key) = 16),
+  unit_id   TEXT NOT NULL CHECK (length(unit_id) BETWEEN 1 AND 256),
+  title_id  TEXT NOT NULL REFERENCES titles (title_id),
+  ts        INTEGER NOT NULL CHECK (ts >= 0),
+  seconds   REAL CHECK (seconds IS NULL OR seconds BETWEEN 0 AND 1e7),
+  completed INTEGER NOT NULL CHECK (completed IN (0, 1))
+) STRICT;
+CREATE INDEX plays_unit ON plays (unit_id, ts);
 
 -- Serving ------------------------------------------------------------------
 

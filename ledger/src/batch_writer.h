@@ -23,8 +23,13 @@ class BatchWriter {
   virtual ~BatchWriter() = default;
   // EventWriter::write's contract (events.h).
   virtual BatchResult write(std::span<const Exposure> exposures,
-                            std::span<const Reward> rewards) = 0;
+                            std::span<const Reward> rewards, std::span<const Play> plays) = 0;
 };
+
+// The plays of a batch, inside the writer's open transaction, on either
+// backend (plays_write.cc): each row checked first (key, viewer, time,
+// duration, a known title) and rejected on its own, the rest inserted.
+void write_plays(Database& db, std::span<const Play> plays, BatchResult& result);
 
 std::unique_ptr<BatchWriter> make_sqlite_batch_writer(Database& db);
 std::unique_ptr<BatchWriter> make_postgres_batch_writer(PgDatabase& db);

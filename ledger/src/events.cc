@@ -100,8 +100,8 @@ EventWriter::EventWriter(Ledger& ledger) {
 EventWriter::~EventWriter() = default;
 
 BatchResult EventWriter::write(std::span<const Exposure> exposures,
-                               std::span<const Reward> rewards) {
-  return writer_->write(exposures, rewards);
+                               std::span<const Reward> rewards, std::span<const Play> plays) {
+  return writer_->write(exposures, rewards, plays);
 }
 
 size_t for_each_exposure(Ledger& ledger, const ExposureFilter& filter,

@@ -61,8 +61,8 @@ class PostgresBatchWriter final : public BatchWriter {
  public:
   explicit PostgresBatchWriter(PgDatabase& db) : db_(db) {}
 
-  BatchResult write(std::span<const Exposure> exposures,
-                    std::span<const Reward> rewards) override {
+  BatchResult write(std::span<const Exposure> exposures, std::span<const Reward> rewards,
+                    std::span<const Play> plays) override {
     BatchResult result;
     SqlTransaction tx(db_);
     // One batch writer at a time (schema_postgres.sql); waits at most the
@@ -72,10 +72,12 @@ class PostgresBatchWriter final : public BatchWriter {
     db_.exec(kCreateStaging);
     write_exposures(exposures, result);
     write_rewards(rewards, result);
+    write_plays(db_, plays, result);
     tx.commit();
     std::stable_sort(result.rejected.begin(), result.rejected.end(),
                      [](const BatchResult::Rejected& a, const BatchResult::Rejected& b) {
-                       return std::tie(a.is_reward, a.index) < std::tie(b.is_reward, b.index);
+                       return std::tie(a.is_play, a.is_reward, a.index) <
+                              std::tie(b.is_play, b.is_reward, b.index);
                      });
     return result;
   }
@@ -117,10 +119,10 @@ class PostgresBatchWriter final : public BatchWriter {
       auto id = event_id_bytes(exposures[i].event_id);
       if (!id) {
         LedgerError error = bad_event_id(exposures[i].event_id);
-        result.rejected.push_back({false, i, error.kind(), error.what()});
+        result.rejected.push_back({false, false, i, error.kind(), error.what()});
       } else if (has_nul(exposures[i])) {
         result.rejected.push_back(
-            {false, i, ErrorKind::kInvalid, "exposure text contains a NUL byte"});
+            {false, false, i, ErrorKind::kInvalid, "exposure text contains a NUL byte"});
       } else {
         ids[i] = *id;
         rows.push_back(i);
@@ -173,7 +175,7 @@ class PostgresBatchWriter final : public BatchWriter {
           --it->second;
           ++result.exposures_written;
         } else {
-          result.rejected.push_back({false, i, ErrorKind::kConflict,
+          result.rejected.push_back({false, false, i, ErrorKind::kConflict,
                                      duplicate_exposure(exposures[i])});
         }
       }
@@ -211,10 +213,10 @@ class PostgresBatchWriter final : public BatchWriter {
     if (ok && written) {
       ++result.exposures_written;
     } else if (ok) {
-      result.rejected.push_back({false, index, ErrorKind::kConflict,
+      result.rejected.push_back({false, false, index, ErrorKind::kConflict,
                                  duplicate_exposure(e)});
     } else {
-      result.rejected.push_back({false, index, error.kind(), exposure_rejection(e, error)});
+      result.rejected.push_back({false, false, index, error.kind(), exposure_rejection(e, error)});
     }
   }
 
@@ -225,9 +227,9 @@ class PostgresBatchWriter final : public BatchWriter {
       auto id = event_id_bytes(rewards[i].event_id);
       if (!id) {
         LedgerError error = bad_event_id(rewards[i].event_id);
-        result.rejected.push_back({true, i, error.kind(), error.what()});
+        result.rejected.push_back({true, false, i, error.kind(), error.what()});
       } else if (rewards[i].kind.find('\0') != std::string::npos) {
-        result.rejected.push_back({true, i, ErrorKind::kInvalid, "reward kind contains a NUL byte"});
+        result.rejected.push_back({true, false, i, ErrorKind::kInvalid, "reward kind contains a NUL byte"});
       } else {
         ids[i] = *id;
         rows.push_back(i);
@@ -271,7 +273,7 @@ class PostgresBatchWriter final : public BatchWriter {
       for (size_t i : rows) {
         std::string hex = hex_of(ids[i]);
         if (unknown.count(hex)) {
-          result.rejected.push_back({true, i, ErrorKind::kNotFound,
+          result.rejected.push_back({true, false, i, ErrorKind::kNotFound,
                                      "no exposure with event id '" + rewards[i].event_id + "'"});
           continue;
         }
@@ -310,10 +312,10 @@ class PostgresBatchWriter final : public BatchWriter {
       outcome = written ? kWritten : kDuplicate;
     }, &error);
     if (!ok) {
-      result.rejected.push_back({true, index, error.kind(), reward_rejection(r, error)});
+      result.rejected.push_back({true, false, index, error.kind(), reward_rejection(r, error)});
     } else if (outcome == kUnknown) {
       LedgerError missing(ErrorKind::kNotFound, "");
-      result.rejected.push_back({true, index, ErrorKind::kNotFound, reward_rejection(r, missing)});
+      result.rejected.push_back({true, false, index, ErrorKind::kNotFound, reward_rejection(r, missing)});
     } else if (outcome == kWritten) {
       ++result.rewards_written;
     } else {

@@ -65,8 +65,8 @@ class SqliteBatchWriter final : public BatchWriter {
         insert_exposure_(db.prepare(insert_exposures_sql(1))),
         insert_exposures_(db.prepare(insert_exposures_sql(kRowsPerStatement))),
         insert_reward_(db.prepare(kInsertReward)) {}
-  BatchResult write(std::span<const Exposure> exposures,
-                    std::span<const Reward> rewards) override;
+  BatchResult write(std::span<const Exposure> exposures, std::span<const Reward> rewards,
+                    std::span<const Play> plays) override;
 
  private:
   // One multi-row INSERT of the whole chunk; false (nothing kept) when a
@@ -112,12 +112,13 @@ void SqliteBatchWriter::insert_one(const Exposure& e, size_t index, BatchResult&
   } catch (const LedgerError& error) {
     st.reset();
     if (ledger_failed(error)) throw;  // keep nothing of this batch
-    result.rejected.push_back({false, index, error.kind(), exposure_rejection(e, error)});
+    result.rejected.push_back({false, false, index, error.kind(), exposure_rejection(e, error)});
   }
 }
 
 BatchResult SqliteBatchWriter::write(std::span<const Exposure> exposures,
-                                     std::span<const Reward> rewards) {
+                                     std::span<const Reward> rewards,
+                                     std::span<const Play> plays) {
   BatchResult result;
   SqlTransaction tx(db_);
   for (size_t i = 0; i < exposures.size();) {
@@ -149,9 +150,10 @@ BatchResult SqliteBatchWriter::write(std::span<const Exposure> exposures,
     } catch (const LedgerError& error) {
       st.reset();
       if (ledger_failed(error)) throw;
-      result.rejected.push_back({true, i, error.kind(), reward_rejection(r, error)});
+      result.rejected.push_back({true, false, i, error.kind(), reward_rejection(r, error)});
     }
   }
+  write_plays(db_, plays, result);
   tx.commit();
   return result;
 }

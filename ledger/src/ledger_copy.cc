@@ -46,6 +46,7 @@ constexpr TablePlan kPlan[] = {
     {"arms", "experiment_id, arm_id"},
     {"exposures", "exposure_id"},
     {"rewards", "reward_id"},
+    {"plays", "play_id"},
     {"model_snapshots", "snapshot_id"},
 };
 

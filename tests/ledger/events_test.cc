@@ -9,6 +9,7 @@
 
 #include "keyart/ledger/event_scan.h"
 #include "keyart/ledger/experiment_store.h"
+#include "keyart/ledger/plays.h"
 #include "support/ledger_fixture.h"
 #include "support/ledger_dump.h"
 
@@ -250,6 +251,71 @@ TEST(Events, FailedCommitKeepsNothing) {
   }
   other.db().exec("ROLLBACK");
   EXPECT_EQ(testing::dump_ledger(f.path), before);
+}
+
+}  // namespace
+}  // namespace keyart::ledger
+
+namespace keyart::ledger {
+namespace {
+
+// Plays go in with the batch, each bad one rejected on its own with its
+// reason, and come back by viewer (in time order) and in commit order.
+TEST(Plays, StoredWithTheBatchBadOnesRejectedAlone) {
+  LedgerFixture f;
+  f.add_title("t1", 1);
+  f.add_title("t2", 1);
+  auto play = [](std::string unit, std::string title, int64_t ts, std::optional<double> seconds,
+                 bool completed) {
+    return Play{play_key_of(unit, title, ts), unit, title, ts, seconds, completed};
+  };
+  std::vector<Play> plays = {
+      play("u1", "t1", 2000, 1200.0, false),
+      play("u1", "t2", 1000, std::nullopt, true),
+      play("u2", "t1", 1500, 30.0, false),
+      play("u1", "nope", 1000, std::nullopt, false),  // unknown title
+      play("u1", "t1", -5, std::nullopt, false),      // before 1970
+      play("u1", "t1", 3000, -1.0, false),            // negative seconds
+      play("", "t1", 3000, std::nullopt, false),      // no viewer
+  };
+  plays.push_back(plays[0]);  // the same viewing again: stored, counted once by profiles
+  plays.back().completed = true;
+  Play bad_key = plays[0];
+  bad_key.play_key = "xyz";
+  plays.push_back(bad_key);
+  const BatchResult r = EventWriter(f.ledger).write({}, {}, plays);
+  EXPECT_EQ(r.plays_written, 4u);
+  ASSERT_EQ(r.rejected.size(), 5u);
+  for (const auto& rejected : r.rejected) EXPECT_TRUE(rejected.is_play);
+  EXPECT_EQ(r.rejected[0].index, 3u);
+  EXPECT_EQ(r.rejected[0].kind, ErrorKind::kNotFound);
+  EXPECT_NE(r.rejected[0].reason.find("unknown title 'nope'"), std::string::npos);
+  EXPECT_NE(r.rejected[1].reason.find("ts must not be negative"), std::string::npos);
+  EXPECT_NE(r.rejected[2].reason.find("seconds"), std::string::npos);
+  EXPECT_NE(r.rejected[3].reason.find("unit id"), std::string::npos);
+  EXPECT_NE(r.rejected[4].reason.find("32 hex digits"), std::string::npos);
+  EXPECT_EQ(count_plays(f.ledger), 4);
+
+  std::vector<StoredPlay> u1;
+  for_each_play_of(f.ledger, "u1", [&](const StoredPlay& p) { u1.push_back(p); });
+  ASSERT_EQ(u1.size(), 3u);
+  EXPECT_EQ(u1[0].title_id, "t2");  // by time
+  EXPECT_TRUE(u1[0].completed);
+  EXPECT_FALSE(u1[0].seconds);
+  EXPECT_EQ(u1[1].play_key, plays[0].play_key);
+  EXPECT_EQ(*u1[1].seconds, 1200.0);
+  EXPECT_EQ(u1[2].play_key, plays[0].play_key);
+  EXPECT_TRUE(u1[2].completed);
+  std::vector<int64_t> ids;
+  for_each_play(f.ledger, 0, [&](const StoredPlay& p) { ids.push_back(p.play_id); });
+  ASSERT_EQ(ids.size(), 4u);
+  EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end()));
+  EXPECT_EQ(for_each_play(f.ledger, ids[1], [](const StoredPlay&) {}), 2u);
+  // The key: the same report, the same key; any field changed, another.
+  EXPECT_EQ(play_key_of("u1", "t1", 5), play_key_of("u1", "t1", 5));
+  EXPECT_NE(play_key_of("u1", "t1", 5), play_key_of("u1", "t1", 6));
+  EXPECT_NE(play_key_of("u1", "t1", 5), play_key_of("u2", "t1", 5));
+  EXPECT_EQ(play_key_of("u1", "t1", 5).size(), 32u);
 }
 
 }  // namespace

@@ -1,8 +1,10 @@
-// Exposures (decisions shown) and rewards (what followed) in the ledger.
-// EventWriter commits a batch of both in ONE transaction: it is the writer
+// Exposures (decisions shown), rewards (what followed) and plays (what
+// viewers watched, docs/PROFILES.md) in the ledger. EventWriter commits a
+// batch of them in ONE transaction: it is the writer
 // behind the serving queue and the simulator. A row that breaks a rule
 // (unknown title/variant/arm, propensity outside (0,1], bad event id, a
-// reward for an unknown event) is rejected on its own with the reason and
+// reward for an unknown event, a play of an unknown title or with a bad key,
+// time or duration) is rejected on its own with the reason and
 // the rest of the batch commits; a reward repeated for the same event and
 // kind is counted as a duplicate and not stored twice. If the commit itself
 // fails (disk full, read-only) nothing of the batch is kept and the
@@ -46,15 +48,29 @@ struct Reward {
   int64_t ts = 0;
 };
 
+// A viewing: the viewer played the title at ts, for `seconds` when known.
+// play_key identifies the viewing (keyart/ledger/plays.h makes it): every
+// report is stored, and the profiles count each key once, at its heaviest.
+struct Play {
+  std::string play_key;  // 32 hex digits (16 bytes in the ledger)
+  std::string unit_id;
+  std::string title_id;
+  int64_t ts = 0;        // Unix ms
+  std::optional<double> seconds;
+  bool completed = false;
+};
+
 struct BatchResult {
   struct Rejected {
     bool is_reward = false;
+    bool is_play = false;
     size_t index = 0;  // position in the input span
     ErrorKind kind = ErrorKind::kInvalid;
     std::string reason;
   };
   size_t exposures_written = 0;
   size_t rewards_written = 0;
+  size_t plays_written = 0;
   size_t rewards_duplicate = 0;
   std::vector<size_t> duplicate_rewards;  // their positions in the input span
   std::vector<Rejected> rejected;
@@ -66,7 +82,8 @@ class EventWriter {
  public:
   explicit EventWriter(Ledger& ledger);
   ~EventWriter();
-  BatchResult write(std::span<const Exposure> exposures, std::span<const Reward> rewards);
+  BatchResult write(std::span<const Exposure> exposures, std::span<const Reward> rewards,
+                    std::span<const Play> plays = {});
 
  private:
   std::unique_ptr<BatchWriter> writer_;
