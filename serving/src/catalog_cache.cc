@@ -37,7 +37,13 @@ std::shared_ptr<CatalogCache> CatalogCache::load(ledger::Ledger& ledger) {
     title.id = t.title_id;
     title.default_policy = t.default_policy;
     std::vector<std::string> actors;
-    for (const auto& m : ledger::list_cast(ledger, t.title_id)) actors.push_back(m.actor_id);
+    for (const auto& m : ledger::list_cast(ledger, t.title_id)) {
+      actors.push_back(m.actor_id);
+      // The catalogue allows only these roles; an unknown one counts as minor.
+      title.facts.cast.emplace_back(m.actor_id,
+                                    profiles::parse_role(m.role).value_or(profiles::Role::kMinor));
+    }
+    title.facts.genres = t.genres;
     title.features = ledger::title_features(t.genres, actors);
     for (const ledger::Variant& v : ledger::list_variants(ledger, t.title_id, true)) {
       CachedVariant cached{v.variant_id, v.title_id,

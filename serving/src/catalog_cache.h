@@ -5,6 +5,8 @@
 // copy they started with (shared_ptr), so a reload never disturbs a decision.
 #pragma once
 
+#include "keyart/profiles/viewer_profile.h"
+
 #include <memory>
 #include <optional>
 #include <string>
@@ -34,6 +36,7 @@ struct CachedTitle {
   std::vector<const CachedVariant*> active;  // in upload order
   int default_index = -1;                    // into active; -1 when none active
   engine::NamedFeatures features;            // genre_<g> = 1, cast_<actor> = 1
+  profiles::TitleFacts facts;                // cast with roles, genres: for the profiles
 };
 
 struct CachedArm {

@@ -36,6 +36,10 @@ bool LedgerWriter::submit(ledger::Reward reward, RewardCallback on_done) {
   return enqueue({std::move(reward), std::move(on_done), Clock::now()}, true);
 }
 
+bool LedgerWriter::submit(ledger::Play play) {
+  return enqueue({std::move(play), {}, Clock::now()}, false);
+}
+
 bool LedgerWriter::has_room_locked(size_t places) const {
   return queue_.size() + held_ + reserved_ + places <= options_.queue_capacity;
 }
@@ -148,11 +152,13 @@ void LedgerWriter::run() {
     std::vector<ledger::Exposure> exposures;
     std::vector<ledger::Reward> rewards;
     std::vector<RewardCallback> callbacks;  // one per reward
-    size_t size() const { return exposures.size() + rewards.size(); }
+    std::vector<ledger::Play> plays;
+    size_t size() const { return exposures.size() + rewards.size() + plays.size(); }
     void clear() {
       exposures.clear();
       rewards.clear();
       callbacks.clear();
+      plays.clear();
     }
   } batch;
   std::vector<Item> taken;  // the queue as last taken; batches are cut from it
@@ -202,6 +208,8 @@ void LedgerWriter::run() {
         Item& item = taken[taken_next];
         if (auto* e = std::get_if<ledger::Exposure>(&item.event)) {
           batch.exposures.push_back(std::move(*e));
+        } else if (auto* p = std::get_if<ledger::Play>(&item.event)) {
+          batch.plays.push_back(std::move(*p));
         } else {
           batch.rewards.push_back(std::move(std::get<ledger::Reward>(item.event)));
           batch.callbacks.push_back(std::move(item.on_done));
@@ -217,7 +225,7 @@ void LedgerWriter::run() {
             path_, {.create = false, .busy_timeout_ms = options_.busy_timeout_ms}));
         writer = std::make_unique<ledger::EventWriter>(*ledger);
       }
-      result = writer->write(batch.exposures, batch.rewards);
+      result = writer->write(batch.exposures, batch.rewards, batch.plays);
     } catch (const std::exception& e) {
       record_failure(e.what());
       writer.reset();
@@ -272,6 +280,7 @@ void LedgerWriter::run() {
       stats_.exposures_committed += result->exposures_written;
       stats_.rewards_committed += result->rewards_written;
       stats_.rewards_duplicate += result->rewards_duplicate;
+      stats_.plays_committed += result->plays_written;
       stats_.rejected += result->rejected.size();
       if (!result->rejected.empty()) stats_.last_error = result->rejected.back().reason;
     }

@@ -13,6 +13,7 @@
 #include "keyart/ledger/experiment_store.h"
 #include "keyart/ledger/decision_log.h"
 #include "keyart/ledger/learner_scope.h"
+#include "keyart/ledger/plays.h"
 #include "service_impl.h"
 #include "model_follower.h"
 #include "snapshots.h"
@@ -76,6 +77,11 @@ struct Scratch {
   engine::Decision decision;
   std::vector<const engine::PreparedVariant*> candidates;
   std::vector<const CachedVariant*> cached;
+  // The user features logged with the decision: the request's, or (when the
+  // viewer's profile added tastes) the request's and the profile's.
+  engine::NamedFeatures user;
+  const engine::NamedFeatures* logged_user = nullptr;
+  std::vector<DecideResult::Taste> tastes;  // what the decision used, for explain
 };
 thread_local Scratch scratch;
 
@@ -179,6 +185,36 @@ struct Choice {
   std::string fallback_reason;
 };
 
+bool is_taste(std::string_view name) {
+  return name.starts_with(engine::kActorPrefix) || name.starts_with(engine::kGenrePrefix);
+}
+
+// The viewer's tastes: the request's own, and with profiles on, those of
+// the viewer's profile the request does not carry (the request's win).
+// Leaves in tl the user features to log and, for explain, the tastes used.
+void add_profile_tastes(Service::Impl& s, const DecideRequest& req, int64_t now, Scratch& tl) {
+  tl.logged_user = &req.user;
+  tl.tastes.clear();
+  if (req.want_scores || req.preview) {
+    for (const auto& f : req.user.values()) {
+      if (!f.is_text && is_taste(f.name)) tl.tastes.push_back({f.name, f.number, false});
+    }
+  }
+  if (!s.profiles) return;
+  bool added = false;
+  for (const profiles::Affinity& a : s.profiles->affinities(req.unit_id, now)) {
+    if (req.user.find(a.feature)) continue;
+    if (!added) {
+      tl.user = req.user;
+      added = true;
+    }
+    tl.user.set(a.feature, a.value);
+    tl.request.add_user(a.feature, a.value);
+    if (req.want_scores || req.preview) tl.tastes.push_back({a.feature, a.value, true});
+  }
+  if (added) tl.logged_user = &tl.user;
+}
+
 Choice choose(Service::Impl& s, const Route& route, const DecideRequest& req, int default_index,
               int64_t now, const std::optional<engine::EventId>& client_id, Scratch& tl) {
   if (!s.accepting) return {nullptr, "shutting down"};
@@ -192,6 +228,7 @@ Choice choose(Service::Impl& s, const Route& route, const DecideRequest& req, in
     tl.request.reset(req.unit_id, req.title_id);
     tl.request.add_context(req.context);
     tl.request.add_user(req.user);
+    add_profile_tastes(s, req, now, tl);
     tl.request.add_title(route.title->features);
     learner->decide(tl.request, tl.candidates, default_index,
                     {.now_ms = now, .seed = req.seed, .want_scores = req.want_scores || req.preview,
@@ -225,7 +262,7 @@ ledger::Exposure exposure_of(const Route& route, const DecideRequest& req, const
   exposure.policy = learner.spec();
   exposure.model_version = static_cast<int64_t>(d.model_version);
   exposure.propensity = d.propensity;
-  ledger::encode_decision({&req.context, &req.user, tl.candidates, &d}, exposure);
+  ledger::encode_decision({&req.context, tl.logged_user, tl.candidates, &d}, exposure);
   return exposure;
 }
 
@@ -248,6 +285,7 @@ DecideResult answer_of(const ledger::Exposure& exposure, const Scratch& tl, bool
       if (i < d.scores.size()) c.score = d.scores[i];
       out.candidates.push_back(std::move(c));
     }
+    out.tastes = tl.tastes;
   }
   return out;
 }
@@ -408,6 +446,71 @@ void Service::Impl::run_expirer() {
   }
 }
 
+namespace {
+
+// A stored or reported viewing as the profiles count it (its key: the
+// ledger's play key, so a report and its stored row are the same viewing).
+profiles::Viewing viewing_of(const ledger::Play& play) {
+  return {.key = engine::feature_key(play.play_key), .ts_ms = play.ts, .seconds = play.seconds,
+          .completed = play.completed};
+}
+
+// A viewer's profile rebuilt from the ledger's plays (the profile store's
+// loader), with the titles' facts of the catalogue in use.
+void load_profile(Service::Impl& s, const std::string& unit, profiles::ViewerProfile& profile) {
+  const std::shared_ptr<const CatalogCache> catalog = s.current_catalog();
+  std::lock_guard lock(s.ledger_mu);
+  ledger::for_each_play_of(*s.ledger, unit, [&](const ledger::StoredPlay& play) {
+    auto title = catalog->titles.find(play.title_id);
+    if (title == catalog->titles.end()) return;  // removed from the catalogue since
+    profile.add(viewing_of(play), title->second.facts, s.options.profiles.arithmetic);
+  });
+}
+
+// Why a reported viewing cannot be recorded, or empty.
+std::string play_problem(const Service::Impl& s, const CatalogCache& catalog, const PlayReport& p,
+                         int64_t ts, int64_t now) {
+  if (p.unit_id.empty() || p.unit_id.size() > 256) return "unit_id must be 1 to 256 bytes";
+  if (!catalog.titles.count(p.title_id)) return "unknown title '" + p.title_id.substr(0, 256) + "'";
+  if (ts < 0) return "ts must not be before 1970";
+  if (ts > now + s.options.profiles.future_tolerance_ms) {
+    return "ts is " + std::to_string((ts - now) / 1000) + " s in the future (at most " +
+           std::to_string(s.options.profiles.future_tolerance_ms / 1000) + " s allowed)";
+  }
+  if (p.seconds && !(std::isfinite(*p.seconds) && *p.seconds >= 0 && *p.seconds <= 1e7)) {
+    return "seconds must be between 0 and 10,000,000";
+  }
+  return {};
+}
+
+}  // namespace
+
+std::vector<PlayOutcome> Service::record_plays(std::span<const PlayReport> plays, int64_t now_ms) {
+  Impl& s = *impl_;
+  const int64_t now = now_ms ? now_ms : clock_ms();
+  const std::shared_ptr<const CatalogCache> catalog = s.current_catalog();
+  std::vector<PlayOutcome> out;
+  out.reserve(plays.size());
+  for (const PlayReport& report : plays) {
+    const int64_t ts = report.ts_ms.value_or(now);
+    std::string problem = play_problem(s, *catalog, report, ts, now);
+    ledger::Play play{ledger::play_key_of(report.unit_id, report.title_id, ts), report.unit_id,
+                      report.title_id, ts, report.seconds, report.completed};
+    if (problem.empty() && !s.writer->submit(play)) problem = "ledger queue is full";
+    if (!problem.empty()) {
+      ++s.plays_refused;
+      out.push_back({false, std::move(problem)});
+      continue;
+    }
+    ++s.plays_accepted;
+    if (s.profiles) {
+      s.profiles->add(play.unit_id, viewing_of(play), catalog->titles.at(play.title_id).facts);
+    }
+    out.push_back({true, {}});
+  }
+  return out;
+}
+
 Service::Service(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Service::~Service() { shutdown(); }
@@ -424,6 +527,14 @@ std::unique_ptr<Service> Service::open(const ServiceOptions& options) {
     restore_learners(*impl);
   }
   impl->writer = std::make_unique<LedgerWriter>(options.ledger_path, options.writer);
+  if (options.profiles.enabled) {
+    Impl* raw = impl.get();
+    impl->profiles = std::make_unique<profiles::ProfileStore>(
+        options.profiles.capacity, options.profiles.arithmetic,
+        [raw](const std::string& unit, profiles::ViewerProfile& profile) {
+          load_profile(*raw, unit, profile);
+        });
+  }
   impl->last_snapshot_ms = clock_ms();
   Impl* raw = impl.get();
   impl->expirer = std::thread([raw] { raw->run_expirer(); });
@@ -792,6 +903,9 @@ ServiceStats Service::stats() const {
   out.not_found = s.not_found;
   out.rewards_acknowledged = s.rewards_acknowledged;
   out.rewards_deferred = s.rewards_deferred;
+  out.plays_accepted = s.plays_accepted;
+  out.plays_refused = s.plays_refused;
+  if (s.profiles) out.profiles = s.profiles->stats();
   out.deferred_decisions = s.deferred_decisions;
   out.activations = s.activations;
   out.writer = s.writer->stats();

@@ -68,6 +68,11 @@ struct Service::Impl {
   std::atomic<uint64_t> catalog_reloads{0};
   int64_t last_catalog_poll_ms = 0;
 
+  // Viewer profiles (options.profiles.enabled), rebuilt from the ledger's
+  // plays through the service's own connection.
+  std::unique_ptr<profiles::ProfileStore> profiles;
+  std::atomic<uint64_t> plays_accepted{0}, plays_refused{0};
+
   std::atomic<uint64_t> decisions{0}, fallbacks{0}, rewards{0}, reward_duplicates{0},
       reward_unknown{0}, reward_late{0}, bad_requests{0}, not_found{0}, rewards_acknowledged{0},
       rewards_deferred{0}, deferred_decisions{0}, activations{0};

@@ -1,5 +1,5 @@
-// The asynchronous ledger writer behind the serving hook. Exposures and
-// rewards are submitted to a bounded in-memory queue and committed by one
+// The asynchronous ledger writer behind the serving hook. Exposures,
+// rewards and plays are submitted to a bounded in-memory queue and committed by one
 // writer thread in batched transactions (ledger::EventWriter), so
 // decide() and reward() never wait for the disk.
 //
@@ -54,6 +54,7 @@ using RewardCallback = std::function<void(RewardOutcome, const std::string& reas
 
 struct WriterStats {
   uint64_t exposures_committed = 0, rewards_committed = 0, rewards_duplicate = 0;
+  uint64_t plays_committed = 0;
   uint64_t rejected = 0;       // rows the ledger refused (bad data)
   uint64_t shed = 0;           // refused at submit: queue full
   uint64_t dropped = 0;        // dropped at stop() because the ledger stayed unwritable
@@ -74,6 +75,7 @@ class LedgerWriter {
   // false: refused (queue full or stopped); counted in stats().shed.
   bool submit(ledger::Exposure exposure);
   bool submit(ledger::Reward reward, RewardCallback on_done = {});
+  bool submit(ledger::Play play);
 
   // Two-step submission for callers that must know there is room before
   // they act (the service reserves, then decides, then submits): reserve()
@@ -102,7 +104,7 @@ class LedgerWriter {
  private:
   using Clock = std::chrono::steady_clock;
   struct Item {
-    std::variant<ledger::Exposure, ledger::Reward> event;
+    std::variant<ledger::Exposure, ledger::Reward, ledger::Play> event;
     RewardCallback on_done;
     Clock::time_point queued_at;
   };

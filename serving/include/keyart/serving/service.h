@@ -39,6 +39,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -46,6 +47,7 @@
 
 #include "keyart/engine/learner.h"
 #include "keyart/engine/named_features.h"
+#include "keyart/profiles/profile_store.h"
 #include "keyart/serving/ledger_writer.h"
 #include "keyart/serving/run_after.h"
 
@@ -57,6 +59,16 @@ struct ServiceLimits {
   size_t max_string_bytes = 256; // ids, names and text values
   size_t max_page_impressions = 100;  // impressions in one decide_page()
   size_t max_client_event_ids = 1 << 18;  // client event ids remembered for retries
+};
+
+// Viewer profiles (docs/PROFILES.md): the viewers' tastes learned from the
+// plays recorded (record_plays) and supplied to decisions whose request does
+// not carry them. Off unless enabled.
+struct ProfileServiceOptions {
+  bool enabled = false;
+  size_t capacity = 1'000'000;          // viewers held in memory (the rest reloaded on use)
+  profiles::ProfileOptions arithmetic;  // weights, half-life, prior
+  int64_t future_tolerance_ms = 5 * 60'000;  // how far ahead of the clock a play may be
 };
 
 struct ServiceOptions {
@@ -85,6 +97,7 @@ struct ServiceOptions {
   enum class ModelSource { kSelf, kLedger } model_source = ModelSource::kSelf;
   int model_poll_ms = 100;
   int64_t trainer_stale_ms = 30'000;
+  ProfileServiceOptions profiles;
 };
 
 // Bad input or unknown ids; status is 400 or 404, field names the offending
@@ -174,6 +187,27 @@ struct DecideResult {
     std::optional<double> score;
   };
   std::vector<Candidate> candidates;  // every eligible variant (when want_scores)
+  // With want_scores: the viewer's tastes the decision used (actor_*,
+  // genre_*), each from the request or from the viewer's profile.
+  struct Taste {
+    std::string feature;
+    double value = 0;
+    bool from_profile = false;
+  };
+  std::vector<Taste> tastes;
+};
+
+// One viewing reported by a client (record_plays, POST /v1/plays).
+struct PlayReport {
+  std::string unit_id;
+  std::string title_id;
+  std::optional<int64_t> ts_ms;   // unset: now
+  std::optional<double> seconds;  // how long it was watched, when known
+  bool completed = false;
+};
+struct PlayOutcome {
+  bool accepted = false;
+  std::string reason;  // why not, when refused
 };
 
 // An action that comes with its own features (Personalizer's inline
@@ -213,6 +247,8 @@ struct ServiceStats {
   uint64_t rewards_acknowledged = 0;
   uint64_t rewards_deferred = 0;  // ModelSource::kLedger: recorded for the trainer
   uint64_t deferred_decisions = 0, activations = 0;  // decided with defer_activation; activate()d
+  uint64_t plays_accepted = 0, plays_refused = 0;    // record_plays
+  profiles::ProfileStoreStats profiles;              // with profiles enabled
   WriterStats writer;
   size_t learners = 0, pending = 0;
   int64_t catalog_version = 0;   // the ledger's catalogue version in use
@@ -271,6 +307,14 @@ class Service {
   // deadline are reward()'s: applied (now active), duplicate (already
   // active, or never deferred), late (after its wait window: recorded, not
   // learned), unknown_event.
+  // Records viewings: each checked on its own (a viewer id of 1 to 256
+  // bytes, a title in the catalogue, a time not before 1970 nor more than
+  // profiles.future_tolerance_ms ahead of the clock, seconds >= 0). An
+  // accepted one is queued for the ledger (a plays row; the same report
+  // twice is the same viewing) and, with profiles on, added to the viewer's
+  // profile at once. Outcomes in the order given.
+  std::vector<PlayOutcome> record_plays(std::span<const PlayReport> plays, int64_t now_ms = 0);
+
   RewardResult activate(std::string_view event_id, int64_t now_ms = 0,
                         RewardCallback on_recorded = {}, AckDeadline deadline = {});
 

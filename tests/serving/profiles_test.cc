@@ -1,0 +1,162 @@
+// Viewer profiles in the serving hook (docs/PROFILES.md): plays recorded,
+// checked and logged; the profile supplies the tastes a request does not
+// carry (the request's own win), logged with the decision and shown by
+// explain; a restart and an eviction rebuild the same profile from the
+// ledger's plays.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+
+#include "keyart/ledger/catalog.h"
+#include "keyart/ledger/events.h"
+#include "keyart/ledger/plays.h"
+#include "serving/serving_fixture.h"
+
+namespace keyart::serving {
+namespace {
+
+using testing::ServingFixture;
+constexpr int64_t T0 = 1'800'000'000'000;
+constexpr int64_t kDay = 86'400'000;
+
+// Three films led by l1, l2, l3, each with the supporting actor "s"; the
+// fixture's t2 is the new title (its variants feature a1 and a2).
+struct ProfileFixture : ServingFixture {
+  ProfileFixture() {
+    for (int i = 1; i <= 3; ++i) {
+      const std::string title = "f" + std::to_string(i);
+      ledger::add_title(ledger, {.title_id = title, .name = "Film " + title, .genres = {"thriller"}});
+      ledger::add_cast_member(ledger, {.title_id = title, .actor_id = "l" + std::to_string(i),
+                                       .actor_name = "Lead " + std::to_string(i)});
+      ledger::add_cast_member(ledger, {.title_id = title, .actor_id = "s", .actor_name = "Sam",
+                                       .billing_order = 2, .role = "supporting"});
+    }
+  }
+  ServiceOptions profile_options(size_t capacity = 1000) const {
+    ServiceOptions o = options();
+    o.profiles.enabled = true;
+    o.profiles.capacity = capacity;
+    return o;
+  }
+};
+
+std::map<std::string, std::pair<double, bool>> tastes_of(const DecideResult& d) {
+  std::map<std::string, std::pair<double, bool>> m;
+  for (const auto& t : d.tastes) m[t.feature] = {t.value, t.from_profile};
+  return m;
+}
+
+DecideRequest bare(const std::string& unit, int64_t now) {
+  DecideRequest r = ServingFixture::request(unit, "t2", now);
+  r.user = {};
+  r.want_scores = true;
+  return r;
+}
+
+TEST(Profiles, PlaysBecomeTastesTheRequestDoesNotCarry) {
+  ProfileFixture f;
+  auto service = Service::open(f.profile_options());
+  // Three completed films with "s" supporting, one a day.
+  std::vector<PlayReport> plays;
+  for (int i = 1; i <= 3; ++i) {
+    plays.push_back({"viewer", "f" + std::to_string(i), T0 + i * kDay, 7000.0, true});
+  }
+  for (const PlayOutcome& o : service->record_plays(plays, T0 + 4 * kDay)) {
+    EXPECT_TRUE(o.accepted) << o.reason;
+  }
+  // At T0 + 4 days (half-life 90 days) the weights are 2^(-3/90), 2^(-2/90),
+  // 2^(-1/90); W is their sum; s gets 0.6 W, each lead its own weight,
+  // thriller W, all divided by W + 1.
+  const int64_t now = T0 + 4 * kDay;
+  double w[3], W = 0;
+  for (int i = 0; i < 3; ++i) W += w[i] = std::exp2(-(3.0 - i) / 90);
+  DecideResult d = service->decide(bare("viewer", now));
+  auto t = tastes_of(d);
+  ASSERT_TRUE(t.count("actor_s"));
+  EXPECT_NEAR(t["actor_s"].first, 0.6 * W / (W + 1), 1e-12);
+  EXPECT_TRUE(t["actor_s"].second);  // from the profile
+  EXPECT_NEAR(t["actor_l3"].first, w[2] / (W + 1), 1e-12);
+  EXPECT_NEAR(t["genre_thriller"].first, W / (W + 1), 1e-12);
+  EXPECT_GT(t["actor_s"].first, t["actor_l3"].first);
+  // The request's own value wins, and says so.
+  DecideRequest own = bare("viewer", now);
+  own.user.set("actor_s", 0.25);
+  t = tastes_of(service->decide(own));
+  EXPECT_EQ(t["actor_s"], std::make_pair(0.25, false));
+  EXPECT_TRUE(t["actor_l1"].second);
+  // A new viewer: no tastes, the population's choice.
+  EXPECT_TRUE(service->decide(bare("nobody", now)).tastes.empty());
+  // The decision log holds the tastes the decision used.
+  service->shutdown();
+  auto row = ledger::find_exposure(f.ledger, d.event_id);
+  ASSERT_TRUE(row);
+  EXPECT_NE(row->context_json.find("\"actor_s\""), std::string::npos) << row->context_json;
+  EXPECT_EQ(ledger::count_plays(f.ledger), 3);
+  const ServiceStats stats = service->stats();
+  EXPECT_EQ(stats.plays_accepted, 3u);
+}
+
+TEST(Profiles, ARestartAndAnEvictionRebuildTheSameProfile) {
+  ProfileFixture f;
+  const int64_t now = T0 + 10 * kDay;
+  std::map<std::string, std::pair<double, bool>> before;
+  {
+    auto service = Service::open(f.profile_options());
+    std::vector<PlayReport> plays = {{"a", "f1", T0, 300.0, false},
+                                     {"a", "f2", T0 + kDay, std::nullopt, true},
+                                     {"a", "f2", T0 + kDay, std::nullopt, true},  // twice
+                                     {"b", "f3", T0 + 2 * kDay, 60.0, false}};
+    service->record_plays(plays, now);
+    before = tastes_of(service->decide(bare("a", now)));
+    service->shutdown();
+  }
+  ASSERT_FALSE(before.empty());
+  // A new process: rebuilt from the ledger's plays on first use.
+  auto service = Service::open(f.profile_options(/*capacity=*/1));
+  EXPECT_EQ(tastes_of(service->decide(bare("a", now))), before);
+  // With room for one viewer, b pushes a out; a comes back the same.
+  EXPECT_FALSE(service->decide(bare("b", now)).tastes.empty());
+  EXPECT_EQ(tastes_of(service->decide(bare("a", now))), before);
+  const auto stats = service->stats().profiles;
+  EXPECT_EQ(stats.viewers, 1u);
+  EXPECT_GE(stats.evictions, 2u);
+  EXPECT_GE(stats.loads, 3u);
+}
+
+TEST(Profiles, BadPlaysAreRefusedOneByOne) {
+  ProfileFixture f;
+  auto service = Service::open(f.profile_options());
+  const int64_t now = T0;
+  std::vector<PlayReport> plays = {
+      {"v", "f1", now - kDay, 100.0, false},            // fine
+      {"v", "nope", now, std::nullopt, false},          // unknown title
+      {"v", "f1", now, -5.0, false},                    // negative seconds
+      {"v", "f1", now + 3'600'000, std::nullopt, false},  // an hour ahead
+      {"", "f1", now, std::nullopt, false},             // no viewer
+      {"v", "f2", now + 60'000, std::nullopt, true},    // a minute ahead: within the tolerance
+  };
+  plays.push_back({"v", "f1", std::nullopt, std::nullopt, false});  // no ts: now
+  auto out = service->record_plays(plays, now);
+  ASSERT_EQ(out.size(), plays.size());
+  EXPECT_TRUE(out[0].accepted);
+  EXPECT_EQ(out[1].reason, "unknown title 'nope'");
+  EXPECT_NE(out[2].reason.find("seconds"), std::string::npos);
+  EXPECT_NE(out[3].reason.find("in the future"), std::string::npos);
+  EXPECT_NE(out[4].reason.find("unit_id"), std::string::npos);
+  EXPECT_TRUE(out[5].accepted) << out[5].reason;
+  EXPECT_TRUE(out[6].accepted);
+  service->shutdown();
+  EXPECT_EQ(ledger::count_plays(f.ledger), 3);
+  EXPECT_EQ(service->stats().plays_refused, 4u);
+}
+
+TEST(Profiles, OffByDefault) {
+  ProfileFixture f;
+  auto service = Service::open(f.options());
+  service->record_plays(std::vector<PlayReport>{{"viewer", "f1", T0, std::nullopt, true}}, T0);
+  EXPECT_TRUE(service->decide(bare("viewer", T0)).tastes.empty());
+}
+
+}  // namespace
+}  // namespace keyart::serving
