@@ -128,7 +128,15 @@ int cmd_serve(Args args) {
       "the title's external variants")(
       "personalizer-reward", po::value<std::string>(),
       "the reward kind Personalizer rewards are recorded as (default: the reward "
-      "definition's first kind)");
+      "definition's first kind)")(
+      "profiles", "learn each viewer's tastes from the plays recorded (POST /v1/plays) and "
+      "supply them to decisions whose request does not carry them (docs/PROFILES.md)")(
+      "profile-half-life",
+      po::value<std::string>()->default_value(
+          format_duration_ms(defaults.profiles.arithmetic.half_life_ms)),
+      "with --profiles: a viewing counts half as much this much later")(
+      "profile-capacity", po::value<size_t>()->default_value(defaults.profiles.capacity),
+      "with --profiles: viewers held in memory (the rest are rebuilt from the ledger on use)");
   add_learner_flags(cmd);
   if (!cmd.parse(args)) return kExitOk;
   if (cmd.has("routes")) {
@@ -166,6 +174,14 @@ int cmd_serve(Args args) {
       static_cast<int>(parse_duration_ms(cmd.get<std::string>("model-poll"), "model-poll"));
   if (options.model_poll_ms < 1) throw UsageError("--model-poll must be at least 1ms");
   options.trainer_stale_ms = parse_duration_ms(cmd.get<std::string>("trainer-stale"), "trainer-stale");
+  options.profiles.enabled = cmd.has("profiles");
+  options.profiles.arithmetic.half_life_ms =
+      parse_duration_ms(cmd.get<std::string>("profile-half-life"), "profile-half-life");
+  if (options.profiles.arithmetic.half_life_ms < 1) {
+    throw UsageError("--profile-half-life must be positive");
+  }
+  options.profiles.capacity = cmd.get<size_t>("profile-capacity");
+  if (options.profiles.capacity < 1) throw UsageError("--profile-capacity must be at least 1");
   double sample = cmd.get<double>("log-sample");
   if (!(sample >= 0 && sample <= 1)) throw UsageError("--log-sample must be between 0 and 1");
 

@@ -318,6 +318,19 @@ bool append_decision_json(const DecideResult& d, std::string& out) {
   append_double(out, d.propensity);
   member("repeat");
   out += d.repeat ? "true" : "false";
+  if (!d.tastes.empty()) {
+    member("tastes");
+    out += '[';
+    for (size_t i = 0; i < d.tastes.size(); ++i) {
+      const auto& t = d.tastes[i];
+      out += i > 0 ? ",{\"feature\":" : "{\"feature\":";
+      ok = ok && append_string(out, t.feature);
+      out += t.from_profile ? ",\"source\":\"profile\",\"value\":" : ",\"source\":\"request\",\"value\":";
+      append_double(out, t.value);
+      out += '}';
+    }
+    out += ']';
+  }
   member("uri");
   ok = ok && append_string(out, d.uri);
   member("variant_id");

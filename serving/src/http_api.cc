@@ -182,6 +182,15 @@ json decide_json(const DecideResult& d) {
     }
     out["candidates"] = list;
   }
+  if (!d.tastes.empty()) {
+    json list = json::array();
+    for (const auto& t : d.tastes) {
+      list.push_back({{"feature", t.feature},
+                      {"source", t.from_profile ? "profile" : "request"},
+                      {"value", t.value}});
+    }
+    out["tastes"] = list;
+  }
   return out;
 }
 
@@ -238,6 +247,16 @@ struct Api {
                    [this] { return scraped.deferred_decisions; });
     m.counter_from("keyart_activations_total", "Deferred decisions activated",
                    [this] { return scraped.activations; });
+    m.counter_from("keyart_plays_total", "Viewings reported (POST /v1/plays), by outcome",
+                   [this] { return scraped.plays_accepted; }, {{"status", "accepted"}});
+    m.counter_from("keyart_plays_total", "Viewings reported (POST /v1/plays), by outcome",
+                   [this] { return scraped.plays_refused; }, {{"status", "refused"}});
+    m.counter_from("keyart_profile_loads_total",
+                   "Viewer profiles rebuilt from the ledger (first use or after eviction)",
+                   [this] { return scraped.profiles.loads; });
+    m.counter_from("keyart_profile_evictions_total",
+                   "Viewer profiles dropped from memory (rebuilt on next use)",
+                   [this] { return scraped.profiles.evictions; });
     requests_ok = &m.counter("keyart_http_requests_total", "HTTP requests by status class",
                              {{"class", "2xx"}});
     req_4xx = &m.counter("keyart_http_requests_total", "HTTP requests by status class",
@@ -369,6 +388,55 @@ struct Api {
                                {"max_same_actor", request.max_same_actor
                                                       ? json(*request.max_same_actor)
                                                       : json(nullptr)}});
+  }
+
+  // /v1/plays: {"plays": [{unit_id, title_id, ts?, seconds?, completed?}...]}
+  // (at most kMaxPlays); each play is checked on its own: 200 with the
+  // counts and, for each refused play, its index and why.
+  HttpResponse plays(const HttpRequest& req) {
+    constexpr size_t kMaxPlays = 1000;
+    const json doc = parse_body(req.body, options.max_json_depth);
+    auto list = doc.find("plays");
+    if (list == doc.end() || !list->is_array() || list->empty()) {
+      field_error("plays", "plays must be a non-empty array of {unit_id, title_id, ts, seconds, "
+                           "completed}");
+    }
+    if (list->size() > kMaxPlays) {
+      field_error("plays", "at most " + std::to_string(kMaxPlays) + " plays in one request");
+    }
+    std::vector<PlayReport> reports;
+    for (size_t i = 0; i < list->size(); ++i) {
+      const json& item = (*list)[i];
+      const std::string name = "plays[" + std::to_string(i) + "]";
+      if (!item.is_object()) field_error(name, name + " must be an object");
+      PlayReport p;
+      p.unit_id = get_string(item, "unit_id", true);
+      p.title_id = get_string(item, "title_id", true);
+      if (auto ts = item.find("ts"); ts != item.end() && !ts->is_null()) {
+        if (!ts->is_number_integer()) field_error(name + ".ts", name + ".ts must be Unix milliseconds");
+        p.ts_ms = ts->get<int64_t>();
+      }
+      if (auto seconds = item.find("seconds"); seconds != item.end() && !seconds->is_null()) {
+        if (!seconds->is_number()) field_error(name + ".seconds", name + ".seconds must be a number");
+        p.seconds = seconds->get<double>();
+      }
+      if (auto done = item.find("completed"); done != item.end() && !done->is_null()) {
+        if (!done->is_boolean()) field_error(name + ".completed", name + ".completed must be true or false");
+        p.completed = done->get<bool>();
+      }
+      reports.push_back(std::move(p));
+    }
+    const std::vector<PlayOutcome> outcomes = service.record_plays(reports);
+    json refused = json::array();
+    size_t accepted = 0;
+    for (size_t i = 0; i < outcomes.size(); ++i) {
+      if (outcomes[i].accepted) {
+        ++accepted;
+      } else {
+        refused.push_back({{"index", i}, {"error", outcomes[i].reason}});
+      }
+    }
+    return json_response(200, {{"accepted", accepted}, {"refused", refused}});
   }
 
   // Validates and submits the rewards of a request (/v1/reward: one
@@ -655,6 +723,7 @@ struct Api {
     try {
       if (path == "/v1/decide") return send(count(decide(req)));
       if (path == "/v1/decide/page") return send(count(decide_page(req)));
+      if (path == "/v1/plays") return send(count(plays(req)));
       if (personalizer) {
         HttpRequest copy = req;  // the log line needs it after the answer
         return handle_personalizer(service, options, copy, path,
@@ -702,6 +771,7 @@ const std::vector<ApiRoute>& api_routes() {
       {"POST", "/v1/decide/page", true},
       {"POST", "/v1/reward", true},
       {"POST", "/v1/activate", true},
+      {"POST", "/v1/plays", true},
       {"POST", "/personalizer/v1.0/rank", true},
       {"POST", "/personalizer/v1.0/events/{eventId}/reward", true},
       {"POST", "/personalizer/v1.0/events/{eventId}/activate", true},

@@ -114,6 +114,15 @@ async function main() {
   await expect(400, 'POST', '/v1/decide/page', {...viewer, impressions: []});
   await expect(404, 'POST', '/v1/decide/page', {...viewer, impressions: [{title_id: 't1'}, {title_id: 'nope'}]});
   await expect(405, 'GET', '/v1/decide/page');
+  // Plays, then a decision that uses the profile they built.
+  await expect(200, 'POST', '/v1/plays', {plays: [{unit_id: 'fan', title_id: 't1', seconds: 4000, completed: true},
+                                                 {unit_id: 'fan', title_id: 'nope'}]});
+  await expect(400, 'POST', '/v1/plays', {plays: []});
+  await expect(405, 'GET', '/v1/plays');
+  const fan = await expect(200, 'POST', '/v1/decide', {unit_id: 'fan', title_id: 't2', explain: true});
+  if (fan.status === 200 && !(JSON.parse(fan.text).tastes || []).some((t) => t.source === 'profile')) {
+    findings.push('a decision for a viewer with plays shows no taste from the profile');
+  }
   // Rewards.
   await expect(200, 'POST', '/v1/reward', {event_id: eventId, kind: 'click'});
   await expect(200, 'POST', '/v1/reward', {rewards: [{event_id: eventId, kind: 'play', value: 2},

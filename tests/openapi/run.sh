@@ -33,7 +33,7 @@ printf '%s\n' "$token" > "$work/token"
 # shellcheck source=../../scripts/lib/serve.sh
 source "$root/scripts/lib/serve.sh"
 start_keyart_serve "$keyart" "$work/serve.log" --admin-token-file "$work/token" --max-body 8192 \
-  --model-from self --personalizer-title app >/dev/null || exit 1
+  --model-from self --personalizer-title app --profiles >/dev/null || exit 1
 pid=$serve_pid port=$serve_port
 
 "$keyart" serve --routes > "$work/routes"
