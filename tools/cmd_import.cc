@@ -4,6 +4,7 @@
 
 #include "commands.h"
 #include "keyart/analysis/dsjson_import.h"
+#include "keyart/analysis/plays_import.h"
 #include "keyart/analysis/log_import.h"
 
 namespace keyart::cli {
@@ -151,12 +152,70 @@ int import_dsjson(Args args) {
                        options.experiment_id, options.metric);
 }
 
+int import_plays(Args args) {
+  Subcommand cmd("import plays", "FILE.csv [--skip-bad] [--delimiter C] [--max-line-bytes N]",
+                 "Imports viewing history that predates keyart into the ledger's plays, for\n"
+                 "the viewer profiles (docs/PROFILES.md). The header names the columns:\n"
+                 "unit_id, title_id, ts (Unix seconds or milliseconds, or ISO-8601) required;\n"
+                 "seconds and completed (true/false) optional. Every row is checked first:\n"
+                 "malformed rows are listed by line and nothing is imported unless the whole\n"
+                 "file is valid (or --skip-bad leaves them out, counted).");
+  cmd.with_db().with_json().positional("file", 1);
+  cmd.add_options()("file", po::value<std::string>()->required(), "the CSV file (with a header)")(
+      "delimiter", po::value<char>()->default_value(','), "field separator")(
+      "skip-bad", "leave malformed rows out (counted) instead of refusing the file")(
+      "max-line-bytes", po::value<int64_t>()->default_value(1 << 20),
+      "refuse the file if a line is longer than this");
+  if (!cmd.parse(args)) return kExitOk;
+  analysis::PlaysImportOptions options;
+  options.csv_path = cmd.get<std::string>("file");
+  options.delimiter = cmd.get<char>("delimiter");
+  options.skip_bad = cmd.has("skip-bad");
+  const int64_t max_line = cmd.get<int64_t>("max-line-bytes");
+  if (max_line < 1) throw UsageError("--max-line-bytes must be at least 1");
+  options.max_line_bytes = static_cast<size_t>(max_line);
+  auto ledger = cmd.open_ledger(false);
+  const analysis::PlaysImportResult r = analysis::import_plays(ledger, options);
+  const bool refused = r.rows_bad > 0 && !options.skip_bad;
+  if (cmd.json()) {
+    nlohmann::json errors = nlohmann::json::array();
+    for (const auto& e : r.errors) errors.push_back({{"line", e.line}, {"error", e.message}});
+    std::cout << nlohmann::json{{"rows_read", r.rows_read}, {"rows_bad", r.rows_bad},
+                                {"plays", r.plays_written}, {"viewers", r.viewers},
+                                {"titles", r.titles}, {"errors", errors}}
+                     .dump(2)
+              << "\n";
+  }
+  if (refused || (!cmd.json() && r.rows_bad > 0)) {
+    for (const auto& e : r.errors) std::cerr << options.csv_path << ": line " << e.line << ": " << e.message << "\n";
+    if (r.rows_bad > static_cast<int64_t>(r.errors.size())) {
+      std::cerr << "... and " << r.rows_bad - static_cast<int64_t>(r.errors.size())
+                << " more malformed rows\n";
+    }
+  }
+  if (refused) {
+    throw CommandError("nothing imported: " + std::to_string(r.rows_bad) + " of " +
+                       std::to_string(r.rows_read) + " rows are malformed" +
+                       (r.rows_bad < r.rows_read ? " (fix them, or pass --skip-bad to leave them out)"
+                                                 : ""));
+  }
+  if (!cmd.json()) {
+    std::cout << "imported " << r.plays_written << " plays of " << r.viewers << " viewers and "
+              << r.titles << " titles";
+    if (r.rows_bad) std::cout << "; left out " << r.rows_bad << " malformed rows";
+    std::cout << "\n";
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 int cmd_import(Args args) {
   return dispatch("import", {{"logs", "import logged bandit data from a CSV file", import_logs},
                              {"dsjson", "import a Personalizer / decision-service JSON log",
-                              import_dsjson}},
+                              import_dsjson},
+                             {"plays", "import viewing history (plays) from a CSV file",
+                              import_plays}},
                   args);
 }
 
