@@ -19,5 +19,6 @@ int cmd_train(Args args);
 int cmd_report(Args args);
 int cmd_import(Args args);
 int cmd_ledger(Args args);
+int cmd_viewer(Args args);
 
 }  // namespace keyart::cli

@@ -1,5 +1,7 @@
 #include "api_json.h"
 
+#include <cctype>
+
 #include "json_text.h"
 
 namespace keyart::serving {
@@ -51,6 +53,21 @@ std::string get_string(const json& doc, const char* field, bool required) {
   }
   if (!it->is_string()) field_error(field, std::string(field) + " must be a string");
   return it->get<std::string>();
+}
+
+std::string percent_decoded(std::string_view segment) {
+  std::string out;
+  for (size_t i = 0; i < segment.size(); ++i) {
+    if (segment[i] == '%' && i + 2 < segment.size() &&
+        std::isxdigit(static_cast<unsigned char>(segment[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(segment[i + 2]))) {
+      out += static_cast<char>(std::stoi(std::string(segment.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    } else {
+      out += segment[i];
+    }
+  }
+  return out;
 }
 
 }  // namespace keyart::serving

@@ -18,6 +18,8 @@ HttpResponse error_response(int status, const std::string& message, const std::s
 // The body as a JSON object: 400 when empty, malformed, nested deeper than
 // max_depth, or not an object.
 nlohmann::json parse_body(const std::string& body, int max_depth);
+// A path segment with its %XX escapes decoded (clients escape ids in paths).
+std::string percent_decoded(std::string_view segment);
 // doc[field] as a string (absent or null: "", or 400 when required).
 std::string get_string(const nlohmann::json& doc, const char* field, bool required);
 

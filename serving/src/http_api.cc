@@ -625,6 +625,15 @@ struct Api {
                                  {"last_exposure_id", info.last_exposure_id},
                                  {"last_reward_id", info.last_reward_id}});
     }
+    constexpr std::string_view kViewers = "/v1/viewers/";
+    if (path.rfind(kViewers, 0) == 0) {
+      const std::string unit = percent_decoded(path.substr(kViewers.size()));
+      Service::ForgetOutcome r = service.forget_viewer(unit);
+      return json_response(200, {{"forgotten", true},
+                                 {"exposures", r.exposures},
+                                 {"plays", r.plays},
+                                 {"files_clean", r.files_clean}});
+    }
     constexpr std::string_view kPrefix = "/v1/admin/experiments/";
     if (path.rfind(kPrefix, 0) == 0) {
       std::string rest = path.substr(kPrefix.size());
@@ -783,6 +792,7 @@ const std::vector<ApiRoute>& api_routes() {
       {"POST", "/v1/admin/snapshot"},
       {"POST", "/v1/admin/experiments/{experiment_id}/start"},
       {"POST", "/v1/admin/experiments/{experiment_id}/stop"},
+      {"DELETE", "/v1/viewers/{unit_id}"},
   };
   return routes;
 }

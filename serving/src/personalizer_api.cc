@@ -35,21 +35,6 @@ const char* code_of(int status) {
   throw ServiceError(400, target, message);
 }
 
-// The {eventId} segment, percent-decoded (clients escape it).
-std::string decoded_segment(std::string_view text) {
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
-        std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
-      out += static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16));
-      i += 2;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
-}
-
 std::string checked_event_id(const std::string& id) {
   if (std::string why = ledger::client_event_id_problem(id); !why.empty()) bad("eventId", why);
   return id;
@@ -214,7 +199,7 @@ void handle_personalizer(Service& service, const ApiOptions& options, const Http
     const size_t slash = rest.rfind('/');
     if (rest.substr(0, kEvents.size()) == kEvents && slash > kEvents.size()) {
       const std::string event_id =
-          checked_event_id(decoded_segment(rest.substr(kEvents.size(), slash - kEvents.size())));
+          checked_event_id(percent_decoded(rest.substr(kEvents.size(), slash - kEvents.size())));
       const std::string_view action = rest.substr(slash + 1);
       if (action == "reward" || action == "activate") {
         return record(service, options, req, event_id, action == "activate", respond);

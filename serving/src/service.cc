@@ -12,6 +12,7 @@
 #include "keyart/ledger/catalog.h"
 #include "keyart/ledger/experiment_store.h"
 #include "keyart/ledger/decision_log.h"
+#include "keyart/ledger/forget.h"
 #include "keyart/ledger/learner_scope.h"
 #include "keyart/ledger/plays.h"
 #include "service_impl.h"
@@ -509,6 +510,24 @@ std::vector<PlayOutcome> Service::record_plays(std::span<const PlayReport> plays
     out.push_back({true, {}});
   }
   return out;
+}
+
+Service::ForgetOutcome Service::forget_viewer(const std::string& unit_id) {
+  Impl& s = *impl_;
+  if (unit_id.empty() || unit_id.size() > 256) bad("unit_id", "unit_id must be 1 to 256 bytes");
+  // No decision may log the viewer between the flush and the rewrite.
+  std::unique_lock gate(s.gate);
+  if (!s.writer->healthy() || !s.writer->flush(std::chrono::seconds(5))) {
+    throw ServiceError(503, "", "the ledger is not writable; nothing forgotten (retry when "
+                                "/readyz is ready)");
+  }
+  ledger::ForgetResult r;
+  {
+    std::lock_guard lock(s.ledger_mu);
+    r = ledger::forget_viewer(*s.ledger, unit_id);
+  }
+  if (s.profiles) s.profiles->forget(unit_id);
+  return {r.exposures, r.plays, r.files_clean};
 }
 
 Service::Service(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -162,6 +162,9 @@ async function main() {
   await expect(405, 'GET', '/v1/admin/reload');
   await expect(200, 'POST', '/v1/admin/snapshot', undefined, admin);
   await expect(401, 'POST', '/v1/admin/snapshot');
+  await expect(200, 'DELETE', '/v1/viewers/fan', undefined, admin);
+  await expect(401, 'DELETE', '/v1/viewers/fan');
+  await expect(405, 'GET', '/v1/viewers/fan');
   await expect(200, 'POST', '/v1/admin/experiments/e2/start', undefined, admin);
   await expect(409, 'POST', '/v1/admin/experiments/e2/start', undefined, admin);
   await expect(404, 'POST', '/v1/admin/experiments/nope/start', undefined, admin);

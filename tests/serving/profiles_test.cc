@@ -151,6 +151,33 @@ TEST(Profiles, BadPlaysAreRefusedOneByOne) {
   EXPECT_EQ(service->stats().plays_refused, 4u);
 }
 
+// DELETE /v1/viewers/{unit}'s work: queued events committed first, then the
+// viewer's plays and unit id gone from the ledger and its profile from memory.
+TEST(Profiles, ForgettingAViewerDropsItsProfileAndItsTraces) {
+  ProfileFixture f;
+  auto service = Service::open(f.profile_options());
+  service->record_plays(std::vector<PlayReport>{{"leaving", "f1", T0, std::nullopt, true}}, T0);
+  const DecideResult d = service->decide(bare("leaving", T0));
+  EXPECT_FALSE(d.tastes.empty());
+  // Still queued: forget_viewer commits it before rewriting.
+  const Service::ForgetOutcome out = service->forget_viewer("leaving");
+  EXPECT_EQ(out.exposures, 1);
+  EXPECT_EQ(out.plays, 1);
+  EXPECT_TRUE(service->decide(bare("leaving", T0)).tastes.empty());
+  service->shutdown();
+  auto row = ledger::find_exposure(f.ledger, d.event_id);
+  ASSERT_TRUE(row);
+  EXPECT_EQ(row->unit_id.rfind("forgotten-", 0), 0u);
+  EXPECT_EQ(ledger::count_plays(f.ledger), 0);
+  std::string field;
+  try {
+    service->forget_viewer("");
+  } catch (const ServiceError& e) {
+    field = e.field();
+  }
+  EXPECT_EQ(field, "unit_id");
+}
+
 TEST(Profiles, OffByDefault) {
   ProfileFixture f;
   auto service = Service::open(f.options());

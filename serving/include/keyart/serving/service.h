@@ -315,6 +315,17 @@ class Service {
   // profile at once. Outcomes in the order given.
   std::vector<PlayOutcome> record_plays(std::span<const PlayReport> plays, int64_t now_ms = 0);
 
+  // Forgets a viewer (docs/PROFILES.md, "Forgetting a viewer"): with
+  // decisions held back, what is queued for the ledger is committed first,
+  // then the viewer's plays are deleted and its unit id in every exposure
+  // replaced by a pseudonym (ledger/forget.h), and its profile dropped from
+  // memory. 503 when the ledger cannot be written; 400 for an empty id.
+  struct ForgetOutcome {
+    int64_t exposures = 0, plays = 0;
+    bool files_clean = true;
+  };
+  ForgetOutcome forget_viewer(const std::string& unit_id);
+
   RewardResult activate(std::string_view event_id, int64_t now_ms = 0,
                         RewardCallback on_recorded = {}, AckDeadline deadline = {});
 
