@@ -30,13 +30,36 @@ std::string play_problem(const Play& p, bool title_known) {
 
 void write_plays(Database& db, std::span<const Play> plays, BatchResult& result) {
   if (plays.empty()) return;
+  Statement exposure = db.prepare("SELECT unit_id, title_id, ts FROM exposures WHERE event_id = ?1");
   Statement title = db.prepare("SELECT 1 FROM titles WHERE title_id = ?1");
   Statement insert = db.prepare(
       "INSERT INTO plays (play_key, unit_id, title_id, ts, seconds, completed) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
   std::unordered_map<std::string, bool> known;  // title -> in the catalogue
   for (size_t i = 0; i < plays.size(); ++i) {
-    const Play& p = plays[i];
+    Play derived;
+    if (plays[i].unit_id.empty() && plays[i].title_id.empty()) {
+      // A play known from a play or completion reward: the viewer, title and
+      // time are its exposure's (the key is the exposure's event id).
+      const auto id = event_id_bytes(plays[i].play_key);
+      bool found = false;
+      if (id) {
+        exposure.bind_blob(1, std::span<const uint8_t>(id->data(), id->size()));
+        if ((found = exposure.step())) {
+          derived = plays[i];
+          derived.unit_id = std::string(exposure.column_text_view(0));
+          derived.title_id = std::string(exposure.column_text_view(1));
+          derived.ts = exposure.column_int(2);
+        }
+        exposure.reset();
+      }
+      if (!found) {
+        result.rejected.push_back({false, true, i, ErrorKind::kNotFound,
+                                   "no exposure with event id '" + plays[i].play_key + "'"});
+        continue;
+      }
+    }
+    const Play& p = derived.unit_id.empty() ? plays[i] : derived;
     auto [it, fresh] = known.try_emplace(p.title_id, false);
     if (fresh && p.title_id.find('\0') == std::string::npos) {
       title.bind(1, p.title_id);

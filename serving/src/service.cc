@@ -625,6 +625,19 @@ DecideResult Service::decide(const DecideRequest& req) {
 
 namespace {
 
+// A logged decision's viewer, title and time, for the play and completion
+// rewards that may follow (Impl::recent).
+void remember_decision(Service::Impl& s, const std::string& event_id, const std::string& unit,
+                       const std::string& title, int64_t now) {
+  std::lock_guard lock(s.recent_mu);
+  if (!s.recent.emplace(event_id, Service::Impl::RecentDecision{unit, title, now}).second) return;
+  s.recent_order.push_back(event_id);
+  if (s.recent_order.size() > Service::Impl::kRecentDecisions) {
+    s.recent.erase(s.recent_order.front());
+    s.recent_order.pop_front();
+  }
+}
+
 // Steps 2-5 for a request already checked and routed, on the catalogue
 // given; client_id: the decision's event id, when the client chose it.
 DecideResult decide_checked(Service::Impl& s, const CatalogCache& catalog,
@@ -665,6 +678,7 @@ DecideResult decide_checked(Service::Impl& s, const CatalogCache& catalog,
   } else {
     s.writer->submit_reserved(std::move(exposure));  // the place choose() reserved
   }
+  if (s.profiles) remember_decision(s, out.event_id, req.unit_id, route.title->id, now);
   ++s.decisions;
   return out;
 }
@@ -777,6 +791,29 @@ engine::EventId event_id_or_400(Service::Impl& s, std::string_view event_id) {
   return id;
 }
 
+// A play or completion reward is a viewing of its exposure's title: a plays
+// row keyed by the event id (the ledger fills in the viewer, title and time
+// from the exposure), and, when the decision is recent, the viewer's
+// profile at once. Both rewards of one exposure are one viewing.
+void count_as_play(Service::Impl& s, const engine::EventId& id, std::string_view kind) {
+  const std::string hex = engine::to_hex(id);
+  ledger::Play play{hex, "", "", 0, std::nullopt, kind == "completion"};
+  if (!s.writer->submit(play)) return;  // queue full: the profile misses it, the reward stands
+  std::optional<Service::Impl::RecentDecision> recent;
+  {
+    std::lock_guard lock(s.recent_mu);
+    if (auto it = s.recent.find(hex); it != s.recent.end()) recent = it->second;
+  }
+  if (!recent) return;
+  const auto catalog = s.current_catalog();
+  auto title = catalog->titles.find(recent->title_id);
+  if (title == catalog->titles.end()) return;
+  play.unit_id = recent->unit_id;
+  play.title_id = recent->title_id;
+  play.ts = recent->ts;
+  s.profiles->add(play.unit_id, viewing_of(play), title->second.facts);
+}
+
 RewardResult record_after(Service::Impl& s, std::string_view event_id, const engine::EventId& id,
                           std::string_view kind, double value, int64_t now_ms,
                           RewardCallback on_recorded, AckDeadline deadline) {
@@ -841,7 +878,10 @@ RewardResult Service::reward(std::string_view event_id, std::string_view kind, d
     ++s.bad_requests;
     bad("value", "value must be a finite number");
   }
-  return record_after(s, event_id, id, kind, value, now_ms, std::move(on_recorded), deadline);
+  RewardResult result =
+      record_after(s, event_id, id, kind, value, now_ms, std::move(on_recorded), deadline);
+  if (s.profiles && (kind == "play" || kind == "completion")) count_as_play(s, id, kind);
+  return result;
 }
 
 RewardResult Service::activate(std::string_view event_id, int64_t now_ms,

@@ -318,5 +318,29 @@ TEST(Plays, StoredWithTheBatchBadOnesRejectedAlone) {
   EXPECT_EQ(play_key_of("u1", "t1", 5).size(), 32u);
 }
 
+// A play known from a reward names only the exposure's event id: the
+// ledger fills in its viewer, title and time, or refuses it without one.
+TEST(Plays, APlayFromARewardTakesItsExposuresViewerTitleAndTime) {
+  LedgerFixture f;
+  f.add_title("t1", 1);
+  Exposure e = LedgerFixture::exposure(hex_id(5), "t1", "t1-v1");
+  e.unit_id = "u9";
+  e.ts = 1'700'000'123'000;
+  std::vector<Play> plays = {Play{hex_id(5), "", "", 0, std::nullopt, true},
+                             Play{hex_id(6), "", "", 0, std::nullopt, false}};
+  const BatchResult r = EventWriter(f.ledger).write(std::vector<Exposure>{e}, {}, plays);
+  EXPECT_EQ(r.plays_written, 1u);
+  ASSERT_EQ(r.rejected.size(), 1u);
+  EXPECT_EQ(r.rejected[0].index, 1u);
+  EXPECT_NE(r.rejected[0].reason.find("no exposure with event id"), std::string::npos);
+  std::vector<StoredPlay> stored;
+  for_each_play_of(f.ledger, "u9", [&](const StoredPlay& p) { stored.push_back(p); });
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_EQ(stored[0].title_id, "t1");
+  EXPECT_EQ(stored[0].ts, 1'700'000'123'000);
+  EXPECT_EQ(stored[0].play_key, hex_id(5));
+  EXPECT_TRUE(stored[0].completed);
+}
+
 }  // namespace
 }  // namespace keyart::ledger

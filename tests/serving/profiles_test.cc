@@ -178,6 +178,37 @@ TEST(Profiles, ForgettingAViewerDropsItsProfileAndItsTraces) {
   EXPECT_EQ(field, "unit_id");
 }
 
+// A play reward, then a completion reward, on one decision: one viewing of
+// the decision's title (counted as completed), in memory at once and in
+// the ledger's plays for the next rebuild.
+TEST(Profiles, PlayAndCompletionRewardsAreOneViewing) {
+  ProfileFixture f;
+  ServiceOptions o = f.profile_options();
+  o.learner.rewards = engine::RewardDefinition::parse("click=1,play=1,completion=1");
+  std::map<std::string, std::pair<double, bool>> before;
+  {
+    auto service = Service::open(o);
+    const DecideResult d = service->decide(bare("watcher", T0));
+    EXPECT_TRUE(d.tastes.empty());
+    service->reward(d.event_id, "play", 1, T0 + 1000);
+    // Weights decay from the decision's time (half-life 90 days).
+    auto decayed = [](double w, int64_t age) { return w * std::exp2(-age / (90.0 * kDay)); };
+    auto t = tastes_of(service->decide(bare("watcher", T0 + 2000)));
+    const double play = decayed(0.5, 2000);
+    EXPECT_NEAR(t["genre_drama"].first, play / (play + 1), 1e-12);  // a play: 0.5
+    service->reward(d.event_id, "completion", 1, T0 + 3000);
+    service->reward(d.event_id, "play", 1, T0 + 4000);      // repeated: nothing new
+    before = tastes_of(service->decide(bare("watcher", T0 + 5000)));
+    const double completed = decayed(1.0, 5000);
+    EXPECT_NEAR(before["genre_drama"].first, completed / (completed + 1), 1e-12);  // 1, once
+    service->shutdown();
+  }
+  // Every report is a row (play, completion, play again), all one key.
+  EXPECT_EQ(ledger::count_plays(f.ledger), 3);
+  auto service = Service::open(o);
+  EXPECT_EQ(tastes_of(service->decide(bare("watcher", T0 + 5000))), before);
+}
+
 TEST(Profiles, OffByDefault) {
   ProfileFixture f;
   auto service = Service::open(f.options());

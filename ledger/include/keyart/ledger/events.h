@@ -51,6 +51,9 @@ struct Reward {
 // A viewing: the viewer played the title at ts, for `seconds` when known.
 // play_key identifies the viewing (keyart/ledger/plays.h makes it): every
 // report is stored, and the profiles count each key once, at its heaviest.
+// A play with neither unit_id nor title_id is one known from a play or
+// completion reward: play_key is the exposure's event id, and the viewer,
+// title and time are the exposure's (rejected when there is none).
 struct Play {
   std::string play_key;  // 32 hex digits (16 bytes in the ledger)
   std::string unit_id;
