@@ -5,7 +5,8 @@
 // tile: the same steps, in page order, with and without the same-actor
 // rule), and Service::reward(). Reports p50/p99 per call besides
 // Google Benchmark's mean, and total_cpu_us: the whole process's CPU per
-// decision (the ledger writer committing them included, up to flush());
+// decision; and decide() with the viewers' tastes from their profiles
+// (BM_DecideWithProfiles) (the ledger writer committing them included, up to flush());
 // ->Threads(2) gives throughput on both cores.
 //
 //   build/release/benchmarks/bench_serving_decide
@@ -138,6 +139,70 @@ void BM_Decide(benchmark::State& state, const std::string& policy) {
   }
 }
 BENCHMARK_CAPTURE(BM_Decide, linucb, std::string("linucb:alpha=1"))->Threads(1)->Threads(2)->UseRealTime();
+
+// Decisions whose tastes come from the viewers' profiles (keyart serve
+// --profiles) instead of the request: the same hybrid LinUCB, the same
+// requests without their actor_*/genre_* features, every viewer with 20
+// plays recorded beforehand (the profile already in memory). Against
+// BM_Decide/hybrid_linucb in the same run, the difference is what the
+// profile costs a decision (goal: under 1 us).
+void BM_DecideWithProfiles(benchmark::State& state) {
+  std::string path = make_ledger("hybrid-linucb");
+  {
+    auto ledger = ledger::Ledger::open(path);
+    ledger::Transaction tx(ledger);
+    for (int t = 0; t < kTitles; ++t) {
+      for (int c = 0; c < 4; ++c) {
+        const int actor = (t * 13 + c * 51) % 200;
+        ledger::add_cast_member(ledger, {.title_id = "t" + std::to_string(t),
+                                         .actor_id = "a" + std::to_string(actor),
+                                         .actor_name = "Actor " + std::to_string(actor),
+                                         .billing_order = c + 1,
+                                         .role = c == 0 ? "lead" : c < 3 ? "supporting" : "minor"});
+      }
+    }
+    tx.commit();
+  }
+  serving::ServiceOptions o;
+  o.ledger_path = path;
+  o.learner.seed = 1;
+  o.learner.wait_ms = 60'000;
+  o.profiles.enabled = true;
+  auto service = serving::Service::open(o);
+  std::vector<serving::DecideRequest> requests;
+  std::vector<serving::PlayReport> plays;
+  const int64_t now = 1'800'000'000'000;
+  for (uint64_t i = 0; i < 4096; ++i) {
+    serving::DecideRequest r = request(i * 31);
+    r.user = {};
+    r.user.set("activity", 1.3);
+    r.now_ms = now;
+    for (int p = 0; p < 20; ++p) {
+      plays.push_back({r.unit_id, "t" + std::to_string((i * 7 + p * 3) % kTitles),
+                       now - (p + 1) * 86'400'000LL, 1000.0 * p, p % 3 == 0});
+    }
+    requests.push_back(std::move(r));
+  }
+  service->record_plays(plays, now);
+  for (const auto& r : requests) service->decide(r);  // profiles in memory, models warm
+  std::vector<double> micros;
+  micros.reserve(1 << 20);
+  size_t i = 0;
+  for (auto _ : state) {
+    auto start = std::chrono::steady_clock::now();
+    auto d = service->decide(requests[i++ & 4095]);
+    benchmark::DoNotOptimize(d);
+    micros.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+  report_percentiles(state, micros);
+  const auto stats = service->stats().profiles;
+  state.counters["viewers"] = static_cast<double>(stats.viewers);
+  state.counters["bytes_per_viewer"] =
+      stats.viewers ? static_cast<double>(stats.bytes) / static_cast<double>(stats.viewers) : 0;
+  service->shutdown();
+}
+BENCHMARK(BM_DecideWithProfiles)->UseRealTime();
 BENCHMARK_CAPTURE(BM_Decide, hybrid_linucb, std::string("hybrid-linucb"))->Threads(1)->Threads(2)->UseRealTime();
 BENCHMARK_CAPTURE(BM_Decide, linear_thompson, std::string("lints"))->Threads(1)->UseRealTime();
 BENCHMARK_CAPTURE(BM_Decide, uniform, std::string("uniform"))->Threads(1)->UseRealTime();

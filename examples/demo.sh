@@ -2,8 +2,8 @@
 # The whole keyart loop on the sample data: a title with its cast, artwork
 # uploaded and analysed, an A/B experiment (a fixed control poster against a
 # contextual bandit), simulated viewers served over HTTP by `keyart serve`,
-# the analyst's report, and off-policy evaluation of policies that were
-# never deployed. Usage: examples/demo.sh [path/to/keyart]
+# a viewer whose tastes keyart learns from what they watched, the analyst's
+# report, and off-policy evaluation of policies that were never deployed. Usage: examples/demo.sh [path/to/keyart]
 # With KEYART_DEMO_POSTGRES=1 the ledgers are PostgreSQL databases on a
 # throwaway local cluster (scripts/pg_cluster.sh, removed at the end) and the
 # stored files go in the demo folder (--files): the same loop, the same
@@ -90,6 +90,32 @@ if [[ -n "$train_pid" ]]; then
   wait "$train_pid" || true
   train_pid=""
   tail -1 "$out/train.log"
+fi
+
+step "4b. A viewer who follows a supporting actor (keyart serve --profiles)"
+# Three more films in which one of the night's supporting actors (one that
+# some poster features) also plays a supporting part, each with its own lead.
+supporting="$(python3 -c 'import json, sys
+featured = {v["arm_features"].get("featured_actor") for v in json.load(open(sys.argv[1]))}
+print(next((a for a in ["frl_042", "lisa"] if a in featured), ""))' "$out/variants.json")"
+if [[ -z "$supporting" ]]; then
+  echo "(no poster features a supporting actor: step skipped)"
+else
+  declare -A names=([frl_042]="Dara Quinn" [lisa]="Lisa Marsh")
+  for i in 1 2 3; do
+    "$keyart" title add "film$i" --name "Earlier film $i" --genre thriller >/dev/null
+    "$keyart" cast add --title "film$i" --actor "lead$i" --name "Lead Actor $i" >/dev/null
+    "$keyart" cast add --title "film$i" --actor "$supporting" --name "${names[$supporting]}" \
+      --billing 2 --role supporting >/dev/null
+  done
+  echo "film1, film2, film3: each led by someone else, with ${names[$supporting]} ($supporting) supporting"
+  start_keyart_serve "$keyart" "$out/serve-profiles.log" --wait-window 2s --profiles ||
+    { echo "demo: keyart serve --profiles did not start" >&2; exit 1; }
+  python3 "$here/profile_demo.py" --port "$serve_port" --title night --watched film1 film2 film3 \
+    --variants "$out/variants.json"
+  kill -TERM "$serve_pid"
+  wait "$serve_pid" || true
+  serve_pid=""
 fi
 
 step "5. The analyst's report"
