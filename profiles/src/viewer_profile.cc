@@ -55,6 +55,7 @@ bool ViewerProfile::add(const Viewing& viewing, const TitleFacts& title,
 }
 
 void ViewerProfile::rebase(int64_t ts_ms, const ProfileOptions& options) {
+  top_valid_ = false;
   const double factor = decay_factor(ref_ms_, ts_ms, options);
   for (auto& [feature, sum] : sums_) sum *= factor;
   total_ *= factor;
@@ -71,6 +72,7 @@ void ViewerProfile::add_weight(double weight, int64_t ts_ms, const TitleFacts& t
     rebase(ts_ms, options);
   }
   const double w = weight * decay_factor(ts_ms, ref_ms_, options);
+  top_valid_ = false;
   total_ += w;
   for (const auto& [actor, role] : title.cast) {
     sums_[std::string(engine::kActorPrefix) + actor] += w * role_weight(role, options);
@@ -80,17 +82,40 @@ void ViewerProfile::add_weight(double weight, int64_t ts_ms, const TitleFacts& t
   }
 }
 
+double ViewerProfile::value_scale(int64_t now_ms, const ProfileOptions& options) const {
+  // Both sums decay by the same factor from the reference to now.
+  const double to_now = decay_factor(ref_ms_, now_ms, options);
+  const double denominator = total_ * to_now + options.prior_weight;
+  return denominator > 0 ? to_now / denominator : 0;
+}
+
+void ViewerProfile::rank_tastes(const ProfileOptions& options) const {
+  std::vector<std::pair<const std::string*, double>> actors, genres;
+  for (const auto& [feature, sum] : sums_) {
+    if (!(sum > 0)) continue;
+    (feature.starts_with(engine::kActorPrefix) ? actors : genres).emplace_back(&feature, sum);
+  }
+  auto stronger = [](const auto& a, const auto& b) {
+    return a.second != b.second ? a.second > b.second : *a.first < *b.first;
+  };
+  top_.clear();
+  for (auto* list : {&actors, &genres}) {
+    const size_t keep = std::min(list->size(), list == &actors ? options.max_actors : options.max_genres);
+    std::partial_sort(list->begin(), list->begin() + static_cast<std::ptrdiff_t>(keep), list->end(),
+                      stronger);
+    top_.insert(top_.end(), list->begin(), list->begin() + static_cast<std::ptrdiff_t>(keep));
+  }
+  top_valid_ = true;
+}
+
 std::vector<Affinity> ViewerProfile::affinities(int64_t now_ms,
                                                 const ProfileOptions& options) const {
   std::vector<Affinity> out;
   if (seen_.empty()) return out;
-  // Both sums decay by the same factor from the reference to now.
-  const double to_now = decay_factor(ref_ms_, now_ms, options);
-  const double denominator = total_ * to_now + options.prior_weight;
-  if (!(denominator > 0)) return out;
+  const double scale = value_scale(now_ms, options);
   out.reserve(sums_.size());
   for (const auto& [feature, sum] : sums_) {
-    const double value = sum * to_now / denominator;
+    const double value = sum * scale;
     if (value > 0) out.push_back({feature, value});
   }
   std::sort(out.begin(), out.end(),

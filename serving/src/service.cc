@@ -203,16 +203,17 @@ void add_profile_tastes(Service::Impl& s, const DecideRequest& req, int64_t now,
   }
   if (!s.profiles) return;
   bool added = false;
-  for (const profiles::Affinity& a : s.profiles->affinities(req.unit_id, now)) {
-    if (req.user.find(a.feature)) continue;
+  const bool explain = req.want_scores || req.preview;
+  s.profiles->for_each_taste(req.unit_id, now, [&](std::string_view feature, double value) {
+    if (req.user.find(feature)) return;
     if (!added) {
       tl.user = req.user;
       added = true;
     }
-    tl.user.set(a.feature, a.value);
-    tl.request.add_user(a.feature, a.value);
-    if (req.want_scores || req.preview) tl.tastes.push_back({a.feature, a.value, true});
-  }
+    tl.user.set(feature, value);
+    tl.request.add_user(feature, value);
+    if (explain) tl.tastes.push_back({std::string(feature), value, true});
+  });
   if (added) tl.logged_user = &tl.user;
 }
 

@@ -264,11 +264,11 @@ class Simulation {
     prepare(*imp, scratch_, options_.without_tastes);
     auto it = run.profiles.find(imp->user);
     if (it != run.profiles.end()) {
-      for (const profiles::Affinity& a : it->second.affinities(now, profile_options_)) {
-        if (options_.without_tastes || !carries(*imp, a.feature)) {
-          scratch_.request.add_user(a.feature, a.value);
+      it->second.for_each_taste(now, profile_options_, [&](std::string_view feature, double value) {
+        if (options_.without_tastes || !carries(*imp, feature)) {
+          scratch_.request.add_user(feature, value);
         }
-      }
+      });
     }
     return scratch_.request;
   }

@@ -121,6 +121,32 @@ TEST(ViewerProfile, RepeatedAndOutOfOrderReportsCountOnce) {
   EXPECT_GT(in_order.memory_bytes(), once.memory_bytes());
 }
 
+// A decision is given the strongest tastes only: at most max_actors actors
+// and max_genres genres, strongest first, with the values affinities() has.
+TEST(ViewerProfile, ADecisionGetsTheStrongestTastes) {
+  ProfileOptions o;
+  o.max_actors = 2;
+  o.max_genres = 1;
+  ViewerProfile p;
+  p.add({.key = 1, .ts_ms = kT0, .completed = true}, kA, o);  // x lead, y supporting, drama
+  p.add({.key = 2, .ts_ms = kT0}, kB, o);                      // z lead, y minor, drama, crime
+  std::vector<std::pair<std::string, double>> given;
+  p.for_each_taste(kT0 + kDay, o, [&](std::string_view f, double v) { given.emplace_back(f, v); });
+  const auto all = as_map(p.affinities(kT0 + kDay, o));
+  // actor_x 1, actor_y 0.75, actor_z 0.5 (before the common factor); drama 1.5, crime 0.5.
+  ASSERT_EQ(given.size(), 3u);
+  EXPECT_EQ(given[0].first, "actor_x");
+  EXPECT_EQ(given[1].first, "actor_y");
+  EXPECT_EQ(given[2].first, "genre_drama");
+  for (const auto& [f, v] : given) EXPECT_DOUBLE_EQ(v, all.at(f)) << f;
+  // A new viewing re-ranks: z completes twice more and passes y.
+  p.add({.key = 3, .ts_ms = kT0, .completed = true}, kB, o);
+  given.clear();
+  p.for_each_taste(kT0, o, [&](std::string_view f, double v) { given.emplace_back(f, v); });
+  EXPECT_EQ(given[0].first, "actor_z");  // 1.5 against x 1 and y 1.05
+  EXPECT_EQ(given[1].first, "actor_y");
+}
+
 TEST(ViewerProfile, RolesByName) {
   EXPECT_EQ(parse_role("lead"), Role::kLead);
   EXPECT_EQ(parse_role("supporting"), Role::kSupporting);

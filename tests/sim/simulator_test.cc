@@ -349,9 +349,11 @@ TEST(Simulator, ProfilesLearnedFromTheHistorySupplyTheTastes) {
     size_t checked = 0, with_tastes = 0;
     void on_decision(size_t, const Impression& imp, const engine::Request& request,
                      const engine::Decision&, int64_t time_ms) override {
-      std::map<std::string, double> want;
+      std::map<std::string, double> want;  // what a decision is given: the strongest
       if (auto it = expected.find(imp.user); it != expected.end()) {
-        for (const auto& a : it->second.affinities(time_ms, {})) want[a.feature] = a.value;
+        it->second.for_each_taste(time_ms, {}, [&](std::string_view feature, double value) {
+          want[std::string(feature)] = value;
+        });
       }
       for (const auto& [name, value] : want) {
         if (name.starts_with("actor_")) {

@@ -36,6 +36,13 @@ class ProfileStore {
 
   // The viewer's affinities at now_ms (empty for a viewer without viewings).
   std::vector<Affinity> affinities(const std::string& unit_id, int64_t now_ms);
+  // ViewerProfile::for_each_taste for the viewer (loaded if needed), with
+  // the store's lock held: fn must not call the store.
+  template <typename Fn>
+  void for_each_taste(const std::string& unit_id, int64_t now_ms, Fn&& fn) {
+    std::unique_lock lock(mu_);
+    entry_locked(unit_id, lock).profile.for_each_taste(now_ms, options_, fn);
+  }
   // Adds a viewing (loading the viewer first when not in memory); false when
   // the profile already had it at least as heavy.
   bool add(const std::string& unit_id, const Viewing& viewing, const TitleFacts& title);

@@ -57,6 +57,9 @@ struct ProfileOptions {
   double short_play_seconds = 300;
   double completion_weight = 1.0, play_weight = 0.5, short_play_weight = 0.1;
   double lead_weight = 1.0, supporting_weight = 0.6, minor_weight = 0.3;
+  // What a decision is given (for_each_taste): the strongest actors and
+  // genres, at most this many of each.
+  size_t max_actors = 16, max_genres = 8;
 };
 
 double viewing_weight(const Viewing& viewing, const ProfileOptions& options);
@@ -76,6 +79,18 @@ class ViewerProfile {
   // The affinities at now_ms, sorted by feature name; empty without viewings.
   std::vector<Affinity> affinities(int64_t now_ms, const ProfileOptions& options) const;
 
+  // Calls fn(feature, value) for the strongest affinities at now_ms: at
+  // most options.max_actors actors and max_genres genres, strongest first
+  // (ties by name). The order is kept between additions (all values decay
+  // by one factor), so a call costs one multiplication a taste.
+  template <typename Fn>
+  void for_each_taste(int64_t now_ms, const ProfileOptions& options, Fn&& fn) const {
+    if (seen_.empty()) return;
+    if (!top_valid_) rank_tastes(options);
+    const double scale = value_scale(now_ms, options);
+    for (const auto& [feature, sum] : top_) fn(std::string_view(*feature), sum * scale);
+  }
+
   size_t viewings() const { return seen_.size(); }
   bool empty() const { return seen_.empty(); }
   // Heap bytes held (for the store's bound), approximately.
@@ -88,6 +103,10 @@ class ViewerProfile {
   void add_weight(double weight, int64_t ts_ms, const TitleFacts& title,
                   const ProfileOptions& options);
   void rebase(int64_t ts_ms, const ProfileOptions& options);
+  // affinity = sum * value_scale(now): the decay to now over the decayed
+  // total plus the prior.
+  double value_scale(int64_t now_ms, const ProfileOptions& options) const;
+  void rank_tastes(const ProfileOptions& options) const;
 
   struct Seen {
     double weight = 0;
@@ -98,6 +117,9 @@ class ViewerProfile {
   double total_ = 0;
   int64_t ref_ms_ = 0;
   bool has_ref_ = false;
+  // for_each_taste's ranking (keys point into sums_), redone after a change.
+  mutable std::vector<std::pair<const std::string*, double>> top_;
+  mutable bool top_valid_ = false;
 };
 
 }  // namespace keyart::profiles
