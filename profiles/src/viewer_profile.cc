@@ -103,7 +103,7 @@ void ViewerProfile::rank_tastes(const ProfileOptions& options) const {
     const size_t keep = std::min(list->size(), list == &actors ? options.max_actors : options.max_genres);
     std::partial_sort(list->begin(), list->begin() + static_cast<std::ptrdiff_t>(keep), list->end(),
                       stronger);
-    top_.insert(top_.end(), list->begin(), list->begin() + static_cast<std::ptrdiff_t>(keep));
+    for (size_t i = 0; i < keep; ++i) top_.emplace_back(*(*list)[i].first, (*list)[i].second);
   }
   top_valid_ = true;
 }
@@ -132,6 +132,9 @@ size_t ViewerProfile::memory_bytes() const {
              (feature.size() > 15 ? feature.capacity() + 1 : 0);
   }
   bytes += sums_.bucket_count() * sizeof(void*);
+  for (const auto& [feature, sum] : top_) {
+    bytes += sizeof(top_[0]) + (feature.size() > 15 ? feature.capacity() + 1 : 0);
+  }
   return bytes;
 }
 

@@ -548,6 +548,7 @@ std::unique_ptr<Service> Service::open(const ServiceOptions& options) {
   }
   impl->writer = std::make_unique<LedgerWriter>(options.ledger_path, options.writer);
   if (options.profiles.enabled) {
+    impl->recent.resize(Impl::kRecentDecisions);
     Impl* raw = impl.get();
     impl->profiles = std::make_unique<profiles::ProfileStore>(
         options.profiles.capacity, options.profiles.arithmetic,
@@ -628,15 +629,23 @@ namespace {
 
 // A logged decision's viewer, title and time, for the play and completion
 // rewards that may follow (Impl::recent).
-void remember_decision(Service::Impl& s, const std::string& event_id, const std::string& unit,
+// The two slots an event id may occupy in Impl::recent.
+size_t recent_slot(const engine::EventId& id) {
+  return engine::EventIdHash()(id) & (Service::Impl::kRecentDecisions - 1) & ~size_t{1};
+}
+
+void remember_decision(Service::Impl& s, const engine::EventId& id, const std::string& unit,
                        const std::string& title, int64_t now) {
+  const size_t first = recent_slot(id);
   std::lock_guard lock(s.recent_mu);
-  if (!s.recent.emplace(event_id, Service::Impl::RecentDecision{unit, title, now}).second) return;
-  s.recent_order.push_back(event_id);
-  if (s.recent_order.size() > Service::Impl::kRecentDecisions) {
-    s.recent.erase(s.recent_order.front());
-    s.recent_order.pop_front();
-  }
+  Service::Impl::RecentDecision* a = &s.recent[first];
+  Service::Impl::RecentDecision* b = &s.recent[first + 1];
+  Service::Impl::RecentDecision& slot = b->seq < a->seq ? *b : *a;  // the older (or empty)
+  slot.id = id;
+  slot.unit_id.assign(unit);
+  slot.title_id.assign(title);
+  slot.ts = now;
+  slot.seq = ++s.recent_seq;
 }
 
 // Steps 2-5 for a request already checked and routed, on the catalogue
@@ -679,7 +688,7 @@ DecideResult decide_checked(Service::Impl& s, const CatalogCache& catalog,
   } else {
     s.writer->submit_reserved(std::move(exposure));  // the place choose() reserved
   }
-  if (s.profiles) remember_decision(s, out.event_id, req.unit_id, route.title->id, now);
+  if (s.profiles) remember_decision(s, tl.decision.event_id, req.unit_id, route.title->id, now);
   ++s.decisions;
   return out;
 }
@@ -802,8 +811,11 @@ void count_as_play(Service::Impl& s, const engine::EventId& id, std::string_view
   if (!s.writer->submit(play)) return;  // queue full: the profile misses it, the reward stands
   std::optional<Service::Impl::RecentDecision> recent;
   {
+    const size_t first = recent_slot(id);
     std::lock_guard lock(s.recent_mu);
-    if (auto it = s.recent.find(hex); it != s.recent.end()) recent = it->second;
+    for (size_t i = first; i < first + 2; ++i) {
+      if (s.recent[i].seq != 0 && s.recent[i].id == id) recent = s.recent[i];
+    }
   }
   if (!recent) return;
   const auto catalog = s.current_catalog();

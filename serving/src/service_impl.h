@@ -72,17 +72,22 @@ struct Service::Impl {
   // plays through the service's own connection.
   std::unique_ptr<profiles::ProfileStore> profiles;
   std::atomic<uint64_t> plays_accepted{0}, plays_refused{0};
-  // With profiles: the viewer, title and time of the latest decisions (at
-  // most kRecentDecisions), so a play or completion reward updates the
-  // viewer's profile at once; an older one reaches it on its next rebuild.
+  // With profiles: the viewer, title and time of recent decisions, so a
+  // play or completion reward updates the viewer's profile at once (an
+  // older one reaches it on its next rebuild). A two-way set-associative
+  // cache of kRecentDecisions slots by event id: each decision overwrites
+  // the older of its two slots; no allocation on the decide path once the
+  // slots' strings have grown.
   static constexpr size_t kRecentDecisions = 1 << 18;
   struct RecentDecision {
+    engine::EventId id{};
     std::string unit_id, title_id;
     int64_t ts = 0;
+    uint64_t seq = 0;  // 0: empty
   };
   std::mutex recent_mu;
-  std::unordered_map<std::string, RecentDecision> recent;  // by event id (hex)
-  std::deque<std::string> recent_order;                    // oldest first
+  std::vector<RecentDecision> recent;  // kRecentDecisions slots, with profiles only
+  uint64_t recent_seq = 0;
 
   std::atomic<uint64_t> decisions{0}, fallbacks{0}, rewards{0}, reward_duplicates{0},
       reward_unknown{0}, reward_late{0}, bad_requests{0}, not_found{0}, rewards_acknowledged{0},

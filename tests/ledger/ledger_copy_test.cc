@@ -12,6 +12,7 @@
 #include "keyart/ledger/events.h"
 #include "keyart/ledger/experiment_store.h"
 #include "keyart/ledger/ledger_copy.h"
+#include "keyart/ledger/plays.h"
 #include "keyart/ledger/model_snapshots.h"
 #include "keyart/ledger/prune.h"
 #include "keyart/ledger/variants.h"
@@ -66,9 +67,15 @@ void fill(LedgerFixture& f) {
     exposures.push_back(e);
     if (i % 4 == 0) rewards.push_back({hex_id(i + 1), "click", 0.1 * i, e.ts + 5});
   }
+  std::vector<Play> plays;
+  for (int i = 0; i < 3; ++i) {
+    plays.push_back({play_key_of("viewer", "t1", kDay0 + i), "viewer", i ? "t1" : "t2",
+                     kDay0 + i, i == 1 ? std::optional<double>(42.5) : std::nullopt, i == 2});
+  }
   EventWriter writer(f.ledger);
-  BatchResult r = writer.write(exposures, rewards);
+  BatchResult r = writer.write(exposures, rewards, plays);
   ASSERT_TRUE(r.rejected.empty());
+  ASSERT_EQ(r.plays_written, 3u);
   record_model_snapshot(f.ledger, {.created_at = kDay0, .storage_path = "models/s.bin",
                                    .sha256 = std::string(64, 'b'), .bytes = 10,
                                    .marks = {30, 8}, .learners_json = "[]"});
@@ -77,6 +84,11 @@ void fill(LedgerFixture& f) {
 // What the ledger's own reads say of every table.
 std::string describe(Ledger& ledger) {
   std::string out;
+  for_each_play(ledger, 0, [&](const StoredPlay& p) {
+    out += "play " + std::to_string(p.play_id) + " " + p.play_key + " " + p.unit_id + " " +
+           p.title_id + " " + std::to_string(p.ts) + " " +
+           (p.seconds ? std::to_string(*p.seconds) : "-") + (p.completed ? " done\n" : "\n");
+  });
   for (const Title& t : list_titles(ledger)) {
     out += "title " + t.title_id + " " + t.name + " " + t.default_variant_id.value_or("-");
     for (const auto& g : t.genres) out += " " + g;

@@ -88,7 +88,7 @@ class ViewerProfile {
     if (seen_.empty()) return;
     if (!top_valid_) rank_tastes(options);
     const double scale = value_scale(now_ms, options);
-    for (const auto& [feature, sum] : top_) fn(std::string_view(*feature), sum * scale);
+    for (const auto& [feature, sum] : top_) fn(std::string_view(feature), sum * scale);
   }
 
   size_t viewings() const { return seen_.size(); }
@@ -117,8 +117,10 @@ class ViewerProfile {
   double total_ = 0;
   int64_t ref_ms_ = 0;
   bool has_ref_ = false;
-  // for_each_taste's ranking (keys point into sums_), redone after a change.
-  mutable std::vector<std::pair<const std::string*, double>> top_;
+  // for_each_taste's ranking, redone after a change: copies of the names,
+  // side by side (a decision reads them in one sweep, not one scattered
+  // node each).
+  mutable std::vector<std::pair<std::string, double>> top_;
   mutable bool top_valid_ = false;
 };
 
