@@ -8,10 +8,11 @@ in the bandit arm (the control always shows the ensemble poster).
 Standard library only.
 """
 import argparse
-import http.client
 import json
 import sys
 import time
+
+from keyart_client import Client
 
 
 def main():
@@ -24,15 +25,7 @@ def main():
     with open(args.variants) as f:
         featured = {v["variant_id"]: v["arm_features"].get("featured_actor", "none")
                     for v in json.load(f)}
-    conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=10)
-
-    def post(path, body):
-        conn.request("POST", path, json.dumps(body), {"Content-Type": "application/json"})
-        r = conn.getresponse()
-        data = r.read()
-        if r.status != 200:
-            sys.exit(f"profile_demo.py: {path} answered {r.status}: {data.decode()[:200]}")
-        return json.loads(data)
+    post = Client(args.port, "profile_demo.py").post
 
     context = {"device": "tv", "country": "US", "hour": 21}
     unit = None

@@ -12,10 +12,11 @@ the demo report's guardrail) twice as often when the poster showed that
 actor. Nothing of this is told to the bandit: it has to learn it.
 """
 import argparse
-import http.client
 import json
 import random
 import sys
+
+from keyart_client import Client
 
 
 def main():
@@ -46,15 +47,7 @@ def main():
             p += 0.01
         return p
 
-    conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=10)
-
-    def post(path, body):
-        conn.request("POST", path, json.dumps(body), {"Content-Type": "application/json"})
-        r = conn.getresponse()
-        data = r.read()
-        if r.status != 200:
-            sys.exit(f"traffic.py: {path} answered {r.status}: {data.decode()[:200]}")
-        return json.loads(data)
+    post = Client(args.port, "traffic.py").post
 
     shown = {}
     clicks = {}

@@ -37,6 +37,21 @@ void read_import_options(const Subcommand& cmd, Options& options) {
   options.max_line_bytes = static_cast<size_t>(max_line);
 }
 
+// When an import refused its file: the malformed rows by line (the first
+// the import listed) on stderr, and the error that says nothing was imported.
+template <typename Result>
+[[noreturn]] void refuse_import(const Result& r, const std::string& path) {
+  for (const auto& e : r.errors) std::cerr << path << ": line " << e.line << ": " << e.message << "\n";
+  if (r.rows_bad > static_cast<int64_t>(r.errors.size())) {
+    std::cerr << "... and " << r.rows_bad - static_cast<int64_t>(r.errors.size())
+              << " more malformed rows\n";
+  }
+  throw CommandError("nothing imported: " + std::to_string(r.rows_bad) + " of " +
+                     std::to_string(r.rows_read) + " rows are malformed" +
+                     (r.rows_bad < r.rows_read ? " (fix them, or pass --skip-bad to leave them out)"
+                                               : ""));
+}
+
 // What an import says: JSON (--json) or a line; the bad rows by line and a
 // non-zero exit when nothing was imported.
 int report_import(Subcommand& cmd, const analysis::ImportResult& r, const std::string& path,
@@ -56,19 +71,7 @@ int report_import(Subcommand& cmd, const analysis::ImportResult& r, const std::s
                      .dump(2)
               << "\n";
   }
-  if (!r.imported) {
-    for (const auto& e : r.errors) {
-      std::cerr << path << ": line " << e.line << ": " << e.message << "\n";
-    }
-    if (r.rows_bad > static_cast<int64_t>(r.errors.size())) {
-      std::cerr << "... and " << r.rows_bad - static_cast<int64_t>(r.errors.size())
-                << " more malformed rows\n";
-    }
-    throw CommandError("nothing imported: " + std::to_string(r.rows_bad) + " of " +
-                       std::to_string(r.rows_read) + " rows are malformed" +
-                       (r.rows_bad < r.rows_read ? " (fix them, or pass --skip-bad to leave them out)"
-                                                 : ""));
-  }
+  if (!r.imported) refuse_import(r, path);
   if (!cmd.json()) {
     std::cout << "imported " << r.rows_imported << " rows (" << r.rewards_written << " "
               << metric << " rewards, " << r.actions << " actions";
@@ -186,19 +189,7 @@ int import_plays(Args args) {
                      .dump(2)
               << "\n";
   }
-  if (refused || (!cmd.json() && r.rows_bad > 0)) {
-    for (const auto& e : r.errors) std::cerr << options.csv_path << ": line " << e.line << ": " << e.message << "\n";
-    if (r.rows_bad > static_cast<int64_t>(r.errors.size())) {
-      std::cerr << "... and " << r.rows_bad - static_cast<int64_t>(r.errors.size())
-                << " more malformed rows\n";
-    }
-  }
-  if (refused) {
-    throw CommandError("nothing imported: " + std::to_string(r.rows_bad) + " of " +
-                       std::to_string(r.rows_read) + " rows are malformed" +
-                       (r.rows_bad < r.rows_read ? " (fix them, or pass --skip-bad to leave them out)"
-                                                 : ""));
-  }
+  if (refused) refuse_import(r, options.csv_path);
   if (!cmd.json()) {
     std::cout << "imported " << r.plays_written << " plays of " << r.viewers << " viewers and "
               << r.titles << " titles";
