@@ -72,8 +72,8 @@ PlaysImportResult import_plays(ledger::Ledger& ledger, const PlaysImportOptions&
     p.unit_id = at("unit_id");
     p.title_id = at("title_id");
     const std::string ts = at("ts"), seconds = at("seconds"), completed = at("completed");
-    if (p.unit_id.empty() || p.unit_id.size() > 256) {
-      bad("unit_id must be 1 to 256 bytes");
+    if (p.unit_id.empty() || p.unit_id.size() > ledger::kMaxUnitIdBytes) {
+      bad("unit_id must be 1 to " + std::to_string(ledger::kMaxUnitIdBytes) + " bytes");
       continue;
     }
     auto [title, fresh] = known.try_emplace(p.title_id, false);

@@ -14,7 +14,9 @@ namespace {
 // Why the play cannot be stored, or empty.
 std::string play_problem(const Play& p, bool title_known) {
   if (!event_id_bytes(p.play_key)) return "play key '" + p.play_key + "' is not 32 hex digits";
-  if (p.unit_id.empty() || p.unit_id.size() > 256) return "a play's unit id must be 1 to 256 bytes";
+  if (p.unit_id.empty() || p.unit_id.size() > kMaxUnitIdBytes) {
+    return "a play's unit id must be 1 to " + std::to_string(kMaxUnitIdBytes) + " bytes";
+  }
   if (p.ts < 0) return "a play's ts must not be negative";
   if (p.seconds && !(std::isfinite(*p.seconds) && *p.seconds >= 0 && *p.seconds <= 1e7)) {
     return "a play's seconds must be between 0 and 10,000,000";

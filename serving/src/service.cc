@@ -186,10 +186,6 @@ struct Choice {
   std::string fallback_reason;
 };
 
-bool is_taste(std::string_view name) {
-  return name.starts_with(engine::kActorPrefix) || name.starts_with(engine::kGenrePrefix);
-}
-
 // The viewer's tastes: the request's own, and with profiles on, those of
 // the viewer's profile the request does not carry (the request's win).
 // Leaves in tl the user features to log and, for explain, the tastes used.
@@ -198,7 +194,7 @@ void add_profile_tastes(Service::Impl& s, const DecideRequest& req, int64_t now,
   tl.tastes.clear();
   if (req.want_scores || req.preview) {
     for (const auto& f : req.user.values()) {
-      if (!f.is_text && is_taste(f.name)) tl.tastes.push_back({f.name, f.number, false});
+      if (!f.is_text && engine::is_taste_feature(f.name)) tl.tastes.push_back({f.name, f.number, false});
     }
   }
   if (!s.profiles) return;
@@ -472,8 +468,11 @@ void load_profile(Service::Impl& s, const std::string& unit, profiles::ViewerPro
 // Why a reported viewing cannot be recorded, or empty.
 std::string play_problem(const Service::Impl& s, const CatalogCache& catalog, const PlayReport& p,
                          int64_t ts, int64_t now) {
-  if (p.unit_id.empty() || p.unit_id.size() > 256) return "unit_id must be 1 to 256 bytes";
-  if (!catalog.titles.count(p.title_id)) return "unknown title '" + p.title_id.substr(0, 256) + "'";
+  const size_t most = s.options.limits.max_string_bytes;
+  if (p.unit_id.empty() || p.unit_id.size() > most) {
+    return "unit_id must be 1 to " + std::to_string(most) + " bytes";
+  }
+  if (!catalog.titles.count(p.title_id)) return "unknown title '" + p.title_id.substr(0, most) + "'";
   if (ts < 0) return "ts must not be before 1970";
   if (ts > now + s.options.profiles.future_tolerance_ms) {
     return "ts is " + std::to_string((ts - now) / 1000) + " s in the future (at most " +
@@ -515,7 +514,7 @@ std::vector<PlayOutcome> Service::record_plays(std::span<const PlayReport> plays
 
 Service::ForgetOutcome Service::forget_viewer(const std::string& unit_id) {
   Impl& s = *impl_;
-  if (unit_id.empty() || unit_id.size() > 256) bad("unit_id", "unit_id must be 1 to 256 bytes");
+  check_string("unit_id", unit_id, s.options.limits);
   // No decision may log the viewer between the flush and the rewrite.
   std::unique_lock gate(s.gate);
   if (!s.writer->healthy() || !s.writer->flush(std::chrono::seconds(5))) {

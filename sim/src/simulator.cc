@@ -41,11 +41,6 @@ struct Prepared {
   engine::FeatureKey title = 0;
 };
 
-// A user feature of the viewer's tastes ("actor_<a>", "genre_<g>").
-bool is_taste(std::string_view name) {
-  return name.starts_with(engine::kActorPrefix) || name.starts_with(engine::kGenrePrefix);
-}
-
 // Whether the impression's own user features name this one (they win over
 // a profile's).
 bool carries(const Impression& imp, std::string_view feature) {
@@ -62,7 +57,7 @@ void prepare(const Impression& imp, Prepared& out, bool without_tastes = false) 
   (void)ec;
   out.request.reset(std::string_view(unit, ptr - unit), imp.title);
   for (const auto& [name, value] : imp.user_features) {
-    if (!without_tastes || !is_taste(name)) out.request.add_user(name, value);
+    if (!without_tastes || !engine::is_taste_feature(name)) out.request.add_user(name, value);
   }
   for (const auto& c : imp.context) {
     if (c.is_text) {

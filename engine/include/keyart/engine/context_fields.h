@@ -27,6 +27,10 @@ inline constexpr std::string_view kCountryField = "country";
 inline constexpr std::string_view kActorPrefix = "actor_";
 inline constexpr std::string_view kGenrePrefix = "genre_";
 inline constexpr std::string_view kCastPrefix = "cast_";
+// A user feature that is one of the viewer's tastes (an actor or a genre).
+inline bool is_taste_feature(std::string_view name) {
+  return name.starts_with(kActorPrefix) || name.starts_with(kGenrePrefix);
+}
 
 // True when value is a valid hour: a whole number from 0 to 23.
 bool valid_hour(double value);

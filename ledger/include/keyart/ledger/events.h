@@ -24,6 +24,9 @@
 
 namespace keyart::ledger {
 
+// The schema's rule for a viewer's id (exposures, plays): 1 to this many bytes.
+inline constexpr size_t kMaxUnitIdBytes = 256;
+
 struct Exposure {
   std::string event_id;  // 32 hex digits (16 bytes in the ledger)
   int64_t ts = 0;        // Unix ms
