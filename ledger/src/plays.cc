@@ -28,6 +28,16 @@ StoredPlay read_play(const Statement& st) {
   return p;
 }
 
+// Steps st, handing each row to fn; returns how many.
+size_t each_play(Statement& st, const std::function<void(const StoredPlay&)>& fn) {
+  size_t n = 0;
+  while (st.step()) {
+    fn(read_play(st));
+    ++n;
+  }
+  return n;
+}
+
 }  // namespace
 
 std::string play_key_of(std::string_view unit_id, std::string_view title_id, int64_t ts_ms) {
@@ -44,12 +54,7 @@ size_t for_each_play_of(Ledger& ledger, std::string_view unit_id,
   Statement st = ledger.db().prepare(std::string(kPlayColumns) +
                                      "WHERE unit_id = ?1 ORDER BY ts, play_id");
   st.bind(1, unit_id);
-  size_t n = 0;
-  while (st.step()) {
-    fn(read_play(st));
-    ++n;
-  }
-  return n;
+  return each_play(st, fn);
 }
 
 size_t for_each_play(Ledger& ledger, int64_t after_play_id,
@@ -57,12 +62,7 @@ size_t for_each_play(Ledger& ledger, int64_t after_play_id,
   Statement st = ledger.db().prepare_scan(std::string(kPlayColumns) +
                                           "WHERE play_id > ?1 ORDER BY play_id");
   st.bind(1, after_play_id);
-  size_t n = 0;
-  while (st.step()) {
-    fn(read_play(st));
-    ++n;
-  }
-  return n;
+  return each_play(st, fn);
 }
 
 int64_t count_plays(Ledger& ledger) { return ledger.db().query_int("SELECT count(*) FROM plays"); }
