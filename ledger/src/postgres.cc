@@ -291,7 +291,7 @@ class PgStatement final : public PgQuery {
     if (prepared_generation_ == db_.generation() && db_.conn_ != nullptr &&
         PQstatus(db_.conn_) == CONNECTION_OK &&
         PQtransactionStatus(db_.conn_) != PQTRANS_INERROR) {
-      PQclear(PQexec(db_.conn_, ("DEALLOCATE " + name_).c_str()));
+      PQclear(PQexec(db_.settled_connection(), ("DEALLOCATE " + name_).c_str()));
     }
   }
 
@@ -351,11 +351,16 @@ class PgStatement final : public PgQuery {
 
 // A query read through a server-side cursor, PgDatabase::kScanBatchRows rows
 // a FETCH, so a scan of millions of rows never holds them all in memory.
+// The next FETCH is sent as soon as one arrives and its answer drained from
+// the socket while the caller reads the rows, so the server's work and the
+// caller's overlap; a command sent meanwhile on the connection (another
+// statement, a nested scan) first receives that answer and keeps it here.
 class PgScan final : public PgQuery {
  public:
   PgScan(PgDatabase& db, std::string_view sql) : db_(db) {
     sql_ = params_.take(sql);
     cursor_ = "keyart_scan" + std::to_string(++db.next_statement_);
+    fetch_sql_ = "FETCH " + std::to_string(PgDatabase::kScanBatchRows) + " FROM " + cursor_;
   }
   ~PgScan() override { close(); }
 
@@ -364,7 +369,10 @@ class PgScan final : public PgQuery {
       if (done_) return false;
       open();
     }
-    if (++row_ < rows_) return true;
+    if (++row_ < rows_) {
+      if (in_flight_ && (row_ & kDrainEveryRows) == 0) PQconsumeInput(db_.conn_);
+      return true;
+    }
     if (rows_ < PgDatabase::kScanBatchRows && result_ != nullptr) {
       close();
       done_ = true;
@@ -383,7 +391,25 @@ class PgScan final : public PgQuery {
   }
   int64_t changes() const override { return 0; }
 
+  // Receives the FETCH in flight and keeps its answer for fetch().
+  void receive_ahead() noexcept {
+    in_flight_ = false;
+    if (db_.reading_ahead_ == this) db_.reading_ahead_ = nullptr;
+    PGresult* first = nullptr;
+    while (PGresult* r = PQgetResult(db_.conn_)) {
+      if (first == nullptr) {
+        first = r;
+      } else {
+        PQclear(r);
+      }
+    }
+    PQclear(ahead_);
+    ahead_ = first;
+  }
+
  private:
+  static constexpr int kDrainEveryRows = 2047;  // a power of two less one
+
   void open() {
     pg_conn* conn = db_.connection();
     own_transaction_ = !db_.in_transaction();
@@ -409,9 +435,13 @@ class PgScan final : public PgQuery {
   }
   void fetch() {
     clear_result();
-    std::string sql = "FETCH " + std::to_string(PgDatabase::kScanBatchRows) + " FROM " + cursor_;
-    PGresult* r = PQexecParams(db_.conn_, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr,
-                               binary_ ? 1 : 0);
+    if (in_flight_) receive_ahead();
+    PGresult* r = ahead_;
+    ahead_ = nullptr;
+    if (r == nullptr) {  // nothing was sent ahead, or sending failed
+      r = PQexecParams(db_.settled_connection(), fetch_sql_.c_str(), 0, nullptr, nullptr, nullptr,
+                       nullptr, binary_ ? 1 : 0);
+    }
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
       open_ = false;
       end_own_transaction();
@@ -420,29 +450,46 @@ class PgScan final : public PgQuery {
     result_ = r;
     rows_ = PQntuples(r);
     row_ = -1;
+    if (rows_ == PgDatabase::kScanBatchRows) send_ahead();
+  }
+  void send_ahead() {
+    pg_conn* conn = db_.settled_connection();
+    if (PQsendQueryParams(conn, fetch_sql_.c_str(), 0, nullptr, nullptr, nullptr, nullptr,
+                          binary_ ? 1 : 0) != 1) {
+      return;  // fetch() sends it again and reports what went wrong
+    }
+    in_flight_ = true;
+    db_.reading_ahead_ = this;
   }
   void close() noexcept {
     clear_result();
+    if (in_flight_) receive_ahead();
+    PQclear(ahead_);
+    ahead_ = nullptr;
     if (!open_) return;
     open_ = false;
-    if (PQstatus(db_.conn_) == CONNECTION_OK &&
-        PQtransactionStatus(db_.conn_) == PQTRANS_INTRANS) {
-      PQclear(PQexec(db_.conn_, ("CLOSE " + cursor_).c_str()));
+    pg_conn* conn = db_.settled_connection();
+    if (PQstatus(conn) == CONNECTION_OK && PQtransactionStatus(conn) == PQTRANS_INTRANS) {
+      PQclear(PQexec(conn, ("CLOSE " + cursor_).c_str()));
     }
     end_own_transaction();
   }
   void end_own_transaction() noexcept {
     if (!own_transaction_) return;
     own_transaction_ = false;
-    if (PQstatus(db_.conn_) == CONNECTION_OK) PQclear(PQexec(db_.conn_, "ROLLBACK"));
+    pg_conn* conn = db_.settled_connection();
+    if (PQstatus(conn) == CONNECTION_OK) PQclear(PQexec(conn, "ROLLBACK"));
   }
 
   PgDatabase& db_;
   std::string sql_;
   std::string cursor_;
+  std::string fetch_sql_;
   bool open_ = false;
   bool done_ = false;
   bool own_transaction_ = false;
+  bool in_flight_ = false;     // the next FETCH was sent and not yet received
+  PGresult* ahead_ = nullptr;  // its answer, once received
 };
 
 namespace {
@@ -508,8 +555,13 @@ void PgDatabase::configure() {
   PQclear(r);
 }
 
+pg_conn* PgDatabase::settled_connection() {
+  if (reading_ahead_ != nullptr) reading_ahead_->receive_ahead();
+  return conn_;
+}
+
 pg_conn* PgDatabase::connection() {
-  if (PQstatus(conn_) == CONNECTION_OK) return conn_;
+  if (PQstatus(settled_connection()) == CONNECTION_OK) return conn_;
   if (in_transaction()) {
     throw LedgerError(ErrorKind::kIo, "lost the connection to the PostgreSQL ledger " + name_ +
                                           " in the middle of a transaction");
@@ -589,7 +641,7 @@ void PgDatabase::commit_write() {
     throw LedgerError(ErrorKind::kIo, "lost the connection to the PostgreSQL ledger " + name_ +
                                           " before the commit; nothing was written");
   }
-  PGresult* r = PQexec(conn_, "COMMIT");
+  PGresult* r = PQexec(settled_connection(), "COMMIT");
   in_write_ = false;
   if (PQresultStatus(r) != PGRES_COMMAND_OK) fail(r, "commit");
   // A transaction that had failed answers COMMIT with ROLLBACK.
@@ -603,7 +655,7 @@ void PgDatabase::commit_write() {
 
 void PgDatabase::rollback_quietly(bool nested) noexcept {
   if (!nested) in_write_ = false;
-  if (PQstatus(conn_) != CONNECTION_OK) return;
+  if (PQstatus(settled_connection()) != CONNECTION_OK) return;
   PQclear(PQexec(conn_, nested ? "ROLLBACK TO SAVEPOINT keyart_nested; RELEASE keyart_nested"
                                : "ROLLBACK"));
 }

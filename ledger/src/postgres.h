@@ -8,7 +8,9 @@
 // - Statements are prepared on the server; '?' and '?N' parameters become
 //   $N. A statement's whole result is fetched when it is first stepped, so
 //   statements can be interleaved as on SQLite; large reads go through a
-//   cursor (prepare_scan).
+//   cursor (prepare_scan), whose next FETCH is sent while the rows of the
+//   last one are read (the server produces while the caller works); any
+//   other command on the connection first receives that FETCH's answer.
 // - A lost connection is an ErrorKind::kIo error; the next call outside a
 //   transaction reconnects (statements are prepared again as needed), so a
 //   long-running writer survives a server restart.
@@ -56,8 +58,11 @@ class PgDatabase final : public Database {
   void copy_in(std::string_view copy_sql, std::string_view data);
 
   // The open connection (reconnecting if it was lost outside a
-  // transaction); bumps generation() when it reconnects.
+  // transaction), with no scan's read-ahead in flight; bumps generation()
+  // when it reconnects.
   pg_conn* connection();
+  // The connection as it is (no reconnect), with no read-ahead in flight.
+  pg_conn* settled_connection();
   uint64_t generation() const { return generation_; }
   // The connection broke and no transaction was open on it: a request that
   // failed may be sent once more on a new connection.
@@ -77,6 +82,7 @@ class PgDatabase final : public Database {
   bool in_write_ = false;  // a transaction is open (also when the connection broke)
   uint64_t generation_ = 1;
   uint64_t next_statement_ = 0;
+  class PgScan* reading_ahead_ = nullptr;  // its FETCH is in flight
   friend class PgStatement;
   friend class PgScan;
 };

@@ -97,6 +97,41 @@ TEST(Events, TimeRangeScanCoversEveryExperimentAndNone) {
   EXPECT_EQ(seen.count("e2"), 10u);
 }
 
+// A scan longer than several read batches (PostgreSQL reads 20,000 rows a
+// FETCH and sends the next one ahead) keeps every row, once and in order,
+// while the callback runs statements and a whole nested scan on the same
+// connection.
+TEST(Events, LongScanKeepsItsRowsWhileTheCallbackQueries) {
+  LedgerFixture f;
+  f.add_title("t1", 1);
+  constexpr int kRows = 45'000;
+  std::vector<Exposure> exposures;
+  for (int i = 0; i < kRows; ++i) {
+    Exposure e = LedgerFixture::exposure(hex_id(i), "t1", "t1-v1");
+    e.ts += i;
+    exposures.push_back(e);
+  }
+  EventWriter(f.ledger).write(exposures, {});
+  int64_t last_ts = -1;
+  size_t in_order = 0, nested = 0;
+  int64_t counted = 0;
+  const size_t n = scan_exposures(
+      f.ledger, {.fields = kFieldTs, .order = ExposureScan::Order::kLogged},
+      [&](const ExposureView& x) {
+        if (x.ts == last_ts + 1 || last_ts < 0) ++in_order;
+        last_ts = x.ts;
+        if (in_order == 5 || in_order == 20'001 || in_order == 40'002) counted += count_exposures(f.ledger);
+        if (in_order == 30'000) {
+          nested = scan_exposures(f.ledger, {.fields = kFieldTs}, [](const ExposureView&) {});
+        }
+      });
+  EXPECT_EQ(n, static_cast<size_t>(kRows));
+  EXPECT_EQ(in_order, static_cast<size_t>(kRows));
+  EXPECT_EQ(last_ts, exposures.back().ts);
+  EXPECT_EQ(counted, 3 * kRows);
+  EXPECT_EQ(nested, static_cast<size_t>(kRows));
+}
+
 TEST(Events, DuplicateRewardsCountedOnce) {
   LedgerFixture f;
   f.add_title("t1", 1);
