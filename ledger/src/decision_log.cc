@@ -26,7 +26,18 @@ namespace {
 // same double (std::to_chars).
 void append_string(std::string& out, std::string_view text) { append_json_string(out, text); }
 
-void append_features(std::string& out, const engine::NamedFeatures& features) {
+void append_number(std::string& out, double number) {
+  if (number == 0 && std::signbit(number)) {
+    out += "-0.0";  // "-0" would read back as the integer 0
+    return;
+  }
+  char buf[32];
+  auto end = std::to_chars(buf, buf + sizeof buf, number).ptr;
+  out.append(buf, end);
+}
+
+void append_features(std::string& out, const engine::NamedFeatures& features,
+                     std::span<const std::pair<std::string, double>> more = {}) {
   out += '{';
   bool first = true;
   for (const auto& v : features.values()) {
@@ -36,13 +47,16 @@ void append_features(std::string& out, const engine::NamedFeatures& features) {
     out += ':';
     if (v.is_text) {
       append_string(out, v.text);
-    } else if (v.number == 0 && std::signbit(v.number)) {
-      out += "-0.0";  // "-0" would read back as the integer 0
     } else {
-      char buf[32];
-      auto end = std::to_chars(buf, buf + sizeof buf, v.number).ptr;
-      out.append(buf, end);
+      append_number(out, v.number);
     }
+  }
+  for (const auto& [name, number] : more) {
+    if (!first) out += ',';
+    first = false;
+    append_string(out, name);
+    out += ':';
+    append_number(out, number);
   }
   out += '}';
 }
@@ -63,6 +77,7 @@ void append_candidates(std::string& out, const Range& candidates, IdOf id_of) {
 }
 
 void encode_context(const engine::NamedFeatures& context, const engine::NamedFeatures& user,
+                    std::span<const std::pair<std::string, double>> more_user,
                     const engine::EventId* repeat_of, Exposure& e) {
   std::string& doc = e.context_json;
   doc.clear();
@@ -72,11 +87,12 @@ void encode_context(const engine::NamedFeatures& context, const engine::NamedFea
   for (const auto* features : {&context, &user}) {
     for (const auto& v : features->values()) guess += v.name.size() + (v.is_text ? v.text.size() : 24) + 6;
   }
+  for (const auto& [name, number] : more_user) guess += name.size() + 30;
   doc.reserve(guess);
   doc += "{\"context\":";
   append_features(doc, context);
   doc += ",\"user\":";
-  append_features(doc, user);
+  append_features(doc, user, more_user);
   if (repeat_of) {
     doc += ",\"repeat_of\":";
     append_string(doc, engine::to_hex(*repeat_of));
@@ -91,13 +107,14 @@ void encode_context(const engine::NamedFeatures& context, const engine::NamedFea
 }  // namespace
 
 void encode_decision(const DecisionRecord& r, Exposure& e) {
-  encode_context(*r.context, *r.user, r.decision->repeat ? &r.decision->repeat_of : nullptr, e);
+  encode_context(*r.context, *r.user, r.more_user,
+                 r.decision->repeat ? &r.decision->repeat_of : nullptr, e);
   append_candidates(e.candidates_json, r.candidates, [](const auto* v) -> auto& { return v->id; });
 }
 
 void encode_request(const engine::NamedFeatures& context, const engine::NamedFeatures& user,
                     Exposure& e) {
-  encode_context(context, user, nullptr, e);
+  encode_context(context, user, {}, nullptr, e);
 }
 
 std::string encode_candidates(std::span<const std::string> variant_ids) {

@@ -5,12 +5,21 @@
 namespace keyart::profiles {
 
 ProfileStore::ProfileStore(size_t capacity, ProfileOptions options, Loader loader)
-    : capacity_(std::max<size_t>(1, capacity)), options_(options), loader_(std::move(loader)) {}
+    : capacity_(std::max<size_t>(1, capacity)),
+      recent_window_(capacity_ / 8),
+      options_(options),
+      loader_(std::move(loader)) {}
+
+void ProfileStore::touch(Entry& entry) {
+  if (++lookups_ - entry.moved_at <= recent_window_) return;
+  lru_.splice(lru_.begin(), lru_, entry.lru);
+  entry.moved_at = lookups_;
+}
 
 ProfileStore::Entry& ProfileStore::entry_locked(const std::string& unit_id,
                                                 std::unique_lock<std::mutex>& lock) {
   if (auto it = entries_.find(unit_id); it != entries_.end()) {
-    lru_.splice(lru_.begin(), lru_, it->second.lru);
+    touch(it->second);
     return it->second;
   }
   // Not in memory: rebuild it without holding the lock.
@@ -19,7 +28,7 @@ ProfileStore::Entry& ProfileStore::entry_locked(const std::string& unit_id,
   if (loader_) loader_(unit_id, loaded);
   lock.lock();
   if (auto it = entries_.find(unit_id); it != entries_.end()) {  // loaded meanwhile
-    lru_.splice(lru_.begin(), lru_, it->second.lru);
+    touch(it->second);
     return it->second;
   }
   ++stats_.loads;
@@ -34,6 +43,7 @@ ProfileStore::Entry& ProfileStore::entry_locked(const std::string& unit_id,
   Entry& e = entries_[unit_id];
   e.profile = std::move(loaded);
   e.lru = lru_.begin();
+  e.moved_at = ++lookups_;
   stats_.bytes += e.profile.memory_bytes();
   return e;
 }

@@ -78,10 +78,9 @@ struct Scratch {
   engine::Decision decision;
   std::vector<const engine::PreparedVariant*> candidates;
   std::vector<const CachedVariant*> cached;
-  // The user features logged with the decision: the request's, or (when the
-  // viewer's profile added tastes) the request's and the profile's.
-  engine::NamedFeatures user;
-  const engine::NamedFeatures* logged_user = nullptr;
+  // The tastes the viewer's profile added to the request's user features
+  // (logged with them).
+  std::vector<std::pair<std::string, double>> profile_tastes;
   std::vector<DecideResult::Taste> tastes;  // what the decision used, for explain
 };
 thread_local Scratch scratch;
@@ -190,7 +189,7 @@ struct Choice {
 // the viewer's profile the request does not carry (the request's win).
 // Leaves in tl the user features to log and, for explain, the tastes used.
 void add_profile_tastes(Service::Impl& s, const DecideRequest& req, int64_t now, Scratch& tl) {
-  tl.logged_user = &req.user;
+  tl.profile_tastes.clear();
   tl.tastes.clear();
   if (req.want_scores || req.preview) {
     for (const auto& f : req.user.values()) {
@@ -198,19 +197,13 @@ void add_profile_tastes(Service::Impl& s, const DecideRequest& req, int64_t now,
     }
   }
   if (!s.profiles) return;
-  bool added = false;
   const bool explain = req.want_scores || req.preview;
   s.profiles->for_each_taste(req.unit_id, now, [&](std::string_view feature, double value) {
     if (req.user.find(feature)) return;
-    if (!added) {
-      tl.user = req.user;
-      added = true;
-    }
-    tl.user.set(feature, value);
+    tl.profile_tastes.emplace_back(feature, value);
     tl.request.add_user(feature, value);
     if (explain) tl.tastes.push_back({std::string(feature), value, true});
   });
-  if (added) tl.logged_user = &tl.user;
 }
 
 Choice choose(Service::Impl& s, const Route& route, const DecideRequest& req, int default_index,
@@ -260,7 +253,7 @@ ledger::Exposure exposure_of(const Route& route, const DecideRequest& req, const
   exposure.policy = learner.spec();
   exposure.model_version = static_cast<int64_t>(d.model_version);
   exposure.propensity = d.propensity;
-  ledger::encode_decision({&req.context, tl.logged_user, tl.candidates, &d}, exposure);
+  ledger::encode_decision({&req.context, &req.user, tl.candidates, &d, tl.profile_tastes}, exposure);
   return exposure;
 }
 
@@ -626,12 +619,22 @@ DecideResult Service::decide(const DecideRequest& req) {
 
 namespace {
 
-// A logged decision's viewer, title and time, for the play and completion
-// rewards that may follow (Impl::recent).
 // The two slots an event id may occupy in Impl::recent.
 size_t recent_slot(const engine::EventId& id) {
   return engine::EventIdHash()(id) & (Service::Impl::kRecentDecisions - 1) & ~size_t{1};
 }
+
+// Asks for the decision's two slots to be brought into cache while the
+// exposure and the answer are built: they are cold (a slot a decision).
+void prefetch_recent(const Service::Impl& s, const engine::EventId& id) {
+  const char* first = reinterpret_cast<const char*>(&s.recent[recent_slot(id)]);
+  for (size_t at = 0; at < 2 * sizeof(Service::Impl::RecentDecision); at += 64) {
+    __builtin_prefetch(first + at, 1);
+  }
+}
+
+// A logged decision's viewer, title and time, for the play and completion
+// rewards that may follow (Impl::recent).
 
 void remember_decision(Service::Impl& s, const engine::EventId& id, const std::string& unit,
                        const std::string& title, int64_t now) {
@@ -669,6 +672,7 @@ DecideResult decide_checked(Service::Impl& s, const CatalogCache& catalog,
     ++s.fallbacks;
     return out;
   }
+  if (s.profiles && !req.preview) prefetch_recent(s, tl.decision.event_id);
   ledger::Exposure exposure = exposure_of(route, req, tl, *choice.learner, now);
   if (req.preview) {
     exposure.event_id.clear();

@@ -37,6 +37,10 @@ struct DecisionRecord {
   const engine::NamedFeatures* user = nullptr;
   std::span<const engine::PreparedVariant* const> candidates;
   const engine::Decision* decision = nullptr;
+  // Numeric user features the decision used beyond `user` (a viewer
+  // profile's tastes), logged after user's own as part of "user"; names
+  // not in `user`.
+  std::span<const std::pair<std::string, double>> more_user;
 };
 
 // Fills the exposure's context and candidates JSON and its device, country

@@ -1,7 +1,11 @@
 // The viewer profiles a serving process holds (docs/PROFILES.md): at most
 // `capacity` viewers in memory; the least recently used is evicted when a
 // new one comes in, never lost, since a viewer not in memory is rebuilt by
-// the loader (from the ledger's plays) on first use. A viewer without plays
+// the loader (from the ledger's plays) on first use. Recency is kept to
+// within capacity/8 uses: a viewer used again within that many lookups of
+// its last move to the front is not moved again (most lookups then leave
+// the recency list alone), so an eviction may take a viewer used slightly
+// more recently than another; below 8 viewers the order is exact. A viewer without plays
 // is held too (an empty profile), so a new viewer costs one load, not one
 // per decision. Thread-safe; a load runs outside the store's lock.
 #pragma once
@@ -56,16 +60,22 @@ class ProfileStore {
   struct Entry {
     ViewerProfile profile;
     std::list<std::string>::iterator lru;
+    uint64_t moved_at = 0;  // the lookup count when last moved to the front
   };
+  // Moves a viewer found again to the front, unless it was moved there
+  // within the last recent_window_ lookups.
+  void touch(Entry& entry);
   // The viewer's entry, loaded if needed; lock held on return.
   Entry& entry_locked(const std::string& unit_id, std::unique_lock<std::mutex>& lock);
 
   const size_t capacity_;
+  const uint64_t recent_window_;  // capacity / 8
   const ProfileOptions options_;
   Loader loader_;
   mutable std::mutex mu_;
   std::unordered_map<std::string, Entry> entries_;
   std::list<std::string> lru_;  // most recently used first
+  uint64_t lookups_ = 0;
   ProfileStoreStats stats_;
 };
 
