@@ -15,6 +15,7 @@ packages=(
   python3-scipy  # regenerates the reference values of the statistics tests
   chromium fonts-dejavu-core  # renders the HTML report in tests (headless)
   libcsv-dev  # parses CSV files for keyart import logs
+  libjemalloc-dev  # the allocator of the keyart program and the benchmarks (CMakeLists.txt)
   postgresql-15 libpq-dev  # the PostgreSQL ledger backend; tests start a throwaway cluster
   nginx-light  # the load balancer in front of several serving nodes (deploy/nginx/)
   nodejs  # runs the OpenAPI validators (tests/openapi/) and the Personalizer client (tests/personalizer/)
