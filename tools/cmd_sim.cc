@@ -241,7 +241,10 @@ int sim_generate(Args args) {
       "history-days", po::value<int>()->default_value(g.history_days),
       "days of history before the stream")(
       "history-plays", po::value<double>()->default_value(g.history_plays),
-      "mean plays per viewer of average activity");
+      "mean plays per viewer of average activity")(
+      "truth", po::value<std::string>(),
+      "also write the world's hidden part to this file: each title's popularity\n"
+      "and each viewer's liked actors and genres (docs/SIM.md, \"Hidden tastes\")");
   if (!cmd.parse(args)) return kExitOk;
   g.plays = cmd.get<bool>("plays");
   g.history = cmd.get<bool>("history");
@@ -263,6 +266,13 @@ int sim_generate(Args args) {
     throw UsageError("need --users >= 1, --titles >= 1, 5 <= --actors <= 999, 3 <= --genres <= 99");
   }
   const std::string out = cmd.get<std::string>("out");
+  std::ofstream truth;
+  if (cmd.has("truth")) {
+    const std::string path = cmd.get<std::string>("truth");
+    truth.open(path);
+    if (!truth) throw CommandError("cannot write '" + path + "'");
+    g.truth = &truth;
+  }
   sim::GeneratorStats s;
   if (out == "-") {
     s = sim::generate_workload(g, std::cout);
@@ -272,6 +282,10 @@ int sim_generate(Args args) {
     s = sim::generate_workload(g, f);
     f.close();
     if (!f) throw CommandError("cannot write '" + out + "'");
+  }
+  if (truth.is_open()) {
+    truth.close();
+    if (!truth) throw CommandError("cannot write '" + cmd.get<std::string>("truth") + "'");
   }
   std::cerr << "generated " << g.n << " impressions: K=" << s.mean_candidates
             << " random CTR=" << s.random_ctr << " oracle CTR=" << s.oracle_ctr << "\n";

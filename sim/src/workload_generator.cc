@@ -479,6 +479,31 @@ void write_title_facts(const World& w, std::ostream& out) {
   }
 }
 
+// The world's hidden part, for checking estimates of it (docs/SIM.md,
+// "Hidden tastes").
+void write_truth(const World& w, std::ostream& out) {
+  char line[96];
+  for (size_t t = 0; t < w.titles.size(); ++t) {
+    std::snprintf(line, sizeof line, "{\"title\":\"t%03zu\",\"popularity\":%.6f}\n", t,
+                  w.titles[t].popularity);
+    out << line;
+  }
+  for (size_t u = 0; u < w.users.size(); ++u) {
+    const User& user = w.users[u];
+    std::string text = "{\"user\":" + std::to_string(u) + ",\"actors\":{";
+    for (size_t i = 0; i < user.liked_actors.size(); ++i) {
+      text += (i ? ",\"" : "\"") + id_name("a%03d", user.liked_actors[i].first) + "\":" +
+              num(user.liked_actors[i].second, 4);
+    }
+    text += "},\"genres\":{";
+    for (size_t i = 0; i < user.liked_genres.size(); ++i) {
+      const int g = user.liked_genres[i];
+      text += (i ? ",\"" : "\"") + id_name("g%02d", g) + "\":" + num(user.genre_affinity[g], 4);
+    }
+    out << text << "}}\n";
+  }
+}
+
 // Each viewer's viewing history before the stream (docs/SIM.md, "Viewing
 // history"): as many plays as its activity says, each title chosen with
 // probability proportional to its popularity times exp(1.5 match) (viewers
@@ -555,6 +580,7 @@ void write_impression(uint64_t index, const World& w, const Showing& s, const st
 GeneratorStats generate_workload(const GeneratorOptions& o, std::ostream& out) {
   const World world = draw_world(o);
   const Audience audience(world);
+  if (o.truth) write_truth(world, *o.truth);
   if (o.history) {
     write_title_facts(world, out);
     write_history(world, o, out);

@@ -300,6 +300,65 @@ TEST(Simulator, SinkSeesPlaysAndCompletionsWhereTheDrawsSay) {
   EXPECT_LT(sink.kinds["completion"], sink.kinds["play"]);
 }
 
+// --truth writes the world's hidden part beside the workload without
+// changing a byte of it: each title's popularity, each viewer's liked actors
+// (affinity 0.8-2.0) and genres (0.5-1.0); the tastes the requests carry
+// are mostly noisy copies of the liked ones (docs/SIM.md).
+TEST(Simulator, TheHiddenTastesAreWrittenApart) {
+  GeneratorOptions g;
+  g.n = 2000;
+  g.users = 300;
+  g.titles = 40;
+  std::ostringstream plain, with_truth, truth;
+  generate_workload(g, plain);
+  g.truth = &truth;
+  generate_workload(g, with_truth);
+  EXPECT_EQ(plain.str(), with_truth.str());
+
+  std::map<int, nlohmann::json> viewers;
+  size_t titles = 0;
+  std::istringstream lines(truth.str());
+  for (std::string line; std::getline(lines, line);) {
+    auto d = nlohmann::json::parse(line);
+    if (d.contains("title")) {
+      ++titles;
+      EXPECT_GT(d["popularity"].get<double>(), 0);
+      continue;
+    }
+    const int user = d["user"];
+    ASSERT_GE(d["actors"].size(), 2u);
+    ASSERT_LE(d["actors"].size(), 12u);
+    for (const auto& [actor, v] : d["actors"].items()) {
+      EXPECT_GE(v.get<double>(), 0.8);
+      EXPECT_LE(v.get<double>(), 2.0);
+    }
+    ASSERT_GE(d["genres"].size(), 1u);
+    ASSERT_LE(d["genres"].size(), 3u);
+    for (const auto& [genre, v] : d["genres"].items()) {
+      EXPECT_GE(v.get<double>(), 0.5);
+      EXPECT_LE(v.get<double>(), 1.0);
+    }
+    viewers[user] = std::move(d);
+  }
+  EXPECT_EQ(titles, 40u);
+  ASSERT_EQ(viewers.size(), 300u);
+  // The requests' actor tastes: a liked actor's noisy value, or a weak
+  // spurious one; the strong ones are nearly all liked.
+  size_t strong = 0, strong_liked = 0;
+  std::istringstream stream(plain.str());
+  for (std::string line; std::getline(stream, line);) {
+    auto d = nlohmann::json::parse(line);
+    const auto& liked = viewers.at(d["user"].get<int>())["actors"];
+    for (const auto& [name, v] : d["user_features"].items()) {
+      if (!name.starts_with("actor_") || v.get<double>() < 0.6) continue;
+      ++strong;
+      if (liked.contains(name.substr(6))) ++strong_liked;
+    }
+  }
+  ASSERT_GT(strong, 1000u);
+  EXPECT_GT(static_cast<double>(strong_liked) / static_cast<double>(strong), 0.95);
+}
+
 // --history writes each title's facts and each viewer's viewings before the
 // stream; with profiles on, every request carries exactly the affinities a
 // profile built by hand from those viewings gives at the impression's time

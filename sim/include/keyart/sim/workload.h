@@ -120,6 +120,11 @@ struct GeneratorOptions {
   bool history = false;
   int history_days = 180;
   double history_plays = 12;  // mean plays per viewer of average activity
+  // When set: what the policies never see, one JSON line a title (its
+  // popularity) and one a viewer (the actors and genres it likes, with
+  // their affinities), for checking what keyart's profiles estimate
+  // (docs/SIM.md, "Hidden tastes").
+  std::ostream* truth = nullptr;
 };
 struct GeneratorStats {
   double random_ctr = 0, oracle_ctr = 0, mean_candidates = 0;
