@@ -6,6 +6,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 packages=(
   cmake g++ make pkg-config ccache git ca-certificates curl wrk
+  time  # /usr/bin/time: wall and CPU of a run (scripts/bench_report_backends.sh)
   libboost-dev libboost-program-options-dev
   nlohmann-json3-dev libsqlite3-dev sqlite3 libeigen3-dev libsimdjson-dev libssl-dev
   libopencv-dev libopencv-contrib-dev

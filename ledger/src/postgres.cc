@@ -288,10 +288,10 @@ class PgStatement final : public PgQuery {
   }
   ~PgStatement() override {
     clear_result();
-    if (prepared_generation_ == db_.generation() && db_.conn_ != nullptr &&
-        PQstatus(db_.conn_) == CONNECTION_OK &&
-        PQtransactionStatus(db_.conn_) != PQTRANS_INERROR) {
-      PQclear(PQexec(db_.settled_connection(), ("DEALLOCATE " + name_).c_str()));
+    if (prepared_generation_ != db_.generation() || db_.conn_ == nullptr) return;
+    pg_conn* conn = db_.settled_connection();
+    if (PQstatus(conn) == CONNECTION_OK && PQtransactionStatus(conn) != PQTRANS_INERROR) {
+      PQclear(PQexec(conn, ("DEALLOCATE " + name_).c_str()));
     }
   }
 
@@ -391,6 +391,17 @@ class PgScan final : public PgQuery {
   }
   int64_t changes() const override { return 0; }
 
+  // The FETCH sent ahead failed (its answer is an error).
+  bool ahead_failed() const {
+    return ahead_ != nullptr && PQresultStatus(ahead_) != PGRES_TUPLES_OK;
+  }
+  // Hands over the answer received ahead (the caller clears it).
+  PGresult* take_ahead() {
+    PGresult* r = ahead_;
+    ahead_ = nullptr;
+    return r;
+  }
+
   // Receives the FETCH in flight and keeps its answer for fetch().
   void receive_ahead() noexcept {
     in_flight_ = false;
@@ -424,6 +435,7 @@ class PgScan final : public PgQuery {
     }
     PQclear(r);
     open_ = true;
+    ++db_.open_scans_;
     // Binary rows when every column is of a type read here: no text to
     // format on the server, no numbers or hex to parse here.
     PGresult* shape = PQdescribePortal(conn, cursor_.c_str());
@@ -435,15 +447,20 @@ class PgScan final : public PgQuery {
   }
   void fetch() {
     clear_result();
+    const bool sent_ahead = in_flight_ || ahead_ != nullptr;
     if (in_flight_) receive_ahead();
-    PGresult* r = ahead_;
-    ahead_ = nullptr;
+    PGresult* r = take_ahead();
+    if (r == nullptr && sent_ahead) {
+      throw LedgerError(ErrorKind::kInternal,
+                        "a scan of " + db_.name() + " lost the answer of the FETCH it sent ahead");
+    }
     if (r == nullptr) {  // nothing was sent ahead, or sending failed
       r = PQexecParams(db_.settled_connection(), fetch_sql_.c_str(), 0, nullptr, nullptr, nullptr,
                        nullptr, binary_ ? 1 : 0);
     }
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
       open_ = false;
+      --db_.open_scans_;
       end_own_transaction();
       db_.fail(r, "");
     }
@@ -468,6 +485,7 @@ class PgScan final : public PgQuery {
     ahead_ = nullptr;
     if (!open_) return;
     open_ = false;
+    --db_.open_scans_;
     pg_conn* conn = db_.settled_connection();
     if (PQstatus(conn) == CONNECTION_OK && PQtransactionStatus(conn) == PQTRANS_INTRANS) {
       PQclear(PQexec(conn, ("CLOSE " + cursor_).c_str()));
@@ -561,8 +579,14 @@ pg_conn* PgDatabase::settled_connection() {
 }
 
 pg_conn* PgDatabase::connection() {
-  if (PQstatus(settled_connection()) == CONNECTION_OK) return conn_;
-  if (in_transaction()) {
+  if (PgScan* scan = reading_ahead_) {
+    scan->receive_ahead();
+    // The scan's FETCH failed: the transaction is aborted, so its error is
+    // the one to report, not what the next command would meet.
+    if (scan->ahead_failed()) fail(scan->take_ahead(), "");
+  }
+  if (PQstatus(conn_) == CONNECTION_OK) return conn_;
+  if (in_transaction() || open_scans_ > 0) {
     throw LedgerError(ErrorKind::kIo, "lost the connection to the PostgreSQL ledger " + name_ +
                                           " in the middle of a transaction");
   }
@@ -582,6 +606,8 @@ void PgDatabase::fail(PGresult* result, std::string_view context) {
   if (result != nullptr && PQresultErrorField(result, PG_DIAG_SQLSTATE) != nullptr) {
     state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
     message = first_line(PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY));
+  } else if (result != nullptr && *PQresultErrorMessage(result) != '\0') {
+    message = first_line(PQresultErrorMessage(result));  // the result's own, not the connection's latest
   } else {
     message = first_line(PQerrorMessage(conn_));
   }
@@ -636,12 +662,12 @@ void PgDatabase::begin_write() {
 void PgDatabase::commit_write() {
   // Never reconnect here: a COMMIT on a new connection would "succeed" with
   // nothing to commit.
-  if (PQstatus(conn_) != CONNECTION_OK) {
+  if (PQstatus(settled_connection()) != CONNECTION_OK) {
     in_write_ = false;
     throw LedgerError(ErrorKind::kIo, "lost the connection to the PostgreSQL ledger " + name_ +
                                           " before the commit; nothing was written");
   }
-  PGresult* r = PQexec(settled_connection(), "COMMIT");
+  PGresult* r = PQexec(conn_, "COMMIT");
   in_write_ = false;
   if (PQresultStatus(r) != PGRES_COMMAND_OK) fail(r, "commit");
   // A transaction that had failed answers COMMIT with ROLLBACK.

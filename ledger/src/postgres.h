@@ -10,7 +10,11 @@
 //   statements can be interleaved as on SQLite; large reads go through a
 //   cursor (prepare_scan), whose next FETCH is sent while the rows of the
 //   last one are read (the server produces while the caller works); any
-//   other command on the connection first receives that FETCH's answer.
+//   other command on the connection first receives that FETCH's answer (and
+//   fails with its error, if it failed). A scan dropped before its end
+//   waits for the FETCH in flight (at most kScanBatchRows rows) and
+//   discards it. While a scan is open a lost connection is not silently
+//   reconnected: its cursor would be gone.
 // - A lost connection is an ErrorKind::kIo error; the next call outside a
 //   transaction reconnects (statements are prepared again as needed), so a
 //   long-running writer survives a server restart.
@@ -74,6 +78,8 @@ class PgDatabase final : public Database {
   PgDatabase(pg_conn* conn, std::string uri, std::string name, int lock_timeout_ms,
              bool read_only);
   void configure();
+  // Commands are sent only on connection() or settled_connection() (a
+  // read-ahead FETCH may be in flight); reading its status is fine.
   pg_conn* conn_ = nullptr;
   std::string uri_;
   std::string name_;
@@ -83,6 +89,7 @@ class PgDatabase final : public Database {
   uint64_t generation_ = 1;
   uint64_t next_statement_ = 0;
   class PgScan* reading_ahead_ = nullptr;  // its FETCH is in flight
+  int open_scans_ = 0;                     // cursors open on the connection
   friend class PgStatement;
   friend class PgScan;
 };

@@ -187,7 +187,8 @@ struct Choice {
 
 // The viewer's tastes: the request's own, and with profiles on, those of
 // the viewer's profile the request does not carry (the request's win).
-// Leaves in tl the user features to log and, for explain, the tastes used.
+// Leaves in tl.profile_tastes the profile's tastes (logged after the
+// request's own user features) and, for explain, in tl.tastes all used.
 void add_profile_tastes(Service::Impl& s, const DecideRequest& req, int64_t now, Scratch& tl) {
   tl.profile_tastes.clear();
   tl.tastes.clear();
@@ -635,7 +636,6 @@ void prefetch_recent(const Service::Impl& s, const engine::EventId& id) {
 
 // A logged decision's viewer, title and time, for the play and completion
 // rewards that may follow (Impl::recent).
-
 void remember_decision(Service::Impl& s, const engine::EventId& id, const std::string& unit,
                        const std::string& title, int64_t now) {
   const size_t first = recent_slot(id);

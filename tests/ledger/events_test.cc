@@ -132,6 +132,32 @@ TEST(Events, LongScanKeepsItsRowsWhileTheCallbackQueries) {
   EXPECT_EQ(nested, static_cast<size_t>(kRows));
 }
 
+// A scan given up in the middle (its callback throws while PostgreSQL's
+// next FETCH is in flight) leaves the connection ready: no transaction left
+// open, statements and writes work, and a new scan reads everything.
+TEST(Events, AScanGivenUpHalfwayLeavesTheLedgerReady) {
+  LedgerFixture f;
+  f.add_title("t1", 1);
+  std::vector<Exposure> exposures;
+  for (int i = 0; i < 45'000; ++i) {
+    Exposure e = LedgerFixture::exposure(hex_id(i), "t1", "t1-v1");
+    e.ts += i;
+    exposures.push_back(e);
+  }
+  EventWriter(f.ledger).write(exposures, {});
+  size_t seen = 0;
+  EXPECT_THROW(scan_exposures(f.ledger, {.fields = kFieldTs},
+                              [&](const ExposureView&) {
+                                if (++seen == 25'000) throw std::runtime_error("enough");
+                              }),
+               std::runtime_error);
+  EXPECT_EQ(seen, 25'000u);
+  EXPECT_EQ(count_exposures(f.ledger), 45'000);
+  std::vector<Exposure> more = {LedgerFixture::exposure(hex_id(45'000), "t1", "t1-v1")};
+  EXPECT_EQ(EventWriter(f.ledger).write(more, {}).exposures_written, 1u);
+  EXPECT_EQ(scan_exposures(f.ledger, {.fields = kFieldTs}, [](const ExposureView&) {}), 45'001u);
+}
+
 TEST(Events, DuplicateRewardsCountedOnce) {
   LedgerFixture f;
   f.add_title("t1", 1);

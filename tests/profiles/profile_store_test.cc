@@ -1,6 +1,6 @@
 // ProfileStore: a bounded set of profiles, the least recently used evicted
-// and rebuilt by the loader on its next use (exactly below 8 viewers;
-// within capacity/8 lookups above), never lost.
+// and rebuilt by the loader on its next use (exactly with a capacity below
+// 8; within capacity/8 lookups above), never lost.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -61,6 +61,28 @@ TEST(ProfileStore, AViewerUsedWithinTheWindowStaysWhileOthersComeAndGo) {
   // The stream's first viewers are gone and come back by a load.
   s.use("v0");
   EXPECT_EQ(s.loads["v0"], 2);
+}
+
+// The window's edge, capacity 64 (window 8): a viewer used again within 8
+// lookups of its last move keeps its place, so it is the one evicted once
+// 64 newer viewers are in; used again after 9, it moves to the front and
+// another is evicted.
+TEST(ProfileStore, RecencyIsKeptToWithinAnEighthOfTheCapacity) {
+  for (const int again_at : {9, 10}) {
+    CountingStore s(64);
+    s.use("x");  // lookup 1
+    for (int i = 0; i < again_at - 2; ++i) s.use("o" + std::to_string(i));
+    s.use("x");  // lookup again_at: 8 or 9 lookups after its move
+    for (int i = again_at - 2; i < 64; ++i) s.use("o" + std::to_string(i));
+    s.use("x");
+    if (again_at == 9) {
+      EXPECT_EQ(s.loads["x"], 2) << "not moved, so evicted as the oldest";
+      EXPECT_EQ(s.loads["o0"], 1);
+    } else {
+      EXPECT_EQ(s.loads["x"], 1) << "moved, so it stayed";
+      EXPECT_EQ(s.store.stats().evictions, 1u);  // o0 went instead
+    }
+  }
 }
 
 }  // namespace

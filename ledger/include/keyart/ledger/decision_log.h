@@ -38,8 +38,9 @@ struct DecisionRecord {
   std::span<const engine::PreparedVariant* const> candidates;
   const engine::Decision* decision = nullptr;
   // Numeric user features the decision used beyond `user` (a viewer
-  // profile's tastes), logged after user's own as part of "user"; names
-  // not in `user`.
+  // profile's tastes), logged after user's own as part of "user". The
+  // caller keeps the names out of `user`: a name twice would read back as
+  // its later value.
   std::span<const std::pair<std::string, double>> more_user;
 };
 
