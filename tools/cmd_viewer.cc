@@ -14,7 +14,8 @@ int viewer_forget(Args args) {
   Subcommand cmd("viewer forget", "UNIT [--json]",
                  "Forgets a viewer: deletes its plays and replaces its unit id in every\n"
                  "exposure by a pseudonym (a keyed hash under a key made for this call and\n"
-                 "discarded), in one transaction, so reports keep their figures and the\n"
+                 "discarded) and rewrites the stored model snapshots without its churn-limit\n"
+                 "entries, in one transaction, so reports keep their figures and the\n"
                  "viewer can no longer be found. A running keyart serve drops the viewer's\n"
                  "profile with DELETE /v1/viewers/{unit} instead (it forgets in the ledger\n"
                  "too).");
@@ -25,12 +26,13 @@ int viewer_forget(Args args) {
   const ledger::ForgetResult r = ledger::forget_viewer(ledger, cmd.get<std::string>("unit"));
   if (cmd.json()) {
     std::cout << nlohmann::json{{"exposures", r.exposures}, {"plays", r.plays},
-                                {"files_clean", r.files_clean}}
+                                {"snapshots", r.snapshots}, {"files_clean", r.files_clean}}
                      .dump(2)
               << "\n";
   } else {
     std::cout << "forgot the viewer: " << r.exposures << " exposures now carry a pseudonym, "
-              << r.plays << " plays deleted\n";
+              << r.plays << " plays deleted, " << r.snapshots
+              << " model snapshots rewritten without it\n";
     if (!r.files_clean) {
       std::cerr << "warning: another process holds the ledger open, so its write-ahead log "
                    "could not be truncated yet; run this again once it is closed\n";

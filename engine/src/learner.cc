@@ -471,6 +471,18 @@ void Learner::remember_shown(const LoggedDecision& d) {
                   feature_key(d.candidates[d.chosen].variant_id), d);
 }
 
+size_t Learner::forget_unit(std::string_view unit, std::span<const std::string> titles) {
+  Request request;
+  std::lock_guard lock(state_mu_);
+  size_t dropped = 0;
+  for (const std::string& title : titles) {
+    request.reset(unit, title);
+    // Its entry in sticky_due goes when due (trim_sticky skips missing keys).
+    dropped += impl_->sticky.erase(combine_keys(request.unit_key(), request.title_key()));
+  }
+  return dropped;
+}
+
 void Learner::remember_locked(FeatureKey key, FeatureKey variant_key, const LoggedDecision& d) {
   if (options_.sticky_ms <= 0) return;
   Sticky& s = impl_->sticky[key];

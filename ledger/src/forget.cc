@@ -6,7 +6,10 @@
 #include <cstdio>
 
 #include "database.h"
+#include "keyart/engine/learner.h"
+#include "keyart/ledger/catalog.h"
 #include "keyart/ledger/errors.h"
+#include "keyart/ledger/model_snapshots.h"
 
 namespace keyart::ledger {
 
@@ -54,7 +57,24 @@ ForgetResult forget_viewer(Ledger& ledger, std::string_view unit_id) {
     Statement exposures = db.prepare("UPDATE exposures SET unit_id = ?1 WHERE unit_id = ?2");
     exposures.bind(1, result.pseudonym).bind(2, unit_id).run();
     result.exposures = exposures.changes();
+    std::vector<std::string> titles;
+    for (const Title& t : list_titles(ledger)) titles.push_back(t.title_id);
+    RewrittenBundles rewritten = rewrite_model_bundles(ledger, [&](engine::ModelBundle& bundle) {
+      bool changed = false;
+      for (auto& part : bundle.learners) {
+        auto learner = engine::Learner::from_snapshot(part.snapshot);
+        if (learner->forget_unit(unit_id, titles) == 0) continue;
+        part.snapshot = learner->snapshot();
+        changed = true;
+      }
+      return changed;
+    });
+    result.snapshots = rewritten.rewritten;
     tx.commit();
+    for (const auto& path : rewritten.unused_files) {
+      std::error_code ignored;
+      std::filesystem::remove(path, ignored);
+    }
   }
   if (sqlite) {
     // The write-ahead log still holds the pages as they were: copy back and

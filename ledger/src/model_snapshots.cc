@@ -1,5 +1,7 @@
 #include "keyart/ledger/model_snapshots.h"
 
+#include <algorithm>
+
 #include "database.h"
 #include "keyart/ledger/events.h"
 #include "keyart/ledger/file_store.h"
@@ -85,6 +87,45 @@ ModelSnapshotRecord store_model_bundle(Ledger& ledger, const engine::ModelBundle
                              .learners_json = scopes.dump()};
   record.snapshot_id = record_model_snapshot(ledger, record);
   return record;
+}
+
+RewrittenBundles rewrite_model_bundles(Ledger& ledger,
+                                       const std::function<bool(engine::ModelBundle&)>& change) {
+  ledger.require_writable();
+  RewrittenBundles out;
+  std::vector<std::string> replaced;
+  for (const ModelSnapshotRecord& record : list_model_snapshots(ledger)) {
+    std::vector<uint8_t> raw;
+    try {
+      raw = read_file_bytes(ledger.files_dir() / record.storage_path, 8ull << 30);
+    } catch (const std::exception&) {
+      continue;
+    }
+    if (sha256_hex(raw) != record.sha256) continue;
+    auto bundle = engine::decode_bundle({reinterpret_cast<const char*>(raw.data()), raw.size()});
+    if (!bundle || !change(*bundle)) continue;
+    const std::string bytes = engine::encode_bundle(*bundle);
+    auto stored = store_file(ledger.files_dir() / "models",
+                             {reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()},
+                             extension_of(engine::written_by(*bundle)));
+    Statement& update = ledger.db().cached(
+        "UPDATE model_snapshots SET storage_path = ?, sha256 = ?, bytes = ? WHERE snapshot_id = ?");
+    update.bind_all("models/" + stored.relative_path, stored.sha256,
+                    static_cast<int64_t>(bytes.size()), record.snapshot_id);
+    update.run();
+    replaced.push_back(record.storage_path);
+    ++out.rewritten;
+  }
+  std::vector<std::string> in_use;
+  for (const ModelSnapshotRecord& record : list_model_snapshots(ledger)) {
+    in_use.push_back(record.storage_path);
+  }
+  for (const std::string& path : replaced) {
+    if (std::find(in_use.begin(), in_use.end(), path) == in_use.end()) {
+      out.unused_files.push_back(ledger.files_dir() / path);
+    }
+  }
+  return out;
 }
 
 std::optional<StoredModelBundle> newest_model_bundle(

@@ -632,6 +632,7 @@ struct Api {
       return json_response(200, {{"forgotten", true},
                                  {"exposures", r.exposures},
                                  {"plays", r.plays},
+                                 {"snapshots", r.snapshots},
                                  {"files_clean", r.files_clean}});
     }
     constexpr std::string_view kPrefix = "/v1/admin/experiments/";

@@ -521,7 +521,13 @@ Service::ForgetOutcome Service::forget_viewer(const std::string& unit_id) {
     r = ledger::forget_viewer(*s.ledger, unit_id);
   }
   if (s.profiles) s.profiles->forget(unit_id);
-  return {r.exposures, r.plays, r.files_clean};
+  std::vector<std::string> titles;
+  for (const auto& [id, title] : s.current_catalog()->titles) titles.push_back(id);
+  {
+    std::shared_lock lock(s.learners_mu);
+    for (auto& [scope, learner] : s.learners) learner->forget_unit(unit_id, titles);
+  }
+  return {r.exposures, r.plays, r.snapshots, r.files_clean};
 }
 
 Service::Service(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -12,7 +12,11 @@
 #include "analysis/report_ledger.h"
 #include "keyart/analysis/experiment_report.h"
 #include "keyart/analysis/report_format.h"
+#include "keyart/engine/event_id.h"
+#include "keyart/engine/learner.h"
+#include "keyart/engine/request.h"
 #include "keyart/ledger/forget.h"
+#include "keyart/ledger/model_snapshots.h"
 #include "keyart/ledger/plays.h"
 #include "support/test_support.h"
 
@@ -97,6 +101,61 @@ TEST(ForgetViewer, TheReportStaysAndTheViewerIsGone) {
   EXPECT_EQ(again.exposures, 0);
   EXPECT_NE(again.pseudonym, r.pseudonym);
   EXPECT_THROW(ledger::forget_viewer(f.ledger, ""), ledger::LedgerError);
+}
+
+// The churn limit's key for a viewer and a title (a hash of the unit id)
+// as the bytes a learner's snapshot holds.
+std::string churn_key_bytes(const std::string& unit, const std::string& title) {
+  engine::Request r;
+  r.reset(unit, title);
+  const engine::FeatureKey key = engine::combine_keys(r.unit_key(), r.title_key());
+  return std::string(reinterpret_cast<const char*>(&key), sizeof key);
+}
+
+// A stored snapshot of a learner with the churn limit on holds a key
+// computed from each viewer's unit id; forgetting rewrites it without the
+// viewer's (the other viewer's stays, the old file is removed).
+TEST(ForgetViewer, NoChurnLimitKeyIsLeft) {
+  ReportLedger f;
+  f.add_title("t1", 2);
+  engine::LearnerOptions o;
+  o.sticky_ms = 30LL * 86'400'000;
+  engine::Learner learner("lints", o);
+  for (const char* unit : {kSecret, "someone-else"}) {
+    engine::LoggedDecision d;
+    d.event_id = engine::new_event_id(testing::kDay0);
+    d.time_ms = testing::kDay0;
+    d.unit = unit;
+    d.title = "t1";
+    d.candidates = {{.variant_id = "t1-v1"}, {.variant_id = "t1-v2"}};
+    d.chosen = 1;
+    d.propensity = 0.5;
+    learner.record(d);
+  }
+  engine::ModelBundle bundle;
+  bundle.meta = {{"writer", engine::kWrittenByServe}};
+  bundle.learners.push_back({"default", learner.spec(), learner.snapshot()});
+  const ledger::ModelSnapshotRecord stored = ledger::store_model_bundle(f.ledger, bundle, {});
+  const std::string files = f.ledger.files_dir().string();
+  const std::string secret_key = churn_key_bytes(kSecret, "t1");
+  const std::string other_key = churn_key_bytes("someone-else", "t1");
+  ASSERT_TRUE(files_mention("", files, secret_key));  // the check can fail
+  ASSERT_TRUE(files_mention("", files, other_key));
+
+  const ledger::ForgetResult r = ledger::forget_viewer(f.ledger, kSecret);
+  EXPECT_EQ(r.snapshots, 1);
+  EXPECT_FALSE(files_mention("", files, secret_key));
+  EXPECT_TRUE(files_mention("", files, other_key));
+  EXPECT_FALSE(std::filesystem::exists(std::filesystem::path(files) / stored.storage_path));
+  auto now = ledger::newest_model_bundle(f.ledger, engine::kWrittenByServe);
+  ASSERT_TRUE(now);
+  EXPECT_EQ(now->record.snapshot_id, stored.snapshot_id);
+  auto reloaded = engine::Learner::from_snapshot(now->bundle.learners.at(0).snapshot);
+  const std::vector<std::string> titles = {"t1"};
+  EXPECT_EQ(reloaded->forget_unit(kSecret, titles), 0u);
+  EXPECT_EQ(reloaded->forget_unit("someone-else", titles), 1u);
+  // Nothing left to rewrite the second time.
+  EXPECT_EQ(ledger::forget_viewer(f.ledger, kSecret).snapshots, 0);
 }
 
 TEST(ForgetViewer, TheCommand) {

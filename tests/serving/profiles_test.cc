@@ -152,18 +152,24 @@ TEST(Profiles, BadPlaysAreRefusedOneByOne) {
 }
 
 // DELETE /v1/viewers/{unit}'s work: queued events committed first, then the
-// viewer's plays and unit id gone from the ledger and its profile from memory.
+// viewer's plays and unit id gone from the ledger, its profile and its
+// churn-limit entries from memory.
 TEST(Profiles, ForgettingAViewerDropsItsProfileAndItsTraces) {
   ProfileFixture f;
-  auto service = Service::open(f.profile_options());
+  ServiceOptions o = f.profile_options();
+  o.learner.sticky_ms = 3'600'000;
+  auto service = Service::open(o);
   service->record_plays(std::vector<PlayReport>{{"leaving", "f1", T0, std::nullopt, true}}, T0);
   const DecideResult d = service->decide(bare("leaving", T0));
   EXPECT_FALSE(d.tastes.empty());
+  EXPECT_TRUE(service->decide(bare("leaving", T0 + 1)).repeat);  // the churn limit holds
   // Still queued: forget_viewer commits it before rewriting.
   const Service::ForgetOutcome out = service->forget_viewer("leaving");
-  EXPECT_EQ(out.exposures, 1);
+  EXPECT_EQ(out.exposures, 2);  // the decision and its repeat
   EXPECT_EQ(out.plays, 1);
-  EXPECT_TRUE(service->decide(bare("leaving", T0)).tastes.empty());
+  const DecideResult after = service->decide(bare("leaving", T0 + 2));
+  EXPECT_TRUE(after.tastes.empty());
+  EXPECT_FALSE(after.repeat);  // its churn-limit entry went too
   service->shutdown();
   auto row = ledger::find_exposure(f.ledger, d.event_id);
   ASSERT_TRUE(row);

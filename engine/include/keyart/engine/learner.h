@@ -193,6 +193,10 @@ class Learner {
   // does not learn rebuilds its table from the ledger this way). A repeat
   // decision, or sticky_ms = 0, changes nothing.
   void remember_shown(const LoggedDecision& decision);
+  // Forgets a viewer: drops its churn-limit entries for these titles (the
+  // only place a learner keeps anything derived from the unit id; pending
+  // decisions hold features, not the unit). Returns how many were dropped.
+  size_t forget_unit(std::string_view unit, std::span<const std::string> titles);
   // Feeds decisions and rewards in time order (decisions first at equal
   // times), expiring as time passes, then expire(end_ms).
   void replay(std::span<const LoggedDecision> decisions, std::span<const LoggedReward> rewards,

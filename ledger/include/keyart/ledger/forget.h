@@ -5,7 +5,10 @@
 // and then discarded: the same for all of the viewer's exposures, so
 // reports keep their counts and figures (viewers, clustering), and no one
 // can compute it again from the unit id. Rewards name events, not viewers,
-// and stay.
+// and stay. The stored model snapshots are rewritten without the viewer's
+// churn-limit entries (engine::Learner::forget_unit: keys derived from the
+// unit id) in the same transaction, and the files they replace removed
+// after it.
 //
 // On SQLite the freed space is overwritten (secure_delete) and the
 // write-ahead log checkpointed and truncated, so the unit id is left
@@ -26,6 +29,7 @@ namespace keyart::ledger {
 struct ForgetResult {
   int64_t exposures = 0;  // whose unit id was replaced
   int64_t plays = 0;      // deleted
+  int64_t snapshots = 0;  // stored model snapshots rewritten without the viewer
   std::string pseudonym;  // what the exposures now carry ("forgotten-" + 32 hex)
   bool files_clean = true;  // SQLite: the log was truncated (false: another connection held it)
 };

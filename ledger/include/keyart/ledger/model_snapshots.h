@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
@@ -58,5 +59,18 @@ struct StoredModelBundle {
 std::optional<StoredModelBundle> newest_model_bundle(
     Ledger& ledger, std::string_view writer,
     const std::function<bool(const engine::ModelBundle&)>& accept = {}, int64_t after_id = 0);
+
+// Rewrites every stored bundle that `change` changes (it returns true when
+// it did): the new bytes go to a new file and the record (same id, marks
+// and learners) points at it, in the caller's transaction. Returns how many
+// were rewritten and the files no record uses any more, for the caller to
+// remove once the transaction has committed. A record whose file is
+// missing, altered or undecodable is left as it is (readers skip it).
+struct RewrittenBundles {
+  int64_t rewritten = 0;
+  std::vector<std::filesystem::path> unused_files;  // absolute
+};
+RewrittenBundles rewrite_model_bundles(Ledger& ledger,
+                                       const std::function<bool(engine::ModelBundle&)>& change);
 
 }  // namespace keyart::ledger

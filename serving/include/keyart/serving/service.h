@@ -318,10 +318,12 @@ class Service {
   // Forgets a viewer (docs/PROFILES.md, "Forgetting a viewer"): with
   // decisions held back, what is queued for the ledger is committed first,
   // then the viewer's plays are deleted and its unit id in every exposure
-  // replaced by a pseudonym (ledger/forget.h), and its profile dropped from
-  // memory. 503 when the ledger cannot be written; 400 for an empty id.
+  // replaced by a pseudonym and the stored snapshots rewritten without its
+  // churn-limit entries (ledger/forget.h); its profile and the learners'
+  // churn-limit entries are dropped from memory. 503 when the ledger cannot
+  // be written; 400 for an empty id.
   struct ForgetOutcome {
-    int64_t exposures = 0, plays = 0;
+    int64_t exposures = 0, plays = 0, snapshots = 0;
     bool files_clean = true;
   };
   ForgetOutcome forget_viewer(const std::string& unit_id);
