@@ -61,6 +61,20 @@ bool stored_for(const ModelSnapshotRecord& record, std::string_view writer) {
          path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
+// The record's bundle; nullopt when its file is missing, altered (checksum)
+// or does not decode.
+std::optional<engine::ModelBundle> read_intact_bundle(Ledger& ledger,
+                                                      const ModelSnapshotRecord& record) {
+  std::vector<uint8_t> raw;
+  try {
+    raw = read_file_bytes(ledger.files_dir() / record.storage_path, 8ull << 30);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  if (sha256_hex(raw) != record.sha256) return std::nullopt;
+  return engine::decode_bundle({reinterpret_cast<const char*>(raw.data()), raw.size()});
+}
+
 }  // namespace
 
 std::vector<ModelSnapshotRecord> list_model_snapshots(Ledger& ledger) {
@@ -95,14 +109,7 @@ RewrittenBundles rewrite_model_bundles(Ledger& ledger,
   RewrittenBundles out;
   std::vector<std::string> replaced;
   for (const ModelSnapshotRecord& record : list_model_snapshots(ledger)) {
-    std::vector<uint8_t> raw;
-    try {
-      raw = read_file_bytes(ledger.files_dir() / record.storage_path, 8ull << 30);
-    } catch (const std::exception&) {
-      continue;
-    }
-    if (sha256_hex(raw) != record.sha256) continue;
-    auto bundle = engine::decode_bundle({reinterpret_cast<const char*>(raw.data()), raw.size()});
+    auto bundle = read_intact_bundle(ledger, record);
     if (!bundle || !change(*bundle)) continue;
     const std::string bytes = engine::encode_bundle(*bundle);
     auto stored = store_file(ledger.files_dir() / "models",
@@ -134,14 +141,7 @@ std::optional<StoredModelBundle> newest_model_bundle(
   // Newest first: the newest intact one is nearly always the first.
   for (ModelSnapshotRecord& record : snapshot_records(ledger, after_id, INT64_MAX)) {
     if (!stored_for(record, writer)) continue;
-    std::vector<uint8_t> raw;
-    try {
-      raw = read_file_bytes(ledger.files_dir() / record.storage_path, 8ull << 30);
-    } catch (const std::exception&) {
-      continue;
-    }
-    if (sha256_hex(raw) != record.sha256) continue;
-    auto bundle = engine::decode_bundle({reinterpret_cast<const char*>(raw.data()), raw.size()});
+    auto bundle = read_intact_bundle(ledger, record);
     if (!bundle || engine::written_by(*bundle) != writer || (accept && !accept(*bundle))) continue;
     return StoredModelBundle{std::move(record), std::move(*bundle)};
   }
