@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 
 #include "commands.h"
@@ -16,6 +17,25 @@
 namespace keyart::cli {
 
 namespace {
+
+// A file a command writes: opened, and on finish() closed, each or a
+// CommandError naming it.
+class OutputFile {
+ public:
+  explicit OutputFile(std::string path) : path_(std::move(path)), out_(path_) {
+    if (!out_) fail();
+  }
+  std::ostream& stream() { return out_; }
+  void finish() {
+    out_.close();
+    if (!out_) fail();
+  }
+
+ private:
+  [[noreturn]] void fail() const { throw CommandError("cannot write '" + path_ + "'"); }
+  std::string path_;
+  std::ofstream out_;
+};
 
 int sim_run(Args args) {
   Subcommand cmd("sim run", "--workload FILE --policy SPEC [--policy SPEC...] [options]",
@@ -78,9 +98,9 @@ int sim_run(Args args) {
   sim::SimResult r = sim::run_simulation(cmd.get<std::string>("workload"), o);
   if (r.impressions == 0) throw CommandError("workload has no impressions");
   if (!plot.empty()) {
-    std::ofstream f(plot);
-    f << sim::format_sim_plot(r, html);
-    if (!f) throw CommandError("cannot write plot '" + plot + "'");
+    OutputFile f(plot);
+    f.stream() << sim::format_sim_plot(r, html);
+    f.finish();
   }
   std::cout << (cmd.json() ? sim::format_sim_json(r) : sim::format_sim_text(r));
   return kExitOk;
@@ -266,27 +286,20 @@ int sim_generate(Args args) {
     throw UsageError("need --users >= 1, --titles >= 1, 5 <= --actors <= 999, 3 <= --genres <= 99");
   }
   const std::string out = cmd.get<std::string>("out");
-  std::ofstream truth;
+  std::optional<OutputFile> truth;
   if (cmd.has("truth")) {
-    const std::string path = cmd.get<std::string>("truth");
-    truth.open(path);
-    if (!truth) throw CommandError("cannot write '" + path + "'");
-    g.truth = &truth;
+    truth.emplace(cmd.get<std::string>("truth"));
+    g.truth = &truth->stream();
   }
   sim::GeneratorStats s;
   if (out == "-") {
     s = sim::generate_workload(g, std::cout);
   } else {
-    std::ofstream f(out);
-    if (!f) throw CommandError("cannot write '" + out + "'");
-    s = sim::generate_workload(g, f);
-    f.close();
-    if (!f) throw CommandError("cannot write '" + out + "'");
+    OutputFile f(out);
+    s = sim::generate_workload(g, f.stream());
+    f.finish();
   }
-  if (truth.is_open()) {
-    truth.close();
-    if (!truth) throw CommandError("cannot write '" + cmd.get<std::string>("truth") + "'");
-  }
+  if (truth) truth->finish();
   std::cerr << "generated " << g.n << " impressions: K=" << s.mean_candidates
             << " random CTR=" << s.random_ctr << " oracle CTR=" << s.oracle_ctr << "\n";
   return kExitOk;

@@ -75,6 +75,20 @@ std::optional<engine::ModelBundle> read_intact_bundle(Ledger& ledger,
   return engine::decode_bundle({reinterpret_cast<const char*>(raw.data()), raw.size()});
 }
 
+// Writes the bundle as a file under <files>/models (content-addressed, named
+// for its writer) and sets the record's storage_path, sha256 and bytes.
+void store_bundle_file(Ledger& ledger, const engine::ModelBundle& bundle,
+                       ModelSnapshotRecord& record) {
+  const std::string bytes = engine::encode_bundle(bundle);
+  const StoredFile stored =
+      store_file(ledger.files_dir() / "models",
+                 {reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()},
+                 extension_of(engine::written_by(bundle)));
+  record.storage_path = "models/" + stored.relative_path;
+  record.sha256 = stored.sha256;
+  record.bytes = static_cast<int64_t>(bytes.size());
+}
+
 }  // namespace
 
 std::vector<ModelSnapshotRecord> list_model_snapshots(Ledger& ledger) {
@@ -87,18 +101,10 @@ int64_t newest_model_snapshot_id(Ledger& ledger) {
 
 ModelSnapshotRecord store_model_bundle(Ledger& ledger, const engine::ModelBundle& bundle,
                                        const LedgerMarks& marks) {
-  std::string bytes = engine::encode_bundle(bundle);
-  auto stored = store_file(ledger.files_dir() / "models",
-                           {reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()},
-                           extension_of(engine::written_by(bundle)));
   nlohmann::json scopes = nlohmann::json::array();
   for (const auto& learner : bundle.learners) scopes.push_back(learner.scope);
-  ModelSnapshotRecord record{.created_at = now_ms(),
-                             .storage_path = "models/" + stored.relative_path,
-                             .sha256 = stored.sha256,
-                             .bytes = static_cast<int64_t>(bytes.size()),
-                             .marks = marks,
-                             .learners_json = scopes.dump()};
+  ModelSnapshotRecord record{.created_at = now_ms(), .marks = marks, .learners_json = scopes.dump()};
+  store_bundle_file(ledger, bundle, record);
   record.snapshot_id = record_model_snapshot(ledger, record);
   return record;
 }
@@ -111,14 +117,11 @@ RewrittenBundles rewrite_model_bundles(Ledger& ledger,
   for (const ModelSnapshotRecord& record : list_model_snapshots(ledger)) {
     auto bundle = read_intact_bundle(ledger, record);
     if (!bundle || !change(*bundle)) continue;
-    const std::string bytes = engine::encode_bundle(*bundle);
-    auto stored = store_file(ledger.files_dir() / "models",
-                             {reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()},
-                             extension_of(engine::written_by(*bundle)));
+    ModelSnapshotRecord rewritten = record;
+    store_bundle_file(ledger, *bundle, rewritten);
     Statement& update = ledger.db().cached(
         "UPDATE model_snapshots SET storage_path = ?, sha256 = ?, bytes = ? WHERE snapshot_id = ?");
-    update.bind_all("models/" + stored.relative_path, stored.sha256,
-                    static_cast<int64_t>(bytes.size()), record.snapshot_id);
+    update.bind_all(rewritten.storage_path, rewritten.sha256, rewritten.bytes, record.snapshot_id);
     update.run();
     replaced.push_back(record.storage_path);
     ++out.rewritten;

@@ -435,7 +435,7 @@ class PgScan final : public PgQuery {
     }
     PQclear(r);
     open_ = true;
-    ++db_.open_scans_;
+    ++db_.open_scans_;  // mark_closed() counts it back
     // Binary rows when every column is of a type read here: no text to
     // format on the server, no numbers or hex to parse here.
     PGresult* shape = PQdescribePortal(conn, cursor_.c_str());
@@ -459,8 +459,7 @@ class PgScan final : public PgQuery {
                        nullptr, binary_ ? 1 : 0);
     }
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-      open_ = false;
-      --db_.open_scans_;
+      mark_closed();
       end_own_transaction();
       db_.fail(r, "");
     }
@@ -484,13 +483,17 @@ class PgScan final : public PgQuery {
     PQclear(ahead_);
     ahead_ = nullptr;
     if (!open_) return;
-    open_ = false;
-    --db_.open_scans_;
+    mark_closed();
     pg_conn* conn = db_.settled_connection();
     if (PQstatus(conn) == CONNECTION_OK && PQtransactionStatus(conn) == PQTRANS_INTRANS) {
       PQclear(PQexec(conn, ("CLOSE " + cursor_).c_str()));
     }
     end_own_transaction();
+  }
+  // The cursor is no longer ours to read (closed, or its FETCH failed).
+  void mark_closed() noexcept {
+    open_ = false;
+    --db_.open_scans_;
   }
   void end_own_transaction() noexcept {
     if (!own_transaction_) return;

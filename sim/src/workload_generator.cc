@@ -93,12 +93,12 @@ std::string num(double v, int digits) {
 
 using FeatureList = std::vector<std::pair<std::string, double>>;
 
-// {"name":value,...} sorted by name, values with three decimals.
-std::string features_json(FeatureList features) {
+// {"name":value,...} sorted by name, values with `digits` decimals.
+std::string features_json(FeatureList features, int digits = 3) {
   std::sort(features.begin(), features.end());
   std::string j = "{";
   for (size_t i = 0; i < features.size(); ++i) {
-    j.append(i ? ",\"" : "\"").append(features[i].first).append("\":").append(num(features[i].second, 3));
+    j.append(i ? ",\"" : "\"").append(features[i].first).append("\":").append(num(features[i].second, digits));
   }
   return j + "}";
 }
@@ -490,17 +490,11 @@ void write_truth(const World& w, std::ostream& out) {
   }
   for (size_t u = 0; u < w.users.size(); ++u) {
     const User& user = w.users[u];
-    std::string text = "{\"user\":" + std::to_string(u) + ",\"actors\":{";
-    for (size_t i = 0; i < user.liked_actors.size(); ++i) {
-      text += (i ? ",\"" : "\"") + id_name("a%03d", user.liked_actors[i].first) + "\":" +
-              num(user.liked_actors[i].second, 4);
-    }
-    text += "},\"genres\":{";
-    for (size_t i = 0; i < user.liked_genres.size(); ++i) {
-      const int g = user.liked_genres[i];
-      text += (i ? ",\"" : "\"") + id_name("g%02d", g) + "\":" + num(user.genre_affinity[g], 4);
-    }
-    out << text << "}}\n";
+    FeatureList actors, genres;
+    for (const auto& [a, affinity] : user.liked_actors) actors.emplace_back(id_name("a%03d", a), affinity);
+    for (int g : user.liked_genres) genres.emplace_back(id_name("g%02d", g), user.genre_affinity[g]);
+    out << "{\"user\":" << u << ",\"actors\":" << features_json(std::move(actors), 4)
+        << ",\"genres\":" << features_json(std::move(genres), 4) << "}\n";
   }
 }
 

@@ -5,9 +5,9 @@
 // within capacity/8 uses: a viewer used again within that many lookups of
 // its last move to the front is not moved again (most lookups then leave
 // the recency list alone), so an eviction may take a viewer used slightly
-// more recently than another; with a capacity below 8 the order is exact. A viewer without plays
-// is held too (an empty profile), so a new viewer costs one load, not one
-// per decision. Thread-safe; a load runs outside the store's lock.
+// more recently than another; with a capacity below 8 the order is exact.
+// A viewer without plays is held too (an empty profile), so a new viewer
+// costs one load, not one per decision. Thread-safe; a load runs outside the store's lock.
 #pragma once
 
 #include <cstdint>
