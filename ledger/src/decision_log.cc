@@ -107,8 +107,15 @@ void encode_context(const engine::NamedFeatures& context, const engine::NamedFea
 }  // namespace
 
 void encode_decision(const DecisionRecord& r, Exposure& e) {
-  encode_context(*r.context, *r.user, r.more_user,
-                 r.decision->repeat ? &r.decision->repeat_of : nullptr, e);
+  if (r.same_request && !r.decision->repeat) {
+    e.context_json = r.same_request->context_json;
+    e.device = r.same_request->device;
+    e.country = r.same_request->country;
+    e.hour = r.same_request->hour;
+  } else {
+    encode_context(*r.context, *r.user, r.more_user,
+                   r.decision->repeat ? &r.decision->repeat_of : nullptr, e);
+  }
   append_candidates(e.candidates_json, r.candidates, [](const auto* v) -> auto& { return v->id; });
 }
 

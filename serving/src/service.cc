@@ -82,6 +82,16 @@ struct Scratch {
   // (logged with them).
   std::vector<std::pair<std::string, double>> profile_tastes;
   std::vector<DecideResult::Taste> tastes;  // what the decision used, for explain
+  // Within decide_page, whose tiles share the viewer, context and time: the
+  // profile's tastes are read once, for the first tile, and the logged
+  // request is encoded once, by the first tile that is not a churn repeat;
+  // the later tiles reuse both.
+  struct Page {
+    bool active = false;
+    bool tastes_read = false;
+    bool request_logged = false;
+    ledger::Exposure first;  // that tile's context_json, device, country, hour
+  } page;
 };
 thread_local Scratch scratch;
 
@@ -220,7 +230,12 @@ Choice choose(Service::Impl& s, const Route& route, const DecideRequest& req, in
     tl.request.reset(req.unit_id, req.title_id);
     tl.request.add_context(req.context);
     tl.request.add_user(req.user);
-    add_profile_tastes(s, req, now, tl);
+    if (!tl.page.tastes_read) {
+      add_profile_tastes(s, req, now, tl);
+      tl.page.tastes_read = tl.page.active;
+    } else {
+      for (const auto& [feature, value] : tl.profile_tastes) tl.request.add_user(feature, value);
+    }
     tl.request.add_title(route.title->features);
     learner->decide(tl.request, tl.candidates, default_index,
                     {.now_ms = now, .seed = req.seed, .want_scores = req.want_scores || req.preview,
@@ -237,7 +252,7 @@ Choice choose(Service::Impl& s, const Route& route, const DecideRequest& req, in
 // Step 4: the exposure row for the ledger writer (event id, time,
 // experiment, arm, unit, title, variant, position, policy, model version,
 // propensity, and the decision log: context, user, candidates).
-ledger::Exposure exposure_of(const Route& route, const DecideRequest& req, const Scratch& tl,
+ledger::Exposure exposure_of(const Route& route, const DecideRequest& req, Scratch& tl,
                              const engine::Learner& learner, int64_t now) {
   const engine::Decision& d = tl.decision;
   ledger::Exposure exposure;
@@ -254,7 +269,16 @@ ledger::Exposure exposure_of(const Route& route, const DecideRequest& req, const
   exposure.policy = learner.spec();
   exposure.model_version = static_cast<int64_t>(d.model_version);
   exposure.propensity = d.propensity;
-  ledger::encode_decision({&req.context, &req.user, tl.candidates, &d, tl.profile_tastes}, exposure);
+  ledger::encode_decision({&req.context, &req.user, tl.candidates, &d, tl.profile_tastes,
+                           tl.page.request_logged ? &tl.page.first : nullptr},
+                          exposure);
+  if (tl.page.active && !tl.page.request_logged && !d.repeat) {
+    tl.page.first.context_json = exposure.context_json;
+    tl.page.first.device = exposure.device;
+    tl.page.first.country = exposure.country;
+    tl.page.first.hour = exposure.hour;
+    tl.page.request_logged = true;
+  }
   return exposure;
 }
 
@@ -759,6 +783,11 @@ std::vector<DecideResult> Service::decide_page(const DecidePageRequest& page) {
     collect_candidates(s, *catalog, routes.back(), tile, scratch);  // 404 for an unknown variant
   }
   // In page order; with the rule, each tile among the candidates that keep it.
+  struct PageScope {  // Scratch::page, for this page's tiles only
+    explicit PageScope(Scratch& tl) : page(tl.page) { page = {.active = true}; }
+    ~PageScope() { page.active = page.tastes_read = page.request_logged = false; }
+    Scratch::Page& page;
+  } page_scope(scratch);
   std::unordered_map<engine::FeatureKey, int> shown_per_actor;
   std::vector<DecideResult> out;
   out.reserve(page.impressions.size());

@@ -102,6 +102,58 @@ TEST_F(PageFixture, EveryTileIsDecidedAndLoggedWithItsPosition) {
   }
 }
 
+// A page's tiles share one logged request, encoded once: every tile's row
+// must still hold exactly what a decision of its own would log, and a churn
+// repeat (which names the decision it repeats) neither takes the shared
+// request nor becomes it, wherever it sits on the page.
+TEST_F(PageFixture, EveryTileLogsItsOwnRequestAndARepeatNamesItsOrigin) {
+  auto o = options();
+  o.writer.flush_interval_ms = 1;
+  o.learner.sticky_ms = 3'600'000;
+  auto sticky = serving::Service::open(o);
+  const int64_t t0 = 1'700'000'000'000;
+  serving::DecideRequest single;
+  single.title_id = "B";
+  single.context.set("device", "tv");
+  single.context.set("hour", 21.0);
+  single.user.set("genre_drama", 0.25);
+  single.now_ms = t0;
+  ledger::Exposure alone;  // what a tile that is not a repeat logs
+  ledger::encode_request(single.context, single.user, alone);
+  ASSERT_EQ(alone.context_json.find("repeat_of"), std::string::npos);
+  int viewer = 0;
+  for (const std::vector<std::string>& titles : std::vector<std::vector<std::string>>{
+           {"A", "B", "C"}, {"B", "A", "C"}, {"A", "C", "B"}}) {
+    // A viewer of its own, who saw B before the page: B's tile repeats it.
+    single.unit_id = "viewer-" + std::to_string(++viewer);
+    const serving::DecideResult first = sticky->decide(single);
+    serving::DecidePageRequest p = page(titles, 7, std::nullopt);
+    p.unit_id = single.unit_id;
+    p.context = single.context;
+    p.user = single.user;
+    p.now_ms = t0 + 1;
+    const auto d = sticky->decide_page(p);
+    sticky->flush();
+    ASSERT_EQ(d.size(), 3u);
+    for (size_t i = 0; i < 3; ++i) {
+      auto logged = ledger::find_exposure(ledger, d[i].event_id);
+      ASSERT_TRUE(logged);
+      if (titles[i] == "B") {
+        EXPECT_TRUE(d[i].repeat);
+        EXPECT_NE(logged->context_json.find("\"repeat_of\":\"" + first.event_id + "\""),
+                  std::string::npos)
+            << logged->context_json;
+      } else {
+        EXPECT_FALSE(d[i].repeat);
+        EXPECT_EQ(logged->context_json, alone.context_json) << "tile " << i;
+      }
+      EXPECT_EQ(logged->device, alone.device);
+      EXPECT_EQ(logged->hour, alone.hour);
+    }
+  }
+  sticky->shutdown();
+}
+
 TEST_F(PageFixture, BadPagesAreRefusedAndLogNothing) {
   auto refused = [&](const json& body, int status, const std::string& field,
                      const std::string& says) {

@@ -42,6 +42,12 @@ struct DecisionRecord {
   // caller keeps the names out of `user`: a name twice would read back as
   // its later value.
   std::span<const std::pair<std::string, double>> more_user;
+  // An exposure already encoded from the same context, user and more_user
+  // for a decision that was not a churn repeat (an earlier tile of one
+  // viewer's page): its logged request (context JSON, device, country,
+  // hour) is copied instead of encoded again. Not used when this decision
+  // is a churn repeat, whose JSON names the decision it repeats.
+  const Exposure* same_request = nullptr;
 };
 
 // Fills the exposure's context and candidates JSON and its device, country
