@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "json_text.h"
+#include "thread_name.h"
 
 namespace keyart::serving {
 
@@ -404,9 +405,12 @@ void HttpServer::start() {
   if (ec) fail("listen on");
   m.accept();
   m.control_thread = std::thread([&m] { m.control.run(); });
-  for (auto& w : m.workers) {
-    w->schedule_sweep(m.options.idle_timeout_s);
-    w->thread = std::thread([worker = w.get()] { worker->io.run(); });
+  name_thread(m.control_thread, "keyart-accept");
+  for (size_t i = 0; i < m.workers.size(); ++i) {
+    Worker& w = *m.workers[i];
+    w.schedule_sweep(m.options.idle_timeout_s);
+    w.thread = std::thread([worker = &w] { worker->io.run(); });
+    name_thread(w.thread, "keyart-http-" + std::to_string(i + 1));
   }
 }
 

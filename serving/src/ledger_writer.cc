@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "keyart/ledger/ledger.h"
+#include "thread_name.h"
 
 namespace keyart::serving {
 
@@ -24,6 +25,7 @@ const char* to_string(RewardOutcome outcome) {
 LedgerWriter::LedgerWriter(std::string ledger_path, WriterOptions options)
     : path_(std::move(ledger_path)), options_(options) {
   thread_ = std::thread([this] { run(); });
+  name_thread(thread_, "keyart-ledger");
 }
 
 LedgerWriter::~LedgerWriter() { stop(); }

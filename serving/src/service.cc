@@ -18,6 +18,7 @@
 #include "service_impl.h"
 #include "model_follower.h"
 #include "snapshots.h"
+#include "thread_name.h"
 
 namespace keyart::serving {
 
@@ -582,8 +583,10 @@ std::unique_ptr<Service> Service::open(const ServiceOptions& options) {
   impl->last_snapshot_ms = clock_ms();
   Impl* raw = impl.get();
   impl->expirer = std::thread([raw] { raw->run_expirer(); });
+  name_thread(impl->expirer, "keyart-expirer");
   if (impl->model_from_ledger()) {
     impl->model_follower = std::thread([raw] { run_model_follower(*raw); });
+    name_thread(impl->model_follower, "keyart-follower");
   }
   return std::unique_ptr<Service>(new Service(std::move(impl)));
 }

@@ -6,13 +6,16 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <future>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 
 #include "sqlite.h"
 #include "keyart/ledger/events.h"
+#include "keyart/serving/http_server.h"
 #include "serving/serving_fixture.h"
 
 namespace keyart::serving {
@@ -29,6 +32,33 @@ int status_of(const std::function<void()>& fn, std::string* field = nullptr) {
     return e.status();
   }
   return 0;
+}
+
+// Operators find each thread by name (top -H, ps -L, perf): the ledger
+// writer, the expirer, the HTTP threads and the accepting thread.
+TEST(Service, ThreadsCarryTheirNames) {
+  auto names = [] {
+    std::multiset<std::string> out;
+    for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+      std::ifstream comm(task.path() / "comm");
+      std::string name;
+      std::getline(comm, name);
+      out.insert(name);
+    }
+    return out;
+  };
+  ServingFixture f;
+  auto service = serving::Service::open(f.options());
+  serving::HttpServer server({.address = "127.0.0.1", .port = 0, .threads = 2},
+                             [](serving::HttpRequest&&, serving::Responder) {});
+  server.start();
+  const std::multiset<std::string> running = names();
+  for (const char* expected :
+       {"keyart-ledger", "keyart-expirer", "keyart-accept", "keyart-http-1", "keyart-http-2"}) {
+    EXPECT_EQ(running.count(expected), 1u) << expected;
+  }
+  server.stop();
+  service->shutdown();
 }
 
 TEST(Service, DecisionIsRecordedWithItsPropensity) {
