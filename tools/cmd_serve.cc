@@ -137,7 +137,7 @@ int cmd_serve(Args args) {
       "with --profiles: a viewing counts half as much this much later")(
       "profile-capacity", po::value<size_t>()->default_value(defaults.profiles.capacity),
       "with --profiles: viewers held in memory (the rest are rebuilt from the ledger on use)");
-  add_learner_flags(cmd);
+  add_learner_flags(cmd, true);
   if (!cmd.parse(args)) return kExitOk;
   if (cmd.has("routes")) {
     for (const auto& r : serving::api_routes()) std::cout << r.method << " " << r.path << "\n";

@@ -54,7 +54,7 @@ int cmd_train(Args args) {
                  "ledger). Restartable: it resumes from its last checkpoint. GET /healthz and\n"
                  "GET /metrics report its lag. Stops cleanly on SIGINT/SIGTERM.");
   cmd.with_db();
-  add_learner_flags(cmd);
+  add_learner_flags(cmd, false);
   cmd.add_options()("publish-interval", po::value<std::string>()->default_value("2s"),
                     "publish a model version this often")(
       "checkpoint-interval", po::value<std::string>()->default_value("30s"),

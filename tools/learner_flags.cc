@@ -4,16 +4,19 @@ namespace keyart::cli {
 
 // The defaults are the library's (engine::LearnerOptions), so a program
 // that embeds the hook and keyart serve learn alike unless told otherwise.
-void add_learner_flags(Subcommand& cmd) {
+void add_learner_flags(Subcommand& cmd, bool churn_limit) {
   const engine::LearnerOptions defaults;
   cmd.add_options()(
       "wait-window", po::value<std::string>()->default_value(format_duration_ms(defaults.wait_ms)),
       "how long a decision waits for rewards before the default reward")(
       "rewards", po::value<std::string>()->default_value(defaults.rewards.to_string()),
       "reward kinds and their weights")(
-      "sticky", po::value<std::string>()->default_value(format_duration_ms(defaults.sticky_ms)),
-      "keep showing a unit the same variant of a title for this long (0 = off)")(
       "seed", po::value<uint64_t>()->default_value(defaults.seed), "random seed (0 = from the OS)");
+  if (churn_limit) {
+    cmd.add_options()(
+        "sticky", po::value<std::string>()->default_value(format_duration_ms(defaults.sticky_ms)),
+        "keep showing a unit the same variant of a title for this long (0 = off)");
+  }
 }
 
 engine::LearnerOptions learner_flags(const Subcommand& cmd) {
@@ -25,7 +28,7 @@ engine::LearnerOptions learner_flags(const Subcommand& cmd) {
   }
   options.wait_ms = parse_duration_ms(cmd.get<std::string>("wait-window"), "wait-window");
   if (options.wait_ms < 1) throw UsageError("--wait-window must be at least 1ms");
-  options.sticky_ms = parse_duration_ms(cmd.get<std::string>("sticky"), "sticky");
+  if (cmd.has("sticky")) options.sticky_ms = parse_duration_ms(cmd.get<std::string>("sticky"), "sticky");
   options.seed = cmd.get<uint64_t>("seed");
   return options;
 }

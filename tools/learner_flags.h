@@ -13,8 +13,9 @@
 
 namespace keyart::cli {
 
-// Adds --wait-window, --rewards, --sticky and --seed.
-void add_learner_flags(Subcommand& cmd);
+// Adds --wait-window, --rewards, --seed and, with churn_limit, --sticky
+// (keyart serve's; the trainer decides nothing, so it has no churn limit).
+void add_learner_flags(Subcommand& cmd, bool churn_limit);
 // The learner options those flags give; throws UsageError for a bad value.
 engine::LearnerOptions learner_flags(const Subcommand& cmd);
 

@@ -156,5 +156,32 @@ TEST_F(TrainerTest, PublishingStoresALoadableModelThatServingSnapshotsDoNotShado
   EXPECT_EQ(trainer()->status().checkpoint_id, checkpoint);
 }
 
+// The trainer decides nothing, so it keeps no churn limit even when its
+// options ask for one: its memory and the checkpoints and models it stores
+// hold no key computed from a viewer's unit id, and forgetting a viewer
+// (which rewrites the stored snapshots) is not undone by its next checkpoint.
+TEST_F(TrainerTest, ItsCheckpointsHoldNoViewersChurnLimitKeys) {
+  traffic(0, 60);
+  training::TrainerOptions o = trainer_options();
+  o.learner.sticky_ms = 3'600'000;
+  training::Trainer t(ledger::Ledger::open(path, {.files_dir = where.files_dir()}), o);
+  t.step();
+  ASSERT_GT(t.status().exposures, 0u);
+  t.publish();
+  t.checkpoint();
+  const std::vector<std::string> titles = {"t1", "t2"};
+  for (std::string_view writer : {engine::kTrainerCheckpoint, engine::kWrittenByTrainer}) {
+    auto stored = ledger::newest_model_bundle(ledger, writer);
+    ASSERT_TRUE(stored) << writer;
+    for (const auto& part : stored->bundle.learners) {
+      auto learner = engine::Learner::from_snapshot(part.snapshot);
+      for (int viewer = 0; viewer < 40; ++viewer) {
+        EXPECT_EQ(learner->forget_unit("u" + std::to_string(viewer), titles), 0u)
+            << writer << " " << part.scope << " u" << viewer;
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace keyart::testing

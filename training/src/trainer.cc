@@ -50,6 +50,10 @@ struct Trainer::State {
 
   State(ledger::Ledger l, TrainerOptions o) : ledger(std::move(l)), options(std::move(o)) {
     now.clock_ms = std::numeric_limits<int64_t>::min();
+    // The trainer decides nothing: the churn limit is the nodes' (each
+    // rebuilds its own from the ledger). Its learners keep none, so neither
+    // its memory nor what it stores holds a key computed from a unit id.
+    options.learner.sticky_ms = 0;
   }
 
   engine::Learner* learner_for(const ledger::LearnerScope& scope) {
