@@ -13,6 +13,13 @@
 # the script prints each run and keyart's share of nginx's rate (medians):
 # this machine's HTTP ceiling, measured in the same minutes.
 #
+# keyart learns while it answers: each decision's reward window
+# (--wait-window, 1s by default, shorter than a run) closes within the run,
+# so every keyart run pays for learning what it decided, as a node does
+# all day. After a keyart run the script waits until keyart has learned
+# every decision of it (keyart_pending_decisions is 0) before the next run
+# starts, so no run's learning falls into another's time.
+#
 # --personalizer: keyart serve also runs the Personalizer API
 # (--personalizer-title pz), and wrk alternates, --rounds times, between
 # POST /v1/decide and POST /personalizer/v1.0/rank (scripts/load/rank.lua:
@@ -29,7 +36,7 @@
 #                        [--wrk-threads 1] [--server-threads 2] [--reward-share 0.1]
 #                        [--sample-memory SECONDS] [--work DIR] [--baseline [--rounds 2]]
 #                        [--page N [--max-same-actor K]] [--personalizer [--rounds 2]]
-#                        [--serve-args "ARGS"]
+#                        [--wait-window 1s] [--serve-args "ARGS"]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=lib/serve.sh
@@ -38,7 +45,7 @@ source "$root/scripts/lib/serve.sh"
 source "$root/scripts/lib/load_catalogue.sh"
 keyart="$root/build/release/tools/keyart"
 duration=30s connections=32 wrk_threads=1 server_threads=2 reward_share=0 sample_memory=0 work=
-baseline=0 rounds=1 page=0 max_same_actor= serve_args= personalizer=0
+baseline=0 rounds=1 page=0 max_same_actor= serve_args= personalizer=0 wait_window=1s
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --keyart) keyart="$2"; shift 2 ;;
@@ -55,6 +62,7 @@ while [[ $# -gt 0 ]]; do
     --page) page="$2"; shift 2 ;;
     --max-same-actor) max_same_actor="$2"; shift 2 ;;
     --serve-args) serve_args="$2"; shift 2 ;;  # more keyart serve options (e.g. "--flush-interval 50ms")
+    --wait-window) wait_window="$2"; shift 2 ;;
     *) echo "load_http: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -84,7 +92,7 @@ echo "load_http: ledger $KEYART_DB with $("$keyart" variant list --title night -
 
 [[ "$personalizer" == 1 ]] && serve_args="--personalizer-title pz $serve_args"
 # shellcheck disable=SC2086  # serve_args is a list of options
-start_keyart_serve "$keyart" "$work/serve.log" --threads "$server_threads" --wait-window 10s \
+start_keyart_serve "$keyart" "$work/serve.log" --threads "$server_threads" --wait-window "$wait_window" \
   $serve_args ||
   exit 1
 pid=$serve_pid port=$serve_port
@@ -153,8 +161,21 @@ run_wrk() {  # name port
   fi
   errors=$((errors + r_errors))
 }
+# Waits until keyart has learned every decision it was sent (its reward
+# windows closed and the expirer learned them); prints how long it took.
+wait_until_learned() {
+  local start=$SECONDS pending
+  while :; do
+    pending=$(curl -s "http://127.0.0.1:$port/metrics" | awk '/^keyart_pending_decisions / {print $2}')
+    [[ "$pending" == 0 ]] && break
+    (( SECONDS - start < 120 )) || { echo "load_http: keyart still has $pending decisions to learn" >&2; exit 1; }
+    sleep 0.2
+  done
+  echo "load_http: keyart learned its run's decisions $((SECONDS - start)) s after it"
+}
 for ((round = 1; round <= rounds; round++)); do
   run_wrk keyart "$port"
+  wait_until_learned
   [[ "$baseline" == 1 ]] && run_wrk nginx "$nginx_port"
   [[ "$personalizer" == 1 ]] && run_wrk rank "$port"
 done
