@@ -44,7 +44,7 @@ export KEYART_DB='$db'
 export KEYART_FILES='$dir/files'
 export PGPASSFILE='$dir/pg/pgpass'
 ENV
-    if ! cluster_start "$keyart" "$dir" "$db" "$dir/files" 3 --admin-token-file "$dir/admin-token"; then
+    if ! cluster_start "$keyart" "$dir" "$db" "$dir/files" 3 "" --admin-token-file "$dir/admin-token"; then
       cluster_stop "$dir"
       exit 1
     fi

@@ -4,9 +4,11 @@
 # ceiling beside them: wrk posts decisions (scripts/load/decide.lua, the
 # viewer in X-Keyart-Unit) to nginx on 127.0.0.1:8080 for each node count in
 # turn, ROUNDS times alternating, each run on a fresh ledger in one durable
-# throwaway PostgreSQL cluster; then to a location where nginx answers by
-# itself (`return 200`, the same size as a decision). After each run the
-# ledger must hold one exposure per decision the nodes answered.
+# throwaway PostgreSQL cluster, right after the same wrk against a location
+# where nginx answers by itself (`return 200`, the same size as a decision)
+# while the nodes and the trainer idle. The trainer learns during the run
+# (a 1 s reward window). After each run the ledger must hold one exposure
+# per decision the nodes answered.
 #
 #   scripts/load_cluster.sh [--keyart BIN] [--nodes "1 2 3"] [--rounds 3]
 #                           [--duration 15s] [--connections 32] [--wrk-threads 1]
@@ -66,13 +68,17 @@ for ((round = 1; round <= rounds; round++)); do
     psql -q "$admin" -c "CREATE DATABASE $db_name"
     export KEYART_DB="${admin%/postgres}/$db_name" KEYART_FILES="$run_dir/files"
     load_catalogue "$keyart" "$run_dir"
-    cluster_start "$keyart" "$run_dir" "$KEYART_DB" "$KEYART_FILES" "$nodes" --wait-window 10s
+    # A reward window shorter than a run: the trainer learns while the nodes
+    # answer, as it does all day, and its work is part of the run's cost.
+    cluster_start "$keyart" "$run_dir" "$KEYART_DB" "$KEYART_FILES" "$nodes" "--wait-window 1s"
     # nginx's ceiling: a location answering by itself with a decision-sized body.
     body="$(printf '%*s' 420 '' | tr ' ' 'x')"
     sed -i "s|    location / {|    location = /ceiling { return 200 '{\"pad\":\"$body\"}'; }\n    location / {|" \
       "$run_dir/nginx/nginx.conf"
     nginx -p "$run_dir/nginx" -c "$run_dir/nginx/nginx.conf" -s reload
     sleep 0.5
+    # The ceiling first, while the nodes and the trainer have nothing to do.
+    read -r crps cp50 cp99 _ <<<"$(run_wrk /ceiling)"
     read -r rps p50 p99 errors <<<"$(run_wrk /v1/decide)"
     answered=0 pickup=""
     for ((i = 1; i <= nodes; i++)); do
@@ -83,7 +89,6 @@ for ((round = 1; round <= rounds; round++)); do
     done
     echo "nodes=$nodes round=$round model adoptions/pickup p99 ms/max ms per node: $pickup" >> "$work/pickup"
     echo "nodes=$nodes round=$round decisions/s=$rps p50_us=$p50 p99_us=$p99 non200=$errors" | tee -a "$results"
-    read -r crps cp50 cp99 _ <<<"$(run_wrk /ceiling)"
     echo "ceiling round=$round requests/s=$crps p50_us=$cp50 p99_us=$cp99" | tee -a "$results"
     cluster_stop "$run_dir"
     run_dir=""

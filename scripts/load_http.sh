@@ -166,7 +166,9 @@ run_wrk() {  # name port
 wait_until_learned() {
   local start=$SECONDS pending
   while :; do
-    pending=$(curl -s "http://127.0.0.1:$port/metrics" | awk '/^keyart_pending_decisions / {print $2}')
+    pending=$(curl -sf "http://127.0.0.1:$port/metrics" | awk '/^keyart_pending_decisions / {print $2}') ||
+      { echo "load_http: keyart's /metrics does not answer" >&2; exit 1; }
+    [[ -n "$pending" ]] || { echo "load_http: keyart's /metrics has no keyart_pending_decisions" >&2; exit 1; }
     [[ "$pending" == 0 ]] && break
     (( SECONDS - start < 120 )) || { echo "load_http: keyart still has $pending decisions to learn" >&2; exit 1; }
     sleep 0.2
@@ -177,7 +179,10 @@ for ((round = 1; round <= rounds; round++)); do
   run_wrk keyart "$port"
   wait_until_learned
   [[ "$baseline" == 1 ]] && run_wrk nginx "$nginx_port"
-  [[ "$personalizer" == 1 ]] && run_wrk rank "$port"
+  if [[ "$personalizer" == 1 ]]; then
+    run_wrk rank "$port"
+    wait_until_learned
+  fi
 done
 [[ -n "$nginx_pid" ]] && kill "$nginx_pid"
 

@@ -27,7 +27,8 @@ done
 
 status=0
 "$root/scripts/load_http.sh" --keyart "$keyart" --duration "$duration" \
-  --reward-share "$reward_share" --sample-memory 10 --connections 32 --work "$work" || status=$?
+  --reward-share "$reward_share" --sample-memory 10 --connections 32 --work "$work" \
+  --wait-window 10s || status=$?
 
 # rss.log: "<unix time> <KiB>" every 10 s from the server's start.
 awk -v warmup="$warmup" -v limit="$max_growth" '

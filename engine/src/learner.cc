@@ -483,6 +483,13 @@ size_t Learner::forget_unit(std::string_view unit, std::span<const std::string> 
   return dropped;
 }
 
+void Learner::drop_churn_limit() {
+  std::lock_guard lock(state_mu_);
+  options_.sticky_ms = 0;
+  impl_->sticky.clear();
+  impl_->sticky_due = {};
+}
+
 void Learner::remember_locked(FeatureKey key, FeatureKey variant_key, const LoggedDecision& d) {
   if (options_.sticky_ms <= 0) return;
   Sticky& s = impl_->sticky[key];

@@ -108,15 +108,19 @@ void encode_context(const engine::NamedFeatures& context, const engine::NamedFea
 
 void encode_decision(const DecisionRecord& r, Exposure& e) {
   if (r.same_request && !r.decision->repeat) {
-    e.context_json = r.same_request->context_json;
-    e.device = r.same_request->device;
-    e.country = r.same_request->country;
-    e.hour = r.same_request->hour;
+    copy_logged_request(*r.same_request, e);
   } else {
     encode_context(*r.context, *r.user, r.more_user,
                    r.decision->repeat ? &r.decision->repeat_of : nullptr, e);
   }
   append_candidates(e.candidates_json, r.candidates, [](const auto* v) -> auto& { return v->id; });
+}
+
+void copy_logged_request(const Exposure& from, Exposure& to) {
+  to.context_json = from.context_json;
+  to.device = from.device;
+  to.country = from.country;
+  to.hour = from.hour;
 }
 
 void encode_request(const engine::NamedFeatures& context, const engine::NamedFeatures& user,

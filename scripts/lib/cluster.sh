@@ -5,7 +5,11 @@
 # the server lines of nodes beyond N left out). Everything lives in DIR:
 # logs, pid files, nginx's prefix.
 #
-#   cluster_start KEYART DIR DB FILES N [extra serve options...]
+#   cluster_start KEYART DIR DB FILES N LEARNING [extra serve options...]
+#                               LEARNING: learner flags for the trainer and
+#                               the nodes alike ("" for the defaults; not
+#                               --sticky, the nodes' alone: it goes with the
+#                               serve options)
 #   cluster_stop DIR            SIGTERM to every process (nodes first, the
 #                               trainer last, so it learns what they flushed)
 cluster_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -23,15 +27,17 @@ cluster_wait_listening() {
 }
 
 cluster_start() {
-  local keyart="$1" dir="$2" db="$3" files="$4" nodes="$5"
-  shift 5
+  local keyart="$1" dir="$2" db="$3" files="$4" nodes="$5" learning="$6"
+  shift 6
   mkdir -p "$dir/nginx/logs" "$dir/nginx/temp"
-  "$keyart" train --db "$db" --files "$files" --listen 127.0.0.1:9090 > "$dir/trainer.log" 2>&1 &
+  # shellcheck disable=SC2086  # learning is a list of flags
+  "$keyart" train --db "$db" --files "$files" --listen 127.0.0.1:9090 $learning > "$dir/trainer.log" 2>&1 &
   echo $! > "$dir/trainer.pid"
   cluster_wait_listening "$dir/trainer.log" || return 1
   local i
   for ((i = 1; i <= nodes; i++)); do
-    "$keyart" serve --db "$db" --files "$files" --listen "127.0.0.1:808$i" --model-from ledger "$@" \
+    # shellcheck disable=SC2086  # learning is a list of flags
+    "$keyart" serve --db "$db" --files "$files" --listen "127.0.0.1:808$i" --model-from ledger $learning "$@" \
       > "$dir/node$i.log" 2>&1 &
     echo $! > "$dir/node$i.pid"
   done

@@ -274,10 +274,7 @@ ledger::Exposure exposure_of(const Route& route, const DecideRequest& req, Scrat
                            tl.page.request_logged ? &tl.page.first : nullptr},
                           exposure);
   if (tl.page.active && !tl.page.request_logged && !d.repeat) {
-    tl.page.first.context_json = exposure.context_json;
-    tl.page.first.device = exposure.device;
-    tl.page.first.country = exposure.country;
-    tl.page.first.hour = exposure.hour;
+    ledger::copy_logged_request(exposure, tl.page.first);
     tl.page.request_logged = true;
   }
   return exposure;

@@ -97,6 +97,47 @@ TEST(Profiles, PlaysBecomeTastesTheRequestDoesNotCarry) {
   EXPECT_EQ(stats.plays_accepted, 3u);
 }
 
+// A page reads the viewer's profile once, and every tile decides with its
+// tastes: each tile is what the same impression decided alone would be
+// (same seed and time, a preview), scores included. t2's second variant
+// features a2, whom the viewer followed in f1; its UCB score moves with the
+// taste, so a tile that logged the tastes without deciding with them shows.
+TEST(Profiles, EveryTileOfAPageDecidesWithTheProfilesTastes) {
+  ProfileFixture f;
+  ledger::add_cast_member(f.ledger, {.title_id = "f1", .actor_id = "a2", .actor_name = "Ada",
+                                     .billing_order = 3, .role = "supporting"});
+  f.add_title_with_features("t3", {"dark", "bright"});
+  ledger::set_title_default_policy(f.ledger, "t2", "linucb:alpha=1");
+  ledger::set_title_default_policy(f.ledger, "t3", "linucb:alpha=1");
+  auto service = Service::open(f.profile_options());
+  const int64_t now = T0 + kDay;
+  service->record_plays(std::vector<PlayReport>{{"viewer", "f1", T0, 7000.0, true}}, now);
+  DecidePageRequest page;
+  page.unit_id = "viewer";
+  page.context = bare("viewer", now).context;
+  page.impressions = {{.title_id = "t3"}, {.title_id = "t2"}};
+  page.seed = 11;
+  page.now_ms = now;
+  page.want_scores = true;
+  const std::vector<DecideResult> tiles = service->decide_page(page);
+  ASSERT_EQ(tiles.size(), 2u);
+  EXPECT_TRUE(tastes_of(tiles[1])["actor_a2"].second);  // from the profile
+  for (size_t i = 0; i < tiles.size(); ++i) {
+    DecideRequest alone = bare("viewer", now);
+    alone.title_id = page.impressions[i].title_id;
+    alone.seed = 11 + i;
+    alone.preview = true;
+    const DecideResult a = service->decide(alone);
+    EXPECT_EQ(tiles[i].variant_id, a.variant_id) << i;
+    EXPECT_EQ(tiles[i].propensity, a.propensity) << i;
+    ASSERT_EQ(tiles[i].candidates.size(), a.candidates.size()) << i;
+    for (size_t c = 0; c < a.candidates.size(); ++c) {
+      EXPECT_EQ(tiles[i].candidates[c].score, a.candidates[c].score) << i << " " << c;
+    }
+  }
+  service->shutdown();
+}
+
 TEST(Profiles, ARestartAndAnEvictionRebuildTheSameProfile) {
   ProfileFixture f;
   const int64_t now = T0 + 10 * kDay;

@@ -183,5 +183,50 @@ TEST_F(TrainerTest, ItsCheckpointsHoldNoViewersChurnLimitKeys) {
   }
 }
 
+// A checkpoint written by a trainer that still kept a churn limit (before
+// it stopped keeping one) holds viewers' keys: the trainer resuming from it
+// drops them, and its next checkpoint holds none.
+TEST_F(TrainerTest, AResumedTrainerDropsTheChurnLimitItsCheckpointKept) {
+  traffic(0, 60);
+  auto first = trainer();
+  first->step();
+  first->checkpoint();
+  first.reset();
+  auto stored = ledger::newest_model_bundle(ledger, engine::kTrainerCheckpoint);
+  ASSERT_TRUE(stored);
+  const std::vector<std::string> titles = {"t1", "t2"};
+  engine::ModelBundle kept = stored->bundle;
+  engine::LearnerOptions sticky = trainer_options().learner;
+  sticky.sticky_ms = 3'600'000;
+  for (auto& part : kept.learners) {
+    engine::Learner learner(part.spec, sticky);
+    engine::LoggedDecision d;
+    d.event_id = engine::new_event_id(kStart + 30'000);
+    d.time_ms = kStart + 30'000;
+    d.unit = "u0";
+    d.title = "t1";
+    d.candidates = {{.variant_id = "t1-v1"}, {.variant_id = "t1-v2"}};
+    d.chosen = 1;
+    d.propensity = 0.5;
+    learner.record(d);
+    part.snapshot = learner.snapshot();
+    ASSERT_EQ(engine::Learner::from_snapshot(part.snapshot)->forget_unit("u0", titles), 1u)
+        << "the check can fail";
+  }
+  const int64_t old = ledger::store_model_bundle(ledger, kept, stored->record.marks).snapshot_id;
+  auto second = trainer();
+  ASSERT_EQ(second->status().checkpoint_id, old);
+  traffic(60, 90);
+  second->step();
+  second->checkpoint();
+  auto now = ledger::newest_model_bundle(ledger, engine::kTrainerCheckpoint);
+  ASSERT_TRUE(now);
+  ASSERT_GT(now->record.snapshot_id, old);
+  for (const auto& part : now->bundle.learners) {
+    EXPECT_EQ(engine::Learner::from_snapshot(part.snapshot)->forget_unit("u0", titles), 0u)
+        << part.scope;
+  }
+}
+
 }  // namespace
 }  // namespace keyart::testing

@@ -51,8 +51,9 @@ struct Trainer::State {
   State(ledger::Ledger l, TrainerOptions o) : ledger(std::move(l)), options(std::move(o)) {
     now.clock_ms = std::numeric_limits<int64_t>::min();
     // The trainer decides nothing: the churn limit is the nodes' (each
-    // rebuilds its own from the ledger). Its learners keep none, so neither
-    // its memory nor what it stores holds a key computed from a unit id.
+    // rebuilds its own from the ledger). Its learners keep none, new or
+    // resumed (resume()), so neither its memory nor what it stores holds a
+    // key computed from a unit id.
     options.learner.sticky_ms = 0;
   }
 
@@ -116,7 +117,9 @@ struct Trainer::State {
       loaded.clear();
       try {
         for (const auto& part : bundle.learners) {
-          loaded.emplace(part.scope, engine::Learner::from_snapshot(part.snapshot));
+          auto learner = engine::Learner::from_snapshot(part.snapshot);
+          learner->drop_churn_limit();  // a checkpoint of a trainer that kept one
+          loaded.emplace(part.scope, std::move(learner));
         }
         return bundle.meta.at("clock_ms").is_number_integer();
       } catch (const std::exception&) {

@@ -197,6 +197,9 @@ class Learner {
   // only place a learner keeps anything derived from the unit id; pending
   // decisions hold features, not the unit). Returns how many were dropped.
   size_t forget_unit(std::string_view unit, std::span<const std::string> titles);
+  // Turns the churn limit off and empties its table, for a learner that
+  // never decides (the trainer's, loaded from a snapshot that kept one).
+  void drop_churn_limit();
   // Feeds decisions and rewards in time order (decisions first at equal
   // times), expiring as time passes, then expire(end_ms).
   void replay(std::span<const LoggedDecision> decisions, std::span<const LoggedReward> rewards,

@@ -54,6 +54,10 @@ struct DecisionRecord {
 // and hour columns from a live decision.
 void encode_decision(const DecisionRecord& record, Exposure& exposure);
 
+// Copies the logged request (the context JSON and the columns taken from
+// it: device, country, hour) of one exposure into another.
+void copy_logged_request(const Exposure& from, Exposure& to);
+
 // The same, for a decision known only by its parts (imported logs): the
 // context JSON of these features, and the special fields' columns.
 void encode_request(const engine::NamedFeatures& context, const engine::NamedFeatures& user,
