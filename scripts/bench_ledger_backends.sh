@@ -11,10 +11,9 @@ rounds="${2:-3}"
 batch="${3:-1000}"
 bench="$build/benchmarks/bench_ledger_write"
 [[ -x "$bench" ]] || { echo "no $bench: build the benchmarks first" >&2; exit 1; }
-cluster="$(mktemp -d /tmp/keyart-bench-pg.XXXXXX)"
-trap '"$here/scripts/pg_cluster.sh" stop "$cluster"' EXIT
-admin="$("$here/scripts/pg_cluster.sh" start "$cluster" --durable)"
-export PGPASSFILE="$cluster/pgpass"
+# shellcheck source=lib/durable_cluster.sh
+source "$here/scripts/lib/durable_cluster.sh"
+durable_cluster bench-pg
 psql -q "$admin" -c "CREATE DATABASE keyart_bench"
 db="${admin%/postgres}/keyart_bench"
 results="$cluster/results"

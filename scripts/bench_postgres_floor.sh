@@ -18,10 +18,9 @@ rounds="${2:-3}"
 rows="${3:-200000}"
 bench="$build/benchmarks/bench_ledger_write"
 [[ -x "$bench" ]] || { echo "no $bench: build the benchmarks first" >&2; exit 1; }
-cluster="$(mktemp -d /tmp/keyart-pg-floor.XXXXXX)"
-trap '"$here/scripts/pg_cluster.sh" stop "$cluster"' EXIT
-admin="$("$here/scripts/pg_cluster.sh" start "$cluster" --durable)"
-export PGPASSFILE="$cluster/pgpass"
+# shellcheck source=lib/durable_cluster.sh
+source "$here/scripts/lib/durable_cluster.sh"
+durable_cluster pg-floor
 psql -X -q "$admin" -c "CREATE DATABASE floor"
 db="${admin%/postgres}/floor"
 sql() { psql -X -q -At -v ON_ERROR_STOP=1 "$db" "$@"; }
