@@ -94,6 +94,16 @@ struct Learner::Impl {
   LearnerStats stats;
   std::vector<Pending> finalizing;  // guarded by finalize_mu_
 
+  // Parks a decision until its deadline (state lock held). The table gets
+  // buckets for max_pending entries at the first one: growing them later
+  // rehashes every entry under the state lock that every decision waits
+  // for (tens of milliseconds at a few hundred thousand entries).
+  void park(Pending&& p, size_t max_pending) {
+    if (pending.bucket_count() < max_pending) pending.reserve(max_pending);
+    due.push({p.deadline, p.id});
+    pending.emplace(p.id, std::move(p));
+  }
+
   // Pops the pending entry with the earliest deadline (state lock held).
   bool pop_earliest(Pending& out) {
     while (!due.empty()) {
@@ -253,8 +263,7 @@ Learner::Pending Learner::pending_of(const EventId& id, int64_t time_ms, const C
 
 void Learner::record_locked(std::optional<Pending>& pending, bool repeat) {
   if (pending && impl_->pending.size() < options_.max_pending) {
-    impl_->due.push({pending->deadline, pending->id});
-    impl_->pending.emplace(pending->id, std::move(*pending));
+    impl_->park(std::move(*pending), options_.max_pending);
     pending.reset();
   }
   ++impl_->stats.decisions;
@@ -274,8 +283,7 @@ void Learner::park_evicting(Pending p) {
       due.push_back(std::move(old));
       ++impl_->stats.evicted;
     }
-    impl_->due.push({p.deadline, p.id});
-    impl_->pending.emplace(p.id, std::move(p));
+    impl_->park(std::move(p), options_.max_pending);
   }
   finalize_locked(due);
 }
