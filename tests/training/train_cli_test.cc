@@ -22,7 +22,8 @@ TEST(TrainCli, RefusesBadOptionsAndAMissingLedger) {
   };
   for (const auto& [flag, value] : std::vector<std::pair<std::string, std::string>>{
            {"--publish-interval", "0"}, {"--checkpoint-interval", "0"}, {"--lateness", "soon"},
-           {"--wait-window", "0"}, {"--rewards", "click"}, {"--listen", "nonsense"}}) {
+           {"--wait-window", "0"}, {"--rewards", "click"}, {"--listen", "nonsense"},
+           {"--sticky", "1h"}}) {  // the trainer decides nothing: no churn limit
     auto r = run({flag, value});
     EXPECT_EQ(r.exit_code, 2) << flag << " " << value << ": " << r.err;
     EXPECT_NE(r.err.find(flag), std::string::npos) << r.err;
