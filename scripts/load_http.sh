@@ -26,6 +26,12 @@
 # eight inline actions with features, a new eventId each) on the same
 # server; the script prints the Rank rate as a share of /v1/decide's.
 #
+# --floor (with --baseline): each round also runs wrk against GET /livez on
+# keyart and on nginx (the same 18-byte answer): the HTTP stack alone, no
+# decision, no ledger row, no learning; the script prints that ratio too, so
+# the distance between it and the decisions' ratio is what the decisions
+# cost, measured in the same minutes.
+#
 # --page N: keyart is asked for whole pages (POST /v1/decide/page,
 # scripts/load/page.lua) of N titles (page-1 .. page-N, added with three
 # poster variants each), optionally with --max-same-actor K; rates are
@@ -36,7 +42,7 @@
 #                        [--wrk-threads 1] [--server-threads 2] [--reward-share 0.1]
 #                        [--sample-memory SECONDS] [--work DIR] [--baseline [--rounds 2]]
 #                        [--page N [--max-same-actor K]] [--personalizer [--rounds 2]]
-#                        [--wait-window 1s] [--serve-args "ARGS"]
+#                        [--wait-window 1s] [--serve-args "ARGS"] [--baseline --floor]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=lib/serve.sh
@@ -45,7 +51,7 @@ source "$root/scripts/lib/serve.sh"
 source "$root/scripts/lib/load_catalogue.sh"
 keyart="$root/build/release/tools/keyart"
 duration=30s connections=32 wrk_threads=1 server_threads=2 reward_share=0 sample_memory=0 work=
-baseline=0 rounds=1 page=0 max_same_actor= serve_args= personalizer=0 wait_window=1s
+baseline=0 floor=0 rounds=1 page=0 max_same_actor= serve_args= personalizer=0 wait_window=1s
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --keyart) keyart="$2"; shift 2 ;;
@@ -58,6 +64,7 @@ while [[ $# -gt 0 ]]; do
     --work) work="$2"; shift 2 ;;  # folder for the ledger, logs and samples (default: a new one)
     --baseline) baseline=1; [[ "$rounds" == 1 ]] && rounds=2; shift ;;
     --rounds) rounds="$2"; shift 2 ;;
+    --floor) floor=1; shift ;;
     --personalizer) personalizer=1; [[ "$rounds" == 1 ]] && rounds=2; shift ;;
     --page) page="$2"; shift 2 ;;
     --max-same-actor) max_same_actor="$2"; shift 2 ;;
@@ -69,6 +76,10 @@ done
 command -v wrk >/dev/null || { echo "load_http: needs wrk (apt-get install wrk)" >&2; exit 1; }
 if [[ "$baseline" == 1 && "$reward_share" != 0 ]]; then
   echo "load_http: --baseline compares decisions only (nginx answers no rewards); drop --reward-share" >&2
+  exit 2
+fi
+if [[ "$floor" == 1 && "$baseline" != 1 ]]; then
+  echo "load_http: --floor measures against nginx: add --baseline" >&2
   exit 2
 fi
 if [[ "$personalizer" == 1 && ( "$baseline" == 1 || "$page" != 0 || "$reward_share" != 0 ) ]]; then
@@ -127,6 +138,7 @@ http {
   server {
     listen 127.0.0.1:$nginx_port;
     location = /v1/decide { default_type application/json; return 200 '$answer'; }
+    location = /livez { default_type application/json; return 200 '{"status":"alive"}'; }
   }
 }
 NGINX
@@ -146,6 +158,7 @@ run_wrk() {  # name port
     script="$root/scripts/load/page.lua" per_request="$page"
   fi
   [[ "$1" == rank ]] && script="$root/scripts/load/rank.lua"
+  [[ "$1" == *-livez ]] && script="$root/scripts/load/livez.lua" per_request=1
   KEYART_REWARD_SHARE="$reward_share" KEYART_WRK_RESULT="$work/wrk.result" \
     KEYART_PAGE="$page" KEYART_MAX_SAME_ACTOR="$max_same_actor" \
     wrk -t"$wrk_threads" -c"$connections" -d"$duration" --latency \
@@ -179,6 +192,10 @@ for ((round = 1; round <= rounds; round++)); do
   run_wrk keyart "$port"
   wait_until_learned
   [[ "$baseline" == 1 ]] && run_wrk nginx "$nginx_port"
+  if [[ "$floor" == 1 ]]; then
+    run_wrk keyart-livez "$port"
+    run_wrk nginx-livez "$nginx_port"
+  fi
   if [[ "$personalizer" == 1 ]]; then
     run_wrk rank "$port"
     wait_until_learned
@@ -202,8 +219,13 @@ import statistics, sys
 runs = [line.split() for line in open(sys.argv[1])]
 other = sys.argv[2]
 for name, rps, p50, p99, errors in runs:
-    print(f"load_http: {name:6} {float(rps):>10,.0f} decisions/s  p50 {float(p50):,.0f} us  p99 {float(p99):,.0f} us  errors {errors}")
+    unit = "requests/s " if name.endswith("-livez") else "decisions/s"
+    print(f"load_http: {name:12} {float(rps):>10,.0f} {unit}  p50 {float(p50):,.0f} us  p99 {float(p99):,.0f} us  errors {errors}")
 med = {k: statistics.median(float(r[1]) for r in runs if r[0] == k) for k in ("keyart", other)}
+if any(r[0] == "keyart-livez" for r in runs):
+    floor = {k: statistics.median(float(r[1]) for r in runs if r[0] == k) for k in ("keyart-livez", "nginx-livez")}
+    print(f"load_http: GET /livez, keyart / nginx (medians): {floor['keyart-livez']:,.0f} / {floor['nginx-livez']:,.0f}"
+          f" = {floor['keyart-livez'] / floor['nginx-livez']:.2f} (the HTTP stack alone)")
 if other == "rank":
     print(f"load_http: rank / decide (medians): {med['rank']:,.0f} / {med['keyart']:,.0f} = {med['rank'] / med['keyart']:.2f}")
 else:
