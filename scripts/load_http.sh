@@ -74,6 +74,7 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 command -v wrk >/dev/null || { echo "load_http: needs wrk (apt-get install wrk)" >&2; exit 1; }
+[[ -x /usr/bin/time ]] || { echo "load_http: needs /usr/bin/time (scripts/setup.sh installs it)" >&2; exit 1; }
 if [[ "$baseline" == 1 && "$reward_share" != 0 ]]; then
   echo "load_http: --baseline compares decisions only (nginx answers no rewards); drop --reward-share" >&2
   exit 2
@@ -149,31 +150,6 @@ NGINX
   echo "load_http: nginx on :$nginx_port answers a fixed decision of ${#answer} bytes"
 fi
 
-# One wrk run against PORT; the keyart runs add their reads to the totals.
-decisions=0 rewards=0 errors=0
-: > "$work/runs"
-run_wrk() {  # name port
-  local script="$root/scripts/load/decide.lua" per_request=1
-  if [[ "$1" == keyart && "$page" != 0 ]]; then
-    script="$root/scripts/load/page.lua" per_request="$page"
-  fi
-  [[ "$1" == rank ]] && script="$root/scripts/load/rank.lua"
-  [[ "$1" == *-livez ]] && script="$root/scripts/load/livez.lua" per_request=1
-  KEYART_REWARD_SHARE="$reward_share" KEYART_WRK_RESULT="$work/wrk.result" \
-    KEYART_PAGE="$page" KEYART_MAX_SAME_ACTOR="$max_same_actor" \
-    wrk -t"$wrk_threads" -c"$connections" -d"$duration" --latency \
-    -s "$script" "http://127.0.0.1:$2" > "$work/wrk-$1.log"
-  cat "$work/wrk-$1.log"
-  local r_ok r_decisions r_rewards r_errors r_p50 r_p99 rps
-  read -r r_ok r_decisions r_rewards r_errors r_p50 r_p99 < "$work/wrk.result"
-  # decisions/s (a page holds per_request of them)
-  rps=$(awk -v n="$per_request" '/^Requests\/sec:/ {print $2 * n}' "$work/wrk-$1.log")
-  echo "$1 $rps $r_p50 $r_p99 $r_errors" >> "$work/runs"
-  if [[ "$1" != nginx ]]; then
-    decisions=$((decisions + r_decisions)) rewards=$((rewards + r_rewards))
-  fi
-  errors=$((errors + r_errors))
-}
 # Waits until keyart has learned every decision it was sent (its reward
 # windows closed and the expirer learned them); prints how long it took.
 wait_until_learned() {
@@ -188,9 +164,66 @@ wait_until_learned() {
   done
   echo "load_http: keyart learned its run's decisions $((SECONDS - start)) s after it"
 }
+# CPU time of each thread of PID in clock ticks, summed by thread name
+# (keyart-http-1 and keyart-http-2 as keyart-http): "name ticks" lines.
+thread_ticks() {
+  local task
+  for task in /proc/"$1"/task/*; do
+    [[ -r "$task/stat" ]] || continue
+    # after the ")" closing the name: state is field 1, utime 12, stime 13
+    awk -v name="$(cat "$task/comm" 2>/dev/null)" '{sub(/.*\) /, ""); print name, $12 + $13}' "$task/stat" 2>/dev/null
+  done | sed 's/-[0-9]* / /' | awk '{t[$1] += $2} END {for (n in t) print n, t[n]}'
+}
+ticks_per_second=$(getconf CLK_TCK)
+
+# One wrk run against PORT; the keyart runs add their reads to the totals.
+# A keyart decide (or rank) run lasts until keyart has learned its
+# decisions. Each run's server CPU (every thread of keyart, or nginx's
+# worker) is divided by the decisions (or requests) answered, in total and
+# by thread.
+decisions=0 rewards=0 errors=0
+: > "$work/runs"
+run_wrk() {  # name port
+  local script="$root/scripts/load/decide.lua" per_request=1
+  if [[ "$1" == keyart && "$page" != 0 ]]; then
+    script="$root/scripts/load/page.lua" per_request="$page"
+  fi
+  [[ "$1" == rank ]] && script="$root/scripts/load/rank.lua"
+  [[ "$1" == *-livez ]] && script="$root/scripts/load/livez.lua" per_request=1
+  local server=$pid
+  [[ "$1" == nginx* ]] && server=$(pgrep -P "$nginx_pid" | head -1)
+  thread_ticks "$server" > "$work/ticks.before"
+  KEYART_REWARD_SHARE="$reward_share" KEYART_WRK_RESULT="$work/wrk.result" \
+    KEYART_PAGE="$page" KEYART_MAX_SAME_ACTOR="$max_same_actor" \
+    /usr/bin/time -f "%U %S" -o "$work/wrk.cpu" \
+    wrk -t"$wrk_threads" -c"$connections" -d"$duration" --latency \
+    -s "$script" "http://127.0.0.1:$2" > "$work/wrk-$1.log"
+  cat "$work/wrk-$1.log"
+  [[ "$1" == keyart || "$1" == rank ]] && wait_until_learned
+  thread_ticks "$server" > "$work/ticks.after"
+  local r_ok r_decisions r_rewards r_errors r_p50 r_p99 rps
+  read -r r_ok r_decisions r_rewards r_errors r_p50 r_p99 < "$work/wrk.result"
+  # decisions/s (a page holds per_request of them)
+  rps=$(awk -v n="$per_request" '/^Requests\/sec:/ {print $2 * n}' "$work/wrk-$1.log")
+  # the server's CPU per decision (per request for /livez), in total and
+  # by thread
+  local cpu
+  mapfile -t cpu < <(awk -v n="$((r_ok * per_request))" -v tick_us=$((1000000 / ticks_per_second)) '
+    NR == FNR {before[$1] = $2; next}
+    {d = ($2 - before[$1]) * tick_us / n; total += d; if (d > 0) parts = parts sprintf(" %s %.1f", $1, d)}
+    END {printf "%.1f\n%s\n", total, parts}' "$work/ticks.before" "$work/ticks.after")
+  local wrk_cpu
+  wrk_cpu=$(awk -v n="$((r_ok * per_request))" '{printf "%.1f", ($1 + $2) * 1e6 / n}' "$work/wrk.cpu")
+  echo "load_http: $1 server CPU per request ${cpu[0]} us, by thread:${cpu[1]}; wrk's ${wrk_cpu} us"
+  local cpu_us=${cpu[0]}
+  echo "$1 $rps $r_p50 $r_p99 $r_errors $cpu_us" >> "$work/runs"
+  if [[ "$1" != nginx ]]; then
+    decisions=$((decisions + r_decisions)) rewards=$((rewards + r_rewards))
+  fi
+  errors=$((errors + r_errors))
+}
 for ((round = 1; round <= rounds; round++)); do
   run_wrk keyart "$port"
-  wait_until_learned
   [[ "$baseline" == 1 ]] && run_wrk nginx "$nginx_port"
   if [[ "$floor" == 1 ]]; then
     run_wrk keyart-livez "$port"
@@ -198,7 +231,6 @@ for ((round = 1; round <= rounds; round++)); do
   fi
   if [[ "$personalizer" == 1 ]]; then
     run_wrk rank "$port"
-    wait_until_learned
   fi
 done
 [[ -n "$nginx_pid" ]] && kill "$nginx_pid"
@@ -218,9 +250,10 @@ if [[ "$baseline" == 1 || "$personalizer" == 1 ]]; then
 import statistics, sys
 runs = [line.split() for line in open(sys.argv[1])]
 other = sys.argv[2]
-for name, rps, p50, p99, errors in runs:
+for name, rps, p50, p99, errors, cpu in runs:
     unit = "requests/s " if name.endswith("-livez") else "decisions/s"
-    print(f"load_http: {name:12} {float(rps):>10,.0f} {unit}  p50 {float(p50):,.0f} us  p99 {float(p99):,.0f} us  errors {errors}")
+    print(f"load_http: {name:12} {float(rps):>10,.0f} {unit}  p50 {float(p50):,.0f} us  p99 {float(p99):,.0f} us"
+          f"  errors {errors}  server CPU {float(cpu):.1f} us a request")
 med = {k: statistics.median(float(r[1]) for r in runs if r[0] == k) for k in ("keyart", other)}
 if any(r[0] == "keyart-livez" for r in runs):
     floor = {k: statistics.median(float(r[1]) for r in runs if r[0] == k) for k in ("keyart-livez", "nginx-livez")}
