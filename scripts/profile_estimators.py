@@ -15,6 +15,11 @@ Estimates, all made from the history before the stream:
   excess       profile minus the population's share, clipped at 0
   z            (weighted count - expected from the population) /
                sqrt(expected + 1), clipped at 0
+  fitted       the generator's own kind of choice model fitted to each
+               viewer's plays: P(title) proportional to the title's share
+               of everyone's plays times exp(tastes . the title's cast
+               (role weights) and genres), the tastes non-negative with an
+               L1 penalty (--l1, per play), by projected gradient ascent
 
   keyart sim generate --n 1000000 --seed 1 --plays --history --out wl.jsonl --truth truth.jsonl
   python3 scripts/profile_estimators.py wl.jsonl truth.jsonl [--viewers 3000]
@@ -54,11 +59,39 @@ def read_workload(path, viewers_wanted):
     return facts, plays, observed
 
 
+def fit_choice_model(viewers, plays, tix, features, l1, steps=300, rate=0.5):
+    """Each viewer's tastes (one row per viewer, a column per feature) under
+    P(title) ~ share(title) * exp(tastes . features[title]), share being the
+    title's part of every viewer's plays (plus one), fitted to the viewer's
+    play counts: non-negative, L1-penalised, projected gradient ascent on
+    the mean log-likelihood per play."""
+    counts = np.ones(len(tix))
+    for history in plays.values():
+        for title, *_ in history:
+            counts[tix[title]] += 1
+    base_logit = np.log(counts / counts.sum())
+    c = np.zeros((len(viewers), len(tix)))
+    for i, u in enumerate(viewers):
+        for title, *_ in plays[u]:
+            c[i, tix[title]] += 1
+    n = c.sum(1, keepdims=True)
+    tastes = np.zeros((len(viewers), features.shape[1]))
+    for _ in range(steps):
+        z = base_logit + tastes @ features.T
+        z -= z.max(1, keepdims=True)
+        p = np.exp(z)
+        p /= p.sum(1, keepdims=True)
+        gradient = (c - n * p) @ features / n
+        tastes = np.maximum(0, tastes + rate * (gradient - l1))
+    return tastes
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("workload")
     ap.add_argument("truth")
     ap.add_argument("--viewers", type=int, default=3000)
+    ap.add_argument("--l1", type=float, default=0.002, help="the fitted estimate's penalty per play")
     a = ap.parse_args()
 
     facts, plays, observed = read_workload(a.workload, a.viewers)
@@ -101,10 +134,11 @@ def main():
     base = [p / population_total for p in population]
 
     viewers = [u for u in sorted(observed) if u in plays and u in truth][: a.viewers]
-    estimators = ["request", "profile", "excess", "z"]
+    fitted = fit_choice_model(viewers, plays, tix, np.hstack([role, has_genre]), a.l1)
+    estimators = ["request", "profile", "excess", "z", "fitted"]
     est = {e: ([], []) for e in estimators}
     hidden = ([], [])
-    for u in viewers:
+    for i, u in enumerate(viewers):
         ta, tg = np.zeros(len(actors)), np.zeros(len(genres))
         for actor, v in truth[u]["actors"].items():
             if actor in aix:
@@ -128,6 +162,7 @@ def main():
             "excess": (np.maximum(sa / (total + 1) - base[0], 0), np.maximum(sg / (total + 1) - base[1], 0)),
             "z": (np.maximum((sa - total * base[0]) / np.sqrt(total * base[0] + 1), 0),
                   np.maximum((sg - total * base[1]) / np.sqrt(total * base[1] + 1), 0)),
+            "fitted": (fitted[i, : len(actors)], fitted[i, len(actors):]),
         }
         for e in estimators:
             est[e][0].append(values[e][0])
