@@ -206,15 +206,16 @@ run_wrk() {  # name port
   # decisions/s (a page holds per_request of them)
   rps=$(awk -v n="$per_request" '/^Requests\/sec:/ {print $2 * n}' "$work/wrk-$1.log")
   # the server's CPU per decision (per request for /livez), in total and
-  # by thread
-  local cpu
-  mapfile -t cpu < <(awk -v n="$((r_ok * per_request))" -v tick_us=$((1000000 / ticks_per_second)) '
+  # by thread, and wrk's
+  local cpu wrk_cpu answered=$((r_ok * per_request)) unit=decision
+  [[ "$1" == *-livez ]] && unit=request
+  (( answered > 0 )) || answered=1
+  mapfile -t cpu < <(awk -v n="$answered" -v tick_us=$((1000000 / ticks_per_second)) '
     NR == FNR {before[$1] = $2; next}
     {d = ($2 - before[$1]) * tick_us / n; total += d; if (d > 0) parts = parts sprintf(" %s %.1f", $1, d)}
     END {printf "%.1f\n%s\n", total, parts}' "$work/ticks.before" "$work/ticks.after")
-  local wrk_cpu
-  wrk_cpu=$(awk -v n="$((r_ok * per_request))" '{printf "%.1f", ($1 + $2) * 1e6 / n}' "$work/wrk.cpu")
-  echo "load_http: $1 server CPU per request ${cpu[0]} us, by thread:${cpu[1]}; wrk's ${wrk_cpu} us"
+  wrk_cpu=$(awk -v n="$answered" '{printf "%.1f", ($1 + $2) * 1e6 / n}' "$work/wrk.cpu")
+  echo "load_http: $1 server CPU a $unit ${cpu[0]} us, by thread:${cpu[1]}; wrk's ${wrk_cpu} us"
   local cpu_us=${cpu[0]}
   echo "$1 $rps $r_p50 $r_p99 $r_errors $cpu_us" >> "$work/runs"
   if [[ "$1" != nginx ]]; then
@@ -251,9 +252,9 @@ import statistics, sys
 runs = [line.split() for line in open(sys.argv[1])]
 other = sys.argv[2]
 for name, rps, p50, p99, errors, cpu in runs:
-    unit = "requests/s " if name.endswith("-livez") else "decisions/s"
-    print(f"load_http: {name:12} {float(rps):>10,.0f} {unit}  p50 {float(p50):,.0f} us  p99 {float(p99):,.0f} us"
-          f"  errors {errors}  server CPU {float(cpu):.1f} us a request")
+    unit = "request" if name.endswith("-livez") else "decision"
+    print(f"load_http: {name:12} {float(rps):>10,.0f} {unit + 's/s':11}  p50 {float(p50):,.0f} us  p99 {float(p99):,.0f} us"
+          f"  errors {errors}  server CPU {float(cpu):.1f} us a {unit}")
 med = {k: statistics.median(float(r[1]) for r in runs if r[0] == k) for k in ("keyart", other)}
 if any(r[0] == "keyart-livez" for r in runs):
     floor = {k: statistics.median(float(r[1]) for r in runs if r[0] == k) for k in ("keyart-livez", "nginx-livez")}
