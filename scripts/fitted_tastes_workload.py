@@ -34,24 +34,15 @@ def main():
     a = ap.parse_args()
 
     facts, plays, _ = pe.read_workload(a.workload, 0)  # the history, up to the stream
-    titles = sorted(facts)
-    tix = {t: i for i, t in enumerate(titles)}
-    actors = sorted({x for cast, _ in facts.values() for x in cast})
-    genres = sorted({g for _, gs in facts.values() for g in gs})
-    aix = {x: i for i, x in enumerate(actors)}
-    gix = {g: i for i, g in enumerate(genres)}
-    features = np.zeros((len(titles), len(actors) + len(genres)))
-    for t, (cast, gs) in facts.items():
-        for actor, role in cast.items():
-            features[tix[t], aix[actor]] = pe.ROLE_WEIGHT[role]
-        for g in gs:
-            features[tix[t], len(actors) + gix[g]] = 1
+    c = pe.Catalogue(facts)
+    actors, genres = c.actors, c.genres
+    features = np.hstack([c.role, c.has_genre])
 
     viewers = sorted(plays)
     tastes = {}
     for start in range(0, len(viewers), 10000):
         chunk = viewers[start:start + 10000]
-        fitted = pe.fit_choice_model(chunk, plays, tix, features, a.l1)
+        fitted = pe.fit_choice_model(chunk, plays, c.tix, features, a.l1)
         for row, u in zip(fitted, chunk):
             named = {}
             for j in np.argsort(-row[:len(actors)])[:16]:

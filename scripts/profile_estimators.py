@@ -59,6 +59,27 @@ def read_workload(path, viewers_wanted):
     return facts, plays, observed
 
 
+class Catalogue:
+    """The titles, actors and genres of a workload's title facts, indexed,
+    and each title's cast (role weights: role[title, actor]) and genres
+    (has_genre[title, genre], 0 or 1)."""
+
+    def __init__(self, facts):
+        titles = sorted(facts)
+        self.tix = {t: i for i, t in enumerate(titles)}
+        self.actors = sorted({x for cast, _ in facts.values() for x in cast})
+        self.genres = sorted({g for _, gs in facts.values() for g in gs})
+        self.aix = {x: i for i, x in enumerate(self.actors)}
+        self.gix = {g: i for i, g in enumerate(self.genres)}
+        self.role = np.zeros((len(titles), len(self.actors)))
+        self.has_genre = np.zeros((len(titles), len(self.genres)))
+        for t, (cast, gs) in facts.items():
+            for actor, r in cast.items():
+                self.role[self.tix[t], self.aix[actor]] = ROLE_WEIGHT[r]
+            for g in gs:
+                self.has_genre[self.tix[t], self.gix[g]] = 1
+
+
 def fit_choice_model(viewers, plays, tix, features, l1, steps=300, rate=0.5):
     """Each viewer's tastes (one row per viewer, a column per feature) under
     P(title) ~ share(title) * exp(tastes . features[title]), share being the
@@ -101,19 +122,9 @@ def main():
             d = json.loads(line)
             if "user" in d:
                 truth[d["user"]] = d
-    titles = sorted(facts)
-    tix = {t: i for i, t in enumerate(titles)}
-    actors = sorted({x for cast, _ in facts.values() for x in cast})
-    genres = sorted({g for _, gs in facts.values() for g in gs})
-    aix = {x: i for i, x in enumerate(actors)}
-    gix = {g: i for i, g in enumerate(genres)}
-    role = np.zeros((len(titles), len(actors)))
-    has_genre = np.zeros((len(titles), len(genres)))
-    for t, (cast, gs) in facts.items():
-        for actor, r in cast.items():
-            role[tix[t], aix[actor]] = ROLE_WEIGHT[r]
-        for g in gs:
-            has_genre[tix[t], gix[g]] = 1
+    c = Catalogue(facts)
+    tix, actors, genres, aix, gix = c.tix, c.actors, c.genres, c.aix, c.gix
+    role, has_genre = c.role, c.has_genre
 
     def sums(history):
         total, sa, sg = 0.0, np.zeros(len(actors)), np.zeros(len(genres))
