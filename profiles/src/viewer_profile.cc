@@ -16,6 +16,27 @@ double decay_factor(int64_t ts_ms, int64_t ref_ms, const ProfileOptions& options
   return std::exp2(static_cast<double>(ts_ms - ref_ms) / static_cast<double>(options.half_life_ms));
 }
 
+// The strongest of (feature, value) pairs into out: at most max_actors
+// actors then max_genres genres, each strongest first (ties by name).
+void keep_strongest(std::vector<std::pair<const std::string*, double>> values,
+                    const ProfileOptions& options, std::vector<std::pair<std::string, double>>& out) {
+  std::vector<std::pair<const std::string*, double>> actors, genres;
+  for (const auto& v : values) {
+    if (!(v.second > 0)) continue;
+    (v.first->starts_with(engine::kActorPrefix) ? actors : genres).push_back(v);
+  }
+  auto stronger = [](const auto& a, const auto& b) {
+    return a.second != b.second ? a.second > b.second : *a.first < *b.first;
+  };
+  out.clear();
+  for (auto* list : {&actors, &genres}) {
+    const size_t keep = std::min(list->size(), list == &actors ? options.max_actors : options.max_genres);
+    std::partial_sort(list->begin(), list->begin() + static_cast<std::ptrdiff_t>(keep), list->end(),
+                      stronger);
+    for (size_t i = 0; i < keep; ++i) out.emplace_back(*(*list)[i].first, (*list)[i].second);
+  }
+}
+
 }  // namespace
 
 std::optional<Role> parse_role(std::string_view name) {
@@ -47,6 +68,8 @@ bool ViewerProfile::add(const Viewing& viewing, const TitleFacts& title,
   const double weight = viewing_weight(viewing, options);
   auto [it, fresh] = seen_.try_emplace(viewing.key, Seen{0, viewing.ts_ms});
   if (!fresh && it->second.weight >= weight) return false;
+  fit_stale_ = true;
+  ++revision_;
   // A heavier report of a known viewing adds the difference at the time
   // first recorded, so the order of arrival does not matter.
   add_weight(weight - it->second.weight, it->second.ts_ms, title, options);
@@ -58,6 +81,7 @@ void ViewerProfile::rebase(int64_t ts_ms, const ProfileOptions& options) {
   top_valid_ = false;
   const double factor = decay_factor(ref_ms_, ts_ms, options);
   for (auto& [feature, sum] : sums_) sum *= factor;
+  for (auto& [title, sum] : title_sums_) sum *= factor;
   total_ *= factor;
   ref_ms_ = ts_ms;
 }
@@ -67,13 +91,16 @@ void ViewerProfile::add_weight(double weight, int64_t ts_ms, const TitleFacts& t
   if (!has_ref_) {
     ref_ms_ = ts_ms;
     has_ref_ = true;
+    newest_ms_ = ts_ms;
   } else if (static_cast<double>(ts_ms - ref_ms_) >
              kRebaseHalfLives * static_cast<double>(options.half_life_ms)) {
     rebase(ts_ms, options);
   }
+  newest_ms_ = std::max(newest_ms_, ts_ms);
   const double w = weight * decay_factor(ts_ms, ref_ms_, options);
   top_valid_ = false;
   total_ += w;
+  if (!title.id.empty()) title_sums_[title.id] += w;
   for (const auto& [actor, role] : title.cast) {
     sums_[std::string(engine::kActorPrefix) + actor] += w * role_weight(role, options);
   }
@@ -90,22 +117,24 @@ double ViewerProfile::value_scale(int64_t now_ms, const ProfileOptions& options)
 }
 
 void ViewerProfile::rank_tastes(const ProfileOptions& options) const {
-  std::vector<std::pair<const std::string*, double>> actors, genres;
-  for (const auto& [feature, sum] : sums_) {
-    if (!(sum > 0)) continue;
-    (feature.starts_with(engine::kActorPrefix) ? actors : genres).emplace_back(&feature, sum);
-  }
-  auto stronger = [](const auto& a, const auto& b) {
-    return a.second != b.second ? a.second > b.second : *a.first < *b.first;
-  };
-  top_.clear();
-  for (auto* list : {&actors, &genres}) {
-    const size_t keep = std::min(list->size(), list == &actors ? options.max_actors : options.max_genres);
-    std::partial_sort(list->begin(), list->begin() + static_cast<std::ptrdiff_t>(keep), list->end(),
-                      stronger);
-    for (size_t i = 0; i < keep; ++i) top_.emplace_back(*(*list)[i].first, (*list)[i].second);
-  }
+  std::vector<std::pair<const std::string*, double>> values;
+  values.reserve(sums_.size());
+  for (const auto& [feature, sum] : sums_) values.emplace_back(&feature, sum);
+  keep_strongest(std::move(values), options, top_);
   top_valid_ = true;
+}
+
+double ViewerProfile::decay_to_newest(const ProfileOptions& options) const {
+  return decay_factor(ref_ms_, newest_ms_, options);
+}
+
+void ViewerProfile::set_fitted(std::vector<Affinity> tastes, const ProfileOptions& options) {
+  fitted_ = std::move(tastes);
+  std::vector<std::pair<const std::string*, double>> values;
+  values.reserve(fitted_.size());
+  for (const Affinity& a : fitted_) values.emplace_back(&a.feature, a.value);
+  keep_strongest(std::move(values), options, fitted_top_);
+  fit_stale_ = false;
 }
 
 std::vector<Affinity> ViewerProfile::affinities(int64_t now_ms,
@@ -132,6 +161,17 @@ size_t ViewerProfile::memory_bytes() const {
              (feature.size() > 15 ? feature.capacity() + 1 : 0);
   }
   bytes += sums_.bucket_count() * sizeof(void*);
+  for (const auto& [title, sum] : title_sums_) {
+    bytes += sizeof(double) + 2 * sizeof(void*) + sizeof(std::string) +
+             (title.size() > 15 ? title.capacity() + 1 : 0);
+  }
+  bytes += title_sums_.bucket_count() * sizeof(void*);
+  for (const Affinity& a : fitted_) {
+    bytes += sizeof(Affinity) + (a.feature.size() > 15 ? a.feature.capacity() + 1 : 0);
+  }
+  for (const auto& [feature, value] : fitted_top_) {
+    bytes += sizeof(fitted_top_[0]) + (feature.size() > 15 ? feature.capacity() + 1 : 0);
+  }
   for (const auto& [feature, sum] : top_) {
     bytes += sizeof(top_[0]) + (feature.size() > 15 ? feature.capacity() + 1 : 0);
   }

@@ -21,7 +21,12 @@
 // event id for a play reward, or the play's title and time): the same key
 // again is not counted twice, and a heavier report of it (a completion after
 // a play) replaces the lighter one. The result is the same in any order of
-// arrival (up to floating-point rounding). Not thread-safe.
+// arrival (up to floating-point rounding).
+//
+// With ProfileOptions::fitted the tastes a decision is given are instead
+// those fitted to the viewer's viewing per title against the population's
+// (population.h), set by whoever holds the population (set_fitted) and kept
+// until the next fit. Not thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -38,10 +43,12 @@ enum class Role { kLead, kSupporting, kMinor };
 // "lead", "supporting" or "minor".
 std::optional<Role> parse_role(std::string_view name);
 
-// What a title is about: its cast (actor id and role) and its genres.
+// What a title is about: its cast (actor id and role) and its genres; and
+// its id (a fitted profile counts viewing per title; empty: not counted).
 struct TitleFacts {
   std::vector<std::pair<std::string, Role>> cast;
   std::vector<std::string> genres;
+  std::string id;
 };
 
 struct Viewing {
@@ -60,6 +67,13 @@ struct ProfileOptions {
   // What a decision is given (for_each_taste): the strongest actors and
   // genres, at most this many of each.
   size_t max_actors = 16, max_genres = 8;
+  // Tastes fitted against the population (population.h) instead of the
+  // shares above: the fit's L1 penalty per unit of viewing, its steps and
+  // step size.
+  bool fitted = false;
+  double fit_l1 = 0.002;
+  int fit_steps = 300;
+  double fit_rate = 0.5;
 };
 
 double viewing_weight(const Viewing& viewing, const ProfileOptions& options);
@@ -76,22 +90,46 @@ class ViewerProfile {
   // changed: the key was seen with at least this weight already.
   bool add(const Viewing& viewing, const TitleFacts& title, const ProfileOptions& options);
 
-  // The affinities at now_ms, sorted by feature name; empty without viewings.
+  // The affinities at now_ms, sorted by feature name; empty without viewings
+  // (the shares above: with options.fitted, fitted() is what decides).
   std::vector<Affinity> affinities(int64_t now_ms, const ProfileOptions& options) const;
 
   // Calls fn(feature, value) for the strongest affinities at now_ms: at
   // most options.max_actors actors and max_genres genres, strongest first
   // (ties by name). The order is kept between additions (all values decay
   // by one factor), so a call costs one multiplication a taste.
+  // With options.fitted, the fitted tastes as set last (none before the
+  // first fit), which do not change with time.
   template <typename Fn>
   void for_each_taste(int64_t now_ms, const ProfileOptions& options, Fn&& fn) const {
+    if (options.fitted) {
+      for (const auto& [feature, value] : fitted_top_) fn(std::string_view(feature), value);
+      return;
+    }
     if (seen_.empty()) return;
     if (!top_valid_) rank_tastes(options);
     const double scale = value_scale(now_ms, options);
     for (const auto& [feature, sum] : top_) fn(std::string_view(feature), sum * scale);
   }
 
+  // Calls fn(title_id, weight) for each title watched (with an id), the
+  // weight decayed to the newest viewing's time: what a fit reads.
+  template <typename Fn>
+  void for_each_title(const ProfileOptions& options, Fn&& fn) const {
+    const double scale = decay_to_newest(options);
+    for (const auto& [title, sum] : title_sums_) fn(std::string_view(title), sum * scale);
+  }
+  // Sets the fitted tastes (Population::fit's answer for this profile);
+  // the strongest max_actors actors and max_genres genres are what
+  // for_each_taste gives. Clears fit_stale().
+  void set_fitted(std::vector<Affinity> tastes, const ProfileOptions& options);
+  const std::vector<Affinity>& fitted() const { return fitted_; }
+  // A viewing was added since the last set_fitted (or there was none yet).
+  bool fit_stale() const { return fit_stale_; }
+
   size_t viewings() const { return seen_.size(); }
+  // Counts the changes add() made (a fit is for one revision).
+  uint64_t revision() const { return revision_; }
   bool empty() const { return seen_.empty(); }
   // Heap bytes held (for the store's bound), approximately.
   size_t memory_bytes() const;
@@ -107,6 +145,7 @@ class ViewerProfile {
   // total plus the prior.
   double value_scale(int64_t now_ms, const ProfileOptions& options) const;
   void rank_tastes(const ProfileOptions& options) const;
+  double decay_to_newest(const ProfileOptions& options) const;
 
   struct Seen {
     double weight = 0;
@@ -114,14 +153,20 @@ class ViewerProfile {
   };
   std::unordered_map<uint64_t, Seen> seen_;
   std::unordered_map<std::string, double> sums_;  // by feature name
+  std::unordered_map<std::string, double> title_sums_;  // by title id
   double total_ = 0;
   int64_t ref_ms_ = 0;
+  int64_t newest_ms_ = 0;
   bool has_ref_ = false;
   // for_each_taste's ranking, redone after a change: copies of the names,
   // side by side (a decision reads them in one sweep, not one scattered
   // node each).
   mutable std::vector<std::pair<std::string, double>> top_;
   mutable bool top_valid_ = false;
+  std::vector<Affinity> fitted_;  // by name
+  std::vector<std::pair<std::string, double>> fitted_top_;
+  bool fit_stale_ = true;
+  uint64_t revision_ = 0;
 };
 
 }  // namespace keyart::profiles
