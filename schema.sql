@@ -8,7 +8,7 @@
 -- by the user (titles, actors, experiments, arms) or by keyart (variants,
 -- event ids); JSON columns are checked with json_valid().
 --
--- KEYART_SCHEMA_VERSION 7
+-- KEYART_SCHEMA_VERSION 8
 
 -- Catalogue ------------------------------------------------------------------
 
@@ -338,4 +338,24 @@ BEGIN UPDATE catalog_version SET version = version + 1; END;
 CREATE TRIGGER arms_catalog_update AFTER UPDATE ON arms
 BEGIN UPDATE catalog_version SET version = version + 1; END;
 CREATE TRIGGER arms_catalog_delete AFTER DELETE ON arms
+BEGIN UPDATE catalog_version SET version = version + 1; END;
+
+-- Everyone's viewing per title (docs/PROFILES.md, "Fitted tastes"): the
+-- population fitted profiles are measured against, each title's viewing
+-- weight over all viewers (each viewing counted once at its heaviest,
+-- decayed to the newest). Replaced whole, in one transaction, by `keyart
+-- profiles population` or by a serving node with fitted profiles that finds
+-- none; stored so that every node, and a node after a restart, fits against
+-- the same population. A change raises the catalogue's version, so serving
+-- nodes reload it. (Added in version 8.)
+CREATE TABLE title_viewing (
+  title_id    TEXT PRIMARY KEY REFERENCES titles (title_id) ON DELETE CASCADE,
+  weight      REAL NOT NULL CHECK (weight BETWEEN 0 AND 1e15),
+  computed_at INTEGER NOT NULL CHECK (computed_at >= 0)
+) STRICT;
+CREATE TRIGGER title_viewing_catalog_insert AFTER INSERT ON title_viewing
+BEGIN UPDATE catalog_version SET version = version + 1; END;
+CREATE TRIGGER title_viewing_catalog_update AFTER UPDATE ON title_viewing
+BEGIN UPDATE catalog_version SET version = version + 1; END;
+CREATE TRIGGER title_viewing_catalog_delete AFTER DELETE ON title_viewing
 BEGIN UPDATE catalog_version SET version = version + 1; END;

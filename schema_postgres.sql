@@ -22,7 +22,7 @@
 --   writers hold one transaction-scoped advisory lock, so two cannot slip the
 --   same id in at once (keyart_lock_event_writers).
 --
--- KEYART_SCHEMA_VERSION 7
+-- KEYART_SCHEMA_VERSION 8
 
 CREATE FUNCTION keyart_json_valid(doc TEXT) RETURNS BOOLEAN
 LANGUAGE plpgsql IMMUTABLE AS $$
@@ -407,4 +407,24 @@ CREATE TRIGGER arms_catalog_insert AFTER INSERT ON arms
 CREATE TRIGGER arms_catalog_update AFTER UPDATE ON arms
   FOR EACH STATEMENT EXECUTE FUNCTION keyart_catalog_changed();
 CREATE TRIGGER arms_catalog_delete AFTER DELETE ON arms
+  FOR EACH STATEMENT EXECUTE FUNCTION keyart_catalog_changed();
+
+-- Everyone's viewing per title (docs/PROFILES.md, "Fitted tastes"): the
+-- population fitted profiles are measured against, each title's viewing
+-- weight over all viewers (each viewing counted once at its heaviest,
+-- decayed to the newest). Replaced whole, in one transaction, by `keyart
+-- profiles population` or by a serving node with fitted profiles that finds
+-- none; stored so that every node, and a node after a restart, fits against
+-- the same population. A change raises the catalogue's version, so serving
+-- nodes reload it. (Added in version 8.)
+CREATE TABLE title_viewing (
+  title_id    TEXT COLLATE "C" PRIMARY KEY REFERENCES titles (title_id) ON DELETE CASCADE,
+  weight      DOUBLE PRECISION NOT NULL CHECK (weight BETWEEN 0 AND 1e15),
+  computed_at BIGINT NOT NULL CHECK (computed_at >= 0)
+);
+CREATE TRIGGER title_viewing_catalog_insert AFTER INSERT ON title_viewing
+  FOR EACH STATEMENT EXECUTE FUNCTION keyart_catalog_changed();
+CREATE TRIGGER title_viewing_catalog_update AFTER UPDATE ON title_viewing
+  FOR EACH STATEMENT EXECUTE FUNCTION keyart_catalog_changed();
+CREATE TRIGGER title_viewing_catalog_delete AFTER DELETE ON title_viewing
   FOR EACH STATEMENT EXECUTE FUNCTION keyart_catalog_changed();

@@ -47,6 +47,7 @@ constexpr TablePlan kPlan[] = {
     {"exposures", "exposure_id"},
     {"rewards", "reward_id"},
     {"plays", "play_id"},
+    {"title_viewing", "title_id"},
     {"model_snapshots", "snapshot_id"},
 };
 

@@ -126,6 +126,12 @@ TEST(Migration, FromVersion5KeepsDataAndMatchesFreshSchema) {
   check_migration_from(5);
 }
 
+TEST(Migration, FromVersion7KeepsDataAndMatchesFreshSchema) {
+  KEYART_SQLITE_ONLY();  // the SQLite file (postgres_ledger_test.cc: the server)
+  ASSERT_GE(schema_version(), 8);
+  check_migration_from(7);
+}
+
 TEST(Migration, EveryStepIsPresentAndOrdered) {
   KEYART_SQLITE_ONLY();  // the SQLite file (postgres_ledger_test.cc: the server)
   int expected = 2;
