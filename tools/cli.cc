@@ -137,6 +137,12 @@ std::string validated_policy_spec(const std::string& spec) {
   return spec;
 }
 
+bool parse_profile_tastes(const std::string& text) {
+  if (text == "fitted") return true;
+  if (text == "shares") return false;
+  throw UsageError("--profile-tastes must be 'shares' or 'fitted', not '" + text + "'");
+}
+
 int64_t parse_duration_ms(const std::string& text, const char* option) {
   size_t used = 0;
   double value = 0;

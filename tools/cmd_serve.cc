@@ -136,7 +136,12 @@ int cmd_serve(Args args) {
           format_duration_ms(defaults.profiles.arithmetic.half_life_ms)),
       "with --profiles: a viewing counts half as much this much later")(
       "profile-capacity", po::value<size_t>()->default_value(defaults.profiles.capacity),
-      "with --profiles: viewers held in memory (the rest are rebuilt from the ledger on use)");
+      "with --profiles: viewers held in memory (the rest are rebuilt from the ledger on use)")(
+      "profile-tastes", po::value<std::string>()->default_value("shares"),
+      "with --profiles: 'shares' (each actor's and genre's share of the viewer's viewing) or "
+      "'fitted' (tastes fitted to the viewer's viewing against everyone's, on a thread of "
+      "their own; everyone's viewing is measured from the ledger when it never was: "
+      "keyart viewer population measures it again) (docs/PROFILES.md)");
   add_learner_flags(cmd, true);
   if (!cmd.parse(args)) return kExitOk;
   if (cmd.has("routes")) {
@@ -179,6 +184,10 @@ int cmd_serve(Args args) {
       parse_duration_ms(cmd.get<std::string>("profile-half-life"), "profile-half-life");
   if (options.profiles.arithmetic.half_life_ms < 1) {
     throw UsageError("--profile-half-life must be positive");
+  }
+  options.profiles.arithmetic.fitted = parse_profile_tastes(cmd.get<std::string>("profile-tastes"));
+  if (options.profiles.arithmetic.fitted && !options.profiles.enabled) {
+    throw UsageError("--profile-tastes fitted needs --profiles");
   }
   options.profiles.capacity = cmd.get<size_t>("profile-capacity");
   if (options.profiles.capacity < 1) throw UsageError("--profile-capacity must be at least 1");

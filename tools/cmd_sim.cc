@@ -62,9 +62,14 @@ int sim_run(Args args) {
       "requests carry none of the viewers' actor_*/genre_* features")(
       "profiles", po::bool_switch(),
       "keyart's viewer profiles learn the viewers' tastes from the workload's history\n"
-      "and plays (sim generate --history --plays) and supply them to the requests");
+      "and plays (sim generate --history --plays) and supply them to the requests")(
+      "profile-tastes", po::value<std::string>()->default_value("shares"),
+      "with --profiles: 'shares' of each viewer's viewing, or 'fitted' to it against\n"
+      "everyone's viewing in the history (docs/PROFILES.md, \"Fitted tastes\")");
   if (!cmd.parse(args)) return kExitOk;
   sim::SimOptions o;
+  o.fitted_profiles = parse_profile_tastes(cmd.get<std::string>("profile-tastes"));
+  if (o.fitted_profiles && !cmd.get<bool>("profiles")) throw UsageError("--profile-tastes fitted needs --profiles");
   o.without_tastes = cmd.get<bool>("no-tastes");
   o.profiles = cmd.get<bool>("profiles");
   o.specs = cmd.list("policy");

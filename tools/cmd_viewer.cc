@@ -1,10 +1,13 @@
 // keyart viewer forget: erase a viewer from the ledger (docs/PROFILES.md,
-// "Forgetting a viewer").
+// "Forgetting a viewer"); keyart viewer population: measure everyone's
+// viewing per title again, for fitted profiles ("Fitted tastes").
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "keyart/ledger/catalog.h"
 #include "keyart/ledger/forget.h"
+#include "keyart/serving/viewings.h"
 
 namespace keyart::cli {
 
@@ -41,11 +44,52 @@ int viewer_forget(Args args) {
   return kExitOk;
 }
 
+int viewer_population(Args args) {
+  Subcommand cmd("viewer population", "[--profile-half-life D] [--json]",
+                 "Measures everyone's viewing per title from the ledger's plays (each viewing\n"
+                 "counted once at its heaviest, weighed and decayed as a profile weighs it) and\n"
+                 "stores it in one transaction, replacing what was stored: the population that\n"
+                 "fitted profiles (keyart serve --profiles --profile-tastes fitted) are fitted\n"
+                 "against. Running nodes see it at their next catalogue poll and fit each\n"
+                 "viewer again as it is used. Run it as often as the audience's viewing moves\n"
+                 "(e.g. daily); it reads every play.");
+  const profiles::ProfileOptions defaults;
+  cmd.with_db().with_json();
+  cmd.add_options()("profile-half-life",
+                    po::value<std::string>()->default_value(format_duration_ms(defaults.half_life_ms)),
+                    "a viewing counts half as much this much later (as keyart serve's)");
+  if (!cmd.parse(args)) return kExitOk;
+  profiles::ProfileOptions options;
+  options.half_life_ms = parse_duration_ms(cmd.get<std::string>("profile-half-life"), "profile-half-life");
+  if (options.half_life_ms < 1) throw UsageError("--profile-half-life must be positive");
+  auto ledger = cmd.open_ledger(false);
+  const serving::MeasuredViewing measured =
+      serving::measure_title_viewing(ledger, options, ledger::now_ms());
+  ledger::store_title_viewing(ledger, measured.viewing);
+  size_t watched = 0;
+  for (const auto& [title, weight] : measured.viewing.weight) watched += weight > 0;
+  if (cmd.json()) {
+    std::cout << nlohmann::json{{"plays", measured.plays},
+                                {"titles", measured.viewing.weight.size()},
+                                {"titles_watched", watched},
+                                {"computed_at", measured.viewing.computed_at}}
+                     .dump(2)
+              << "\n";
+  } else {
+    std::cout << "stored everyone's viewing of " << measured.viewing.weight.size() << " titles ("
+              << watched << " watched) from " << measured.plays << " plays\n";
+    say_when_serving_sees_it();
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 int cmd_viewer(Args args) {
-  return dispatch("viewer", {{"forget", "forget a viewer (plays deleted, unit id pseudonymised)",
-                              viewer_forget}},
+  return dispatch("viewer",
+                  {{"forget", "forget a viewer (plays deleted, unit id pseudonymised)", viewer_forget},
+                   {"population", "measure everyone's viewing per title again (fitted profiles)",
+                    viewer_population}},
                   args);
 }
 

@@ -30,7 +30,7 @@ const std::vector<Group>& groups() {
       {"import", "import logged bandit data from CSV", cmd_import},
       {"ledger", "housekeeping: prune old events, copy a ledger (e.g. into PostgreSQL)",
        cmd_ledger},
-      {"viewer", "forget a viewer (its plays deleted, its unit id pseudonymised)", cmd_viewer},
+      {"viewer", "forget a viewer; measure everyone's viewing for fitted profiles", cmd_viewer},
   };
   return table;
 }

@@ -3,6 +3,7 @@
 #include "keyart/ledger/catalog.h"
 #include "keyart/ledger/experiment_store.h"
 #include "keyart/ledger/learner_scope.h"
+#include "keyart/ledger/title_viewing.h"
 #include "keyart/ledger/variants.h"
 
 namespace keyart::serving {
@@ -44,6 +45,7 @@ std::shared_ptr<CatalogCache> CatalogCache::load(ledger::Ledger& ledger) {
                                     profiles::parse_role(m.role).value_or(profiles::Role::kMinor));
     }
     title.facts.genres = t.genres;
+    title.facts.id = t.title_id;
     title.features = ledger::title_features(t.genres, actors);
     for (const ledger::Variant& v : ledger::list_variants(ledger, t.title_id, true)) {
       CachedVariant cached{v.variant_id, v.title_id,
@@ -75,6 +77,7 @@ std::shared_ptr<CatalogCache> CatalogCache::load(ledger::Ledger& ledger) {
     exp.titles.insert(e.title_ids.begin(), e.title_ids.end());
     cache->experiments.emplace(exp.id, std::move(exp));
   }
+  cache->title_viewing = ledger::load_title_viewing(ledger);
   return cache;
 }
 

@@ -1,11 +1,9 @@
 // An immutable in-memory copy of what deciding needs from the ledger:
 // titles with their active variants (features prepared once for the
 // engine), default policies and default artwork, and the experiments with
-// their arms. The service swaps in a new copy on reload(); readers keep the
+// their arms; everyone's viewing per title. The service swaps in a new copy on reload(); readers keep the
 // copy they started with (shared_ptr), so a reload never disturbs a decision.
 #pragma once
-
-#include "keyart/profiles/viewer_profile.h"
 
 #include <memory>
 #include <optional>
@@ -18,6 +16,8 @@
 #include "keyart/engine/variant.h"
 #include "keyart/ledger/decision_log.h"
 #include "keyart/ledger/ledger.h"
+#include "keyart/ledger/title_viewing.h"
+#include "keyart/profiles/population.h"
 
 namespace keyart::serving {
 
@@ -61,6 +61,11 @@ struct CatalogCache {
   std::unordered_map<std::string, CachedVariant> variants;  // every variant, retired too
   std::unordered_map<std::string, CachedTitle> titles;
   std::unordered_map<std::string, CachedExperiment> experiments;
+  // Everyone's viewing per title as stored (none: never measured), and,
+  // with fitted profiles, the population built from it and the titles'
+  // facts (by the service, which knows the profiles' options).
+  std::optional<ledger::TitleViewing> title_viewing;
+  std::shared_ptr<const profiles::Population> population;
 
   const CachedExperiment* running_for(const std::string& title_id) const;
   static std::shared_ptr<CatalogCache> load(ledger::Ledger& ledger);

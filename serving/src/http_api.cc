@@ -257,6 +257,13 @@ struct Api {
     m.counter_from("keyart_profile_evictions_total",
                    "Viewer profiles dropped from memory (rebuilt on next use)",
                    [this] { return scraped.profiles.evictions; });
+    m.counter_from("keyart_profile_fits_total",
+                   "Fitted profiles: tastes fitted and installed (--profile-tastes fitted)",
+                   [this] { return scraped.profiles.fits; });
+    m.counter_from("keyart_profile_fit_seconds_total", "Fitted profiles: time spent fitting",
+                   [this] { return scraped.profiles.fit_seconds; });
+    m.gauge("keyart_profile_fit_queue", "Fitted profiles: viewers waiting for their tastes to be fitted",
+            [this] { return static_cast<double>(scraped.profiles.fit_queue); });
     requests_ok = &m.counter("keyart_http_requests_total", "HTTP requests by status class",
                              {{"class", "2xx"}});
     req_4xx = &m.counter("keyart_http_requests_total", "HTTP requests by status class",

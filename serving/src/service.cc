@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <map>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -15,6 +17,7 @@
 #include "keyart/ledger/forget.h"
 #include "keyart/ledger/learner_scope.h"
 #include "keyart/ledger/plays.h"
+#include "keyart/serving/viewings.h"
 #include "service_impl.h"
 #include "model_follower.h"
 #include "snapshots.h"
@@ -385,6 +388,8 @@ void Service::Impl::load_catalog() {
     version = ledger::catalog_version(*ledger);
     fresh = CatalogCache::load(*ledger);
   }
+  const std::shared_ptr<const profiles::Population> before = current_catalog() ? current_catalog()->population : nullptr;
+  fresh->population = population_for(*fresh);
   for (auto& [id, title] : fresh->titles) {
     std::string canonical = title.default_policy;
     try {
@@ -399,9 +404,38 @@ void Service::Impl::load_catalog() {
     if (e.status == "draft") continue;
     for (const auto& arm : e.arms) ensure_learner(arm.scope, arm.spec);
   }
-  std::lock_guard lock(catalog_mu);
-  catalog = std::move(fresh);
-  catalog_version = version;
+  {
+    std::lock_guard lock(catalog_mu);
+    catalog = std::move(fresh);
+    catalog_version = version;
+  }
+  // A new population has every held profile fitted again as it is used.
+  if (profiles && current_catalog()->population != before) profiles->set_population(current_catalog()->population);
+}
+
+std::shared_ptr<const profiles::Population> Service::Impl::population_for(const CatalogCache& fresh) {
+  const profiles::ProfileOptions& o = options.profiles.arithmetic;
+  if (!options.profiles.enabled || !o.fitted || !fresh.title_viewing) return nullptr;
+  // The same facts and viewing as the population in use: keep it (a
+  // catalogue change elsewhere, such as a new variant, refits no one).
+  std::map<std::string, const CachedTitle*> titles;
+  for (const auto& [id, title] : fresh.titles) titles.emplace(id, &title);
+  std::string inputs;
+  std::unordered_map<std::string, profiles::TitleFacts> facts;
+  for (const auto& [id, title] : titles) {
+    inputs += id + '\n';
+    for (const auto& [actor, role] : title->facts.cast) inputs += actor + ':' + std::to_string(static_cast<int>(role)) + ',';
+    for (const std::string& genre : title->facts.genres) inputs += genre + ',';
+    const auto w = fresh.title_viewing->weight.find(id);
+    char weight[32];
+    std::snprintf(weight, sizeof weight, "%a\n", w == fresh.title_viewing->weight.end() ? 0.0 : w->second);
+    inputs += weight;
+    facts.emplace(id, title->facts);
+  }
+  const std::shared_ptr<const CatalogCache> current = current_catalog();
+  if (current && current->population && inputs == population_inputs) return current->population;
+  population_inputs = std::move(inputs);
+  return std::make_shared<const profiles::Population>(facts, fresh.title_viewing->weight, o);
 }
 
 void Service::Impl::follow_catalog() {
@@ -462,13 +496,6 @@ void Service::Impl::run_expirer() {
 
 namespace {
 
-// A stored or reported viewing as the profiles count it (its key: the
-// ledger's play key, so a report and its stored row are the same viewing).
-profiles::Viewing viewing_of(const ledger::Play& play) {
-  return {.key = engine::feature_key(play.play_key), .ts_ms = play.ts, .seconds = play.seconds,
-          .completed = play.completed};
-}
-
 // A viewer's profile rebuilt from the ledger's plays (the profile store's
 // loader), with the titles' facts of the catalogue in use.
 void load_profile(Service::Impl& s, const std::string& unit, profiles::ViewerProfile& profile) {
@@ -479,6 +506,21 @@ void load_profile(Service::Impl& s, const std::string& unit, profiles::ViewerPro
     if (title == catalog->titles.end()) return;  // removed from the catalogue since
     profile.add(viewing_of(play), title->second.facts, s.options.profiles.arithmetic);
   });
+}
+
+// Fitted profiles need everyone's viewing per title: measured from the
+// ledger's plays and stored when it never was (keyart viewer population
+// measures it again), then fitted against.
+void start_fitted_profiles(Service::Impl& s) {
+  if (!s.current_catalog()->title_viewing) {
+    {
+      std::lock_guard lock(s.ledger_mu);
+      const MeasuredViewing measured = measure_title_viewing(*s.ledger, s.options.profiles.arithmetic, clock_ms());
+      ledger::store_title_viewing(*s.ledger, measured.viewing);
+    }
+    s.load_catalog();
+  }
+  s.profiles->set_population(s.current_catalog()->population);
 }
 
 // Why a reported viewing cannot be recorded, or empty.
@@ -576,6 +618,7 @@ std::unique_ptr<Service> Service::open(const ServiceOptions& options) {
         [raw](const std::string& unit, profiles::ViewerProfile& profile) {
           load_profile(*raw, unit, profile);
         });
+    if (options.profiles.arithmetic.fitted) start_fitted_profiles(*impl);
   }
   impl->last_snapshot_ms = clock_ms();
   Impl* raw = impl.get();
@@ -940,6 +983,10 @@ RewardResult Service::activate(std::string_view event_id, int64_t now_ms,
   const engine::EventId id = event_id_or_400(*impl_, event_id);
   return record_after(*impl_, event_id, id, engine::kActivatedMark, 1, now_ms,
                       std::move(on_recorded), deadline);
+}
+
+void Service::wait_profiles_fitted() {
+  if (impl_->profiles) impl_->profiles->wait_fitted();
 }
 
 void Service::reload() {

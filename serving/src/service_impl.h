@@ -105,6 +105,12 @@ struct Service::Impl {
     return options.model_source == ServiceOptions::ModelSource::kLedger;
   }
   void load_catalog();
+  // With fitted profiles: the population of a catalogue being loaded (the
+  // one in use when its titles' facts and viewing are unchanged); null
+  // without a stored viewing. population_inputs: what the one in use was
+  // built from.
+  std::shared_ptr<const profiles::Population> population_for(const CatalogCache& fresh);
+  std::string population_inputs;
   // Reloads the catalogue when the ledger's catalogue version moved.
   void follow_catalog();
   void run_expirer();

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <charconv>
 #include <cmath>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
@@ -11,6 +12,7 @@
 #include "keyart/engine/batch_pipe.h"
 #include "keyart/engine/context_fields.h"
 #include "keyart/engine/hash.h"
+#include "keyart/profiles/population.h"
 #include "keyart/profiles/viewer_profile.h"
 
 namespace keyart::sim {
@@ -175,6 +177,7 @@ class Simulation {
  public:
   explicit Simulation(const SimOptions& options)
       : options_(options), last_(options.last, options.specs.size()) {
+    profile_options_.fitted = options.fitted_profiles;
     if (options.specs.empty()) throw std::invalid_argument("no policy to simulate");
     const engine::LearnerOptions lo = learner_options(options);
     runs_.resize(options.specs.size());
@@ -236,6 +239,7 @@ class Simulation {
       if (auto r = profiles::parse_role(role)) facts.cast.emplace_back(std::string(actor), *r);
     }
     for (std::string_view g : line.genres) facts.genres.emplace_back(g);
+    facts.id = line.title;
   }
 
   // A viewing from the history: every policy's world has it.
@@ -250,6 +254,22 @@ class Simulation {
         .seconds = line.seconds,
         .completed = line.completed};
     for (Running& run : runs_) run.profiles[line.user].add(viewing, facts->second, profile_options_);
+    if (profile_options_.fitted) everyone_.add(viewing, facts->second, profile_options_);
+  }
+
+  // With fitted profiles: the population is the history's (every title's
+  // viewing before the stream), built at the first decision; a profile
+  // changed since its last fit is fitted again before it is used.
+  void fit_if_stale(profiles::ViewerProfile& profile) {
+    if (!profile_options_.fitted || !profile.fit_stale()) return;
+    if (!population_) {
+      std::unordered_map<std::string, double> viewing;
+      everyone_.for_each_title(profile_options_, [&](std::string_view title, double weight) {
+        viewing.emplace(title, weight);
+      });
+      population_.emplace(titles_, viewing, profile_options_);
+    }
+    profile.set_fitted(population_->fit(profile, profile_options_), profile_options_);
   }
 
   // The request for policy r: the prepared one, plus, with profiles, the
@@ -259,6 +279,7 @@ class Simulation {
     prepare(*imp, scratch_, options_.without_tastes);
     auto it = run.profiles.find(imp->user);
     if (it != run.profiles.end()) {
+      fit_if_stale(it->second);
       it->second.for_each_taste(now, profile_options_, [&](std::string_view feature, double value) {
         if (options_.without_tastes || !carries(*imp, feature)) {
           scratch_.request.add_user(feature, value);
@@ -394,7 +415,9 @@ class Simulation {
   }
 
   const SimOptions& options_;
-  const profiles::ProfileOptions profile_options_;
+  profiles::ProfileOptions profile_options_;
+  profiles::ViewerProfile everyone_;  // every viewer's history as one: the population's viewing
+  std::optional<profiles::Population> population_;
   std::unordered_map<std::string, profiles::TitleFacts> titles_;  // from title_facts lines
   Prepared scratch_;  // request_for()'s
   std::vector<Running> runs_;

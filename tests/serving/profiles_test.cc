@@ -11,6 +11,8 @@
 #include "keyart/ledger/catalog.h"
 #include "keyart/ledger/events.h"
 #include "keyart/ledger/plays.h"
+#include "keyart/ledger/title_viewing.h"
+#include "keyart/serving/viewings.h"
 #include "serving/serving_fixture.h"
 
 namespace keyart::serving {
@@ -163,6 +165,69 @@ TEST(Profiles, ARestartAndAnEvictionRebuildTheSameProfile) {
   EXPECT_EQ(stats.viewers, 1u);
   EXPECT_GE(stats.evictions, 2u);
   EXPECT_GE(stats.loads, 3u);
+}
+
+// Fitted profiles (docs/PROFILES.md, "Fitted tastes"): a node that finds no
+// stored viewing per title measures it from the ledger's plays and stores
+// it; each viewer is fitted off the decide path; a restart fits the same
+// tastes; a new measurement reaches the node at its next reload and each
+// viewer is fitted again.
+TEST(Profiles, FittedTastesAreFittedAgainstEveryonesStoredViewing) {
+  ProfileFixture f;
+  const int64_t now = T0 + 10 * kDay;
+  {
+    // History: "fan" watched the three films with s; others watched f3 a lot.
+    auto service = Service::open(f.profile_options());
+    std::vector<PlayReport> plays;
+    for (int i = 1; i <= 3; ++i) plays.push_back({"fan", "f" + std::to_string(i), T0 + i * kDay, 7000.0, true});
+    for (int v = 0; v < 6; ++v) plays.push_back({"other" + std::to_string(v), "f3", T0 + v, 7000.0, true});
+    service->record_plays(plays, now);
+    service->shutdown();
+  }
+  ServiceOptions fitted = f.profile_options();
+  fitted.profiles.arithmetic.fitted = true;
+  std::map<std::string, std::pair<double, bool>> first;
+  {
+    auto service = Service::open(fitted);
+    const auto stored = ledger::load_title_viewing(f.ledger);
+    ASSERT_TRUE(stored) << "measured and stored at start";
+    EXPECT_GT(stored->weight.at("f3"), stored->weight.at("f1"));
+    EXPECT_EQ(stored->weight.at("t2"), 0);
+    service->decide(bare("fan", now));  // queues the fit; the decision does not wait
+    service->wait_profiles_fitted();
+    first = tastes_of(service->decide(bare("fan", now)));
+    ASSERT_TRUE(first.count("actor_s")) << "no fitted tastes";
+    EXPECT_TRUE(first["actor_s"].second);  // from the profile
+    // f3, watched by everyone, says least about its lead (each lead has one
+    // film here, so the leads of f1 and f2 stand for those films; the test
+    // with leads of several films: population_test.cc).
+    EXPECT_GT(first["actor_s"].first, 0);
+    EXPECT_LT(first.count("actor_l3") ? first["actor_l3"].first : 0.0, first["actor_l1"].first);
+    EXPECT_GE(service->stats().profiles.fits, 1u);
+    service->shutdown();
+  }
+  {
+    // A restart: rebuilt from the plays, fitted against the same stored
+    // viewing: the same tastes, bit for bit.
+    auto service = Service::open(fitted);
+    service->decide(bare("fan", now));
+    service->wait_profiles_fitted();
+    EXPECT_EQ(tastes_of(service->decide(bare("fan", now))), first);
+
+    // Everyone now watches f1 too; measured again (keyart viewer
+    // population's work) and reloaded: fan is fitted again, l1 says less.
+    std::vector<PlayReport> more;
+    for (int v = 0; v < 30; ++v) more.push_back({"crowd" + std::to_string(v), "f1", T0 + 5 * kDay, 7000.0, true});
+    service->record_plays(more, now);
+    service->flush();
+    ledger::store_title_viewing(f.ledger, measure_title_viewing(f.ledger, fitted.profiles.arithmetic, now).viewing);
+    service->reload();
+    service->decide(bare("fan", now));
+    service->wait_profiles_fitted();
+    const auto after = tastes_of(service->decide(bare("fan", now)));
+    EXPECT_LT(after.count("actor_l1") ? after.at("actor_l1").first : 0.0, first["actor_l1"].first);
+    service->shutdown();
+  }
 }
 
 TEST(Profiles, BadPlaysAreRefusedOneByOne) {

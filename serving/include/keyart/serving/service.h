@@ -341,6 +341,10 @@ class Service {
   std::vector<ExternalVariant> external_variants(const std::string& title_id,
                                                  const std::vector<ExternalAction>& actions);
 
+  // With fitted profiles (ProfileOptions::fitted): blocks until no viewer
+  // waits for its tastes to be fitted (tests and tools; decisions never wait).
+  void wait_profiles_fitted();
+
   // Re-reads titles, variants and experiments from the ledger (after
   // uploads, retirements, experiment changes); learners are kept. The
   // service also does it by itself within catalog_poll_ms of a change.

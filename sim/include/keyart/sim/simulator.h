@@ -67,8 +67,11 @@ struct SimOptions {
   // (keyart/profiles/viewer_profile.h) learn them from the workload's
   // history lines and from the plays that follow each policy's shown
   // artwork, and supply those the request does not carry.
+  // fitted_profiles gives the tastes fitted against the population's
+  // viewing in the history (keyart/profiles/population.h) instead.
   bool without_tastes = false;
   bool profiles = false;
+  bool fitted_profiles = false;
   SimSink* sink = nullptr;
   std::function<size_t(const Impression&)> route;  // A/B mode when set
 };

@@ -1,0 +1,36 @@
+#include "keyart/serving/viewings.h"
+
+#include "keyart/engine/feature_key.h"
+#include "keyart/ledger/catalog.h"
+#include "keyart/ledger/plays.h"
+
+namespace keyart::serving {
+
+profiles::Viewing viewing_of(const ledger::Play& play) {
+  return {.key = engine::feature_key(play.play_key), .ts_ms = play.ts, .seconds = play.seconds,
+          .completed = play.completed};
+}
+
+MeasuredViewing measure_title_viewing(ledger::Ledger& ledger, const profiles::ProfileOptions& options,
+                                      int64_t now_ms) {
+  // Everyone as one profile: its per-title sums are the profiles' own rule
+  // (a key counted once at its heaviest, the same weights and decay).
+  std::unordered_map<std::string, profiles::TitleFacts> titles;
+  MeasuredViewing out;
+  for (const ledger::Title& t : ledger::list_titles(ledger)) {
+    titles[t.title_id].id = t.title_id;
+    out.viewing.weight[t.title_id] = 0;
+  }
+  profiles::ViewerProfile everyone;
+  out.plays = static_cast<int64_t>(ledger::for_each_play(ledger, 0, [&](const ledger::StoredPlay& play) {
+    auto title = titles.find(play.title_id);
+    if (title != titles.end()) everyone.add(viewing_of(play), title->second, options);
+  }));
+  everyone.for_each_title(options, [&](std::string_view title, double weight) {
+    out.viewing.weight[std::string(title)] = weight;
+  });
+  out.viewing.computed_at = now_ms;
+  return out;
+}
+
+}  // namespace keyart::serving
