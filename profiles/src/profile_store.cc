@@ -157,7 +157,7 @@ void ProfileStore::run_fitter() {
           again->second.profile.revision() == revision && generation == generation_) {
         ViewerProfile& profile = again->second.profile;
         const size_t before = profile.memory_bytes();
-        profile.set_fitted(std::move(tastes), options_);
+        profile.set_fitted(tastes, options_);
         stats_.bytes += profile.memory_bytes();
         stats_.bytes -= std::min<uint64_t>(stats_.bytes, before);
         again->second.fitted_generation = generation;

@@ -100,7 +100,7 @@ void ViewerProfile::add_weight(double weight, int64_t ts_ms, const TitleFacts& t
   const double w = weight * decay_factor(ts_ms, ref_ms_, options);
   top_valid_ = false;
   total_ += w;
-  if (!title.id.empty()) title_sums_[title.id] += w;
+  if (options.fitted && !title.id.empty()) title_sums_[title.id] += w;
   for (const auto& [actor, role] : title.cast) {
     sums_[std::string(engine::kActorPrefix) + actor] += w * role_weight(role, options);
   }
@@ -128,11 +128,10 @@ double ViewerProfile::decay_to_newest(const ProfileOptions& options) const {
   return decay_factor(ref_ms_, newest_ms_, options);
 }
 
-void ViewerProfile::set_fitted(std::vector<Affinity> tastes, const ProfileOptions& options) {
-  fitted_ = std::move(tastes);
+void ViewerProfile::set_fitted(const std::vector<Affinity>& tastes, const ProfileOptions& options) {
   std::vector<std::pair<const std::string*, double>> values;
-  values.reserve(fitted_.size());
-  for (const Affinity& a : fitted_) values.emplace_back(&a.feature, a.value);
+  values.reserve(tastes.size());
+  for (const Affinity& a : tastes) values.emplace_back(&a.feature, a.value);
   keep_strongest(std::move(values), options, fitted_top_);
   fit_stale_ = false;
 }
@@ -166,9 +165,6 @@ size_t ViewerProfile::memory_bytes() const {
              (title.size() > 15 ? title.capacity() + 1 : 0);
   }
   bytes += title_sums_.bucket_count() * sizeof(void*);
-  for (const Affinity& a : fitted_) {
-    bytes += sizeof(Affinity) + (a.feature.size() > 15 ? a.feature.capacity() + 1 : 0);
-  }
   for (const auto& [feature, value] : fitted_top_) {
     bytes += sizeof(fitted_top_[0]) + (feature.size() > 15 ? feature.capacity() + 1 : 0);
   }

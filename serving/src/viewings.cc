@@ -14,7 +14,10 @@ profiles::Viewing viewing_of(const ledger::Play& play) {
 MeasuredViewing measure_title_viewing(ledger::Ledger& ledger, const profiles::ProfileOptions& options,
                                       int64_t now_ms) {
   // Everyone as one profile: its per-title sums are the profiles' own rule
-  // (a key counted once at its heaviest, the same weights and decay).
+  // (a key counted once at its heaviest, the same weights and decay); a
+  // profile keeps them when fitted.
+  profiles::ProfileOptions per_title = options;
+  per_title.fitted = true;
   std::unordered_map<std::string, profiles::TitleFacts> titles;
   MeasuredViewing out;
   for (const ledger::Title& t : ledger::list_titles(ledger)) {
@@ -24,9 +27,9 @@ MeasuredViewing measure_title_viewing(ledger::Ledger& ledger, const profiles::Pr
   profiles::ViewerProfile everyone;
   out.plays = static_cast<int64_t>(ledger::for_each_play(ledger, 0, [&](const ledger::StoredPlay& play) {
     auto title = titles.find(play.title_id);
-    if (title != titles.end()) everyone.add(viewing_of(play), title->second, options);
+    if (title != titles.end()) everyone.add(viewing_of(play), title->second, per_title);
   }));
-  everyone.for_each_title(options, [&](std::string_view title, double weight) {
+  everyone.for_each_title(per_title, [&](std::string_view title, double weight) {
     out.viewing.weight[std::string(title)] = weight;
   });
   out.viewing.computed_at = now_ms;

@@ -142,12 +142,13 @@ TEST(Population, TheSupportingActorFollowedAcrossTitlesIsFittedAboveTheLeads) {
   ViewerProfile p;
   for (int i = 0; i < 3; ++i) watch(p, titles.at("watched" + std::to_string(i)), 2, o);
   watch(p, titles.at("filler3"), 1, o);
-  p.set_fitted(population.fit(p, o), o);
+  const auto fitted = population.fit(p, o);
+  p.set_fitted(fitted, o);
   std::vector<std::pair<std::string, double>> given;
   p.for_each_taste(kT0, o, [&](std::string_view f, double v) { given.emplace_back(f, v); });
   ASSERT_FALSE(given.empty());
   EXPECT_EQ(given[0].first, "actor_s");  // the strongest actor
-  auto m = as_map(p.fitted());
+  auto m = as_map(fitted);
   for (int i = 0; i < 3; ++i) EXPECT_LT(m["actor_lead" + std::to_string(i)], m.at("actor_s") / 2) << i;
   EXPECT_FALSE(p.fit_stale());
   watch(p, titles.at("filler5"), 1, o);

@@ -12,6 +12,7 @@
 #include "keyart/sim/workload.h"
 #include "keyart/engine/hash.h"
 #include "keyart/engine/request.h"
+#include "keyart/profiles/population.h"
 #include "keyart/profiles/viewer_profile.h"
 #include "support/test_support.h"
 
@@ -363,7 +364,10 @@ TEST(Simulator, TheHiddenTastesAreWrittenApart) {
 // stream; with profiles on, every request carries exactly the affinities a
 // profile built by hand from those viewings gives at the impression's time
 // (and none of the workload's own tastes when they are dropped).
-TEST(Simulator, ProfilesLearnedFromTheHistorySupplyTheTastes) {
+// Every request carries exactly the tastes of a profile built by hand from
+// the history lines: its shares, or (fitted) the tastes Population::fit
+// makes of it against everyone's history.
+void check_profiles_supply_the_tastes(bool fitted) {
   TempDir dir;
   GeneratorOptions g;
   g.n = 600;
@@ -385,6 +389,7 @@ TEST(Simulator, ProfilesLearnedFromTheHistorySupplyTheTastes) {
   read.impression = [&](const Impression&) { ++impressions; };
   read.title_facts = [&](const TitleFactsLine& t) {
     profiles::TitleFacts& f = titles[std::string(t.title)];
+    f.id = t.title;
     for (const auto& [actor, role] : t.cast) f.cast.emplace_back(std::string(actor), *profiles::parse_role(role));
     for (auto genre : t.genres) f.genres.emplace_back(genre);
   };
@@ -403,14 +408,17 @@ TEST(Simulator, ProfilesLearnedFromTheHistorySupplyTheTastes) {
     EXPECT_EQ(facts.cast[0].second, profiles::Role::kLead) << id;  // in billing order
   }
 
+  profiles::ProfileOptions po;
+  po.fitted = fitted;
   struct Checker : SimSink {
     std::map<int64_t, profiles::ViewerProfile> expected;
+    profiles::ProfileOptions po;
     size_t checked = 0, with_tastes = 0;
     void on_decision(size_t, const Impression& imp, const engine::Request& request,
                      const engine::Decision&, int64_t time_ms) override {
       std::map<std::string, double> want;  // what a decision is given: the strongest
       if (auto it = expected.find(imp.user); it != expected.end()) {
-        it->second.for_each_taste(time_ms, {}, [&](std::string_view feature, double value) {
+        it->second.for_each_taste(time_ms, po, [&](std::string_view feature, double value) {
           want[std::string(feature)] = value;
         });
       }
@@ -430,7 +438,9 @@ TEST(Simulator, ProfilesLearnedFromTheHistorySupplyTheTastes) {
     }
     void on_reward(size_t, const engine::EventId&, std::string_view, double, int64_t) override {}
   } checker;
+  checker.po = po;
   SimOptions o;
+  o.fitted_profiles = fitted;
   o.specs = {"uniform"};
   o.profiles = true;
   o.without_tastes = true;
@@ -442,11 +452,44 @@ TEST(Simulator, ProfilesLearnedFromTheHistorySupplyTheTastes) {
                                engine::feature_key(play_titles[i]) ^
                                static_cast<uint64_t>(p.ts_offset_ms)),
          .ts_ms = o.start_ms + p.ts_offset_ms, .seconds = p.seconds, .completed = p.completed},
-        titles.at(play_titles[i]), {});
+        titles.at(play_titles[i]), po);
+  }
+  if (fitted) {  // everyone's history as one profile: the population
+    profiles::ViewerProfile everyone;
+    for (size_t i = 0; i < plays.size(); ++i) {
+      const PlayLine& p = plays[i];
+      everyone.add({.key = engine::fmix64(static_cast<uint64_t>(p.user) * 0x9e3779b97f4a7c15ULL ^
+                                          engine::feature_key(play_titles[i]) ^
+                                          static_cast<uint64_t>(p.ts_offset_ms)),
+                    .ts_ms = o.start_ms + p.ts_offset_ms, .seconds = p.seconds, .completed = p.completed},
+                   titles.at(play_titles[i]), po);
+    }
+    std::unordered_map<std::string, double> viewing;
+    everyone.for_each_title(po, [&](std::string_view title, double weight) { viewing.emplace(title, weight); });
+    const profiles::Population population({titles.begin(), titles.end()}, viewing, po);
+    for (auto& [user, profile] : checker.expected) profile.set_fitted(population.fit(profile, po), po);
   }
   run_simulation(path, o);
   EXPECT_GT(checker.checked, 500u);
   EXPECT_GT(checker.with_tastes, 10u);
+}
+
+TEST(Simulator, ProfilesLearnedFromTheHistorySupplyTheTastes) { check_profiles_supply_the_tastes(false); }
+
+TEST(Simulator, FittedProfilesSupplyTheTastesFittedAgainstEveryonesHistory) {
+  check_profiles_supply_the_tastes(true);
+}
+
+TEST(SimCommand, ProfileTastesAreCheckedBeforeRunning) {
+  TempDir dir;
+  const std::string wl = (dir / "wl.jsonl").string();
+  ASSERT_EQ(run_keyart({"sim", "generate", "--n", "100", "--out", wl}).exit_code, 0);
+  auto r = run_keyart({"sim", "run", "--workload", wl, "--policy", "uniform", "--profile-tastes", "fitted"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--profile-tastes fitted needs --profiles"), std::string::npos) << r.err;
+  r = run_keyart({"sim", "run", "--workload", wl, "--policy", "uniform", "--profiles", "--profile-tastes", "best"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--profile-tastes must be 'shares' or 'fitted', not 'best'"), std::string::npos) << r.err;
 }
 
 TEST(SimCommand, GenerateRunJsonAndPlot) {

@@ -91,7 +91,7 @@ class ViewerProfile {
   bool add(const Viewing& viewing, const TitleFacts& title, const ProfileOptions& options);
 
   // The affinities at now_ms, sorted by feature name; empty without viewings
-  // (the shares above: with options.fitted, fitted() is what decides).
+  // (the shares above: with options.fitted, the fitted tastes decide).
   std::vector<Affinity> affinities(int64_t now_ms, const ProfileOptions& options) const;
 
   // Calls fn(feature, value) for the strongest affinities at now_ms: at
@@ -113,17 +113,17 @@ class ViewerProfile {
   }
 
   // Calls fn(title_id, weight) for each title watched (with an id), the
-  // weight decayed to the newest viewing's time: what a fit reads.
+  // weight decayed to the newest viewing's time: what a fit reads. Kept
+  // only when the viewings were added with options.fitted.
   template <typename Fn>
   void for_each_title(const ProfileOptions& options, Fn&& fn) const {
     const double scale = decay_to_newest(options);
     for (const auto& [title, sum] : title_sums_) fn(std::string_view(title), sum * scale);
   }
   // Sets the fitted tastes (Population::fit's answer for this profile);
-  // the strongest max_actors actors and max_genres genres are what
-  // for_each_taste gives. Clears fit_stale().
-  void set_fitted(std::vector<Affinity> tastes, const ProfileOptions& options);
-  const std::vector<Affinity>& fitted() const { return fitted_; }
+  // the strongest max_actors actors and max_genres genres are kept, and are
+  // what for_each_taste gives. Clears fit_stale().
+  void set_fitted(const std::vector<Affinity>& tastes, const ProfileOptions& options);
   // A viewing was added since the last set_fitted (or there was none yet).
   bool fit_stale() const { return fit_stale_; }
 
@@ -153,7 +153,7 @@ class ViewerProfile {
   };
   std::unordered_map<uint64_t, Seen> seen_;
   std::unordered_map<std::string, double> sums_;  // by feature name
-  std::unordered_map<std::string, double> title_sums_;  // by title id
+  std::unordered_map<std::string, double> title_sums_;  // by title id (options.fitted)
   double total_ = 0;
   int64_t ref_ms_ = 0;
   int64_t newest_ms_ = 0;
@@ -163,7 +163,6 @@ class ViewerProfile {
   // node each).
   mutable std::vector<std::pair<std::string, double>> top_;
   mutable bool top_valid_ = false;
-  std::vector<Affinity> fitted_;  // by name
   std::vector<std::pair<std::string, double>> fitted_top_;
   bool fit_stale_ = true;
   uint64_t revision_ = 0;
