@@ -6,8 +6,8 @@
 #         not run); leaks are errors and any report fails the run.
 #   tsan  the concurrency tests (the engine's Learner threads, every serving
 #         test: service, ledger writer, HTTP API, ledger faults, serve
-#         process, crash; the trainer and the nodes that follow it) and the
-#         report's two-thread pass, built with
+#         process, crash; the trainer and the nodes that follow it), the
+#         profile store's fitter thread and the report's two-thread pass, built with
 #         -fsanitize=thread in build/tsan; only the targets those tests need
 #         are built.
 # Both trees: -O1 -g1, warnings as errors. ccache is used when present.
@@ -25,6 +25,8 @@ supp="$here/scripts/sanitizers"
 learner_threads='^LearnerThreads\.'
 # The report's two-thread pass (analysis/src/scan.cc).
 report_threads='^ReportStatistics\.'
+# The profile store's fitter thread (profiles/src/profile_store.cc).
+fitter_threads='^FittedStore\.'
 
 case "$what" in asan|tsan|all) ;; *)
   echo "run_sanitizers.sh: unknown run '$what' (use asan, tsan or all)" >&2; exit 2 ;;
@@ -62,14 +64,14 @@ run_tsan() {
   local t0; t0=$(seconds)
   cmake -S "$here" -B "$tsan_dir" "${sanitizer_flags[@]}" \
     -DKEYART_SANITIZE=thread -DKEYART_BUILD_BENCHMARKS=OFF >/dev/null
-  cmake --build "$tsan_dir" -j "$jobs" --target test_engine test_serving test_training test_analysis keyart
+  cmake --build "$tsan_dir" -j "$jobs" --target test_engine test_serving test_training test_analysis test_profiles keyart
   local t1; t1=$(seconds)
   echo "run_sanitizers: tsan build took $((t1 - t0)) s"
   (
     cd "$tsan_dir"
     export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$supp/tsan.supp"
     ctest --output-on-failure -j "$jobs" --timeout 1800 -L '^(serving|training)$'
-    ctest --output-on-failure -j "$jobs" --timeout 1800 -R "$learner_threads|$report_threads"
+    ctest --output-on-failure -j "$jobs" --timeout 1800 -R "$learner_threads|$report_threads|$fitter_threads"
   )
   echo "run_sanitizers: tsan tests took $(( $(seconds) - t1 )) s"
 }

@@ -64,8 +64,7 @@ int viewer_population(Args args) {
   if (options.half_life_ms < 1) throw UsageError("--profile-half-life must be positive");
   auto ledger = cmd.open_ledger(false);
   const serving::MeasuredViewing measured =
-      serving::measure_title_viewing(ledger, options, ledger::now_ms());
-  ledger::store_title_viewing(ledger, measured.viewing);
+      serving::store_measured_title_viewing(ledger, options, ledger::now_ms());
   size_t watched = 0;
   for (const auto& [title, weight] : measured.viewing.weight) watched += weight > 0;
   if (cmd.json()) {

@@ -134,9 +134,12 @@ void ProfileStore::run_fitter() {
     const std::string unit_id = std::move(fit_queue_.front());
     fit_queue_.pop_front();
     auto it = entries_.find(unit_id);
-    if (it != entries_.end() && population_) {  // else evicted or forgotten meanwhile
+    if (it != entries_.end()) it->second.fit_queued = false;
+    // Nothing to do for a viewer evicted or forgotten meanwhile, or one
+    // already fitted to its viewing against this population.
+    if (it != entries_.end() && population_ &&
+        (it->second.profile.fit_stale() || it->second.fitted_generation != generation_)) {
       Entry& entry = it->second;
-      entry.fit_queued = false;
       // What the fit needs, copied under the lock; the fit runs without it.
       const std::shared_ptr<const Population> population = population_;
       const uint64_t generation = generation_, serial = entry.serial;

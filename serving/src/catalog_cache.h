@@ -1,8 +1,9 @@
 // An immutable in-memory copy of what deciding needs from the ledger:
 // titles with their active variants (features prepared once for the
 // engine), default policies and default artwork, and the experiments with
-// their arms; everyone's viewing per title. The service swaps in a new copy on reload(); readers keep the
-// copy they started with (shared_ptr), so a reload never disturbs a decision.
+// their arms; everyone's viewing per title. The service swaps in a new
+// copy on reload(); readers keep the copy they started with (shared_ptr),
+// so a reload never disturbs a decision.
 #pragma once
 
 #include <memory>

@@ -388,7 +388,12 @@ void Service::Impl::load_catalog() {
     version = ledger::catalog_version(*ledger);
     fresh = CatalogCache::load(*ledger);
   }
-  const std::shared_ptr<const profiles::Population> before = current_catalog() ? current_catalog()->population : nullptr;
+  // One load at a time from here (a reload and the catalogue poll may
+  // race), so the store ends with the population of the catalogue in use.
+  std::lock_guard population_lock(population_mu);
+  const std::shared_ptr<const CatalogCache> previous = current_catalog();
+  const std::shared_ptr<const profiles::Population> before =
+      previous ? previous->population : nullptr;
   fresh->population = population_for(*fresh);
   for (auto& [id, title] : fresh->titles) {
     std::string canonical = title.default_policy;
@@ -410,7 +415,8 @@ void Service::Impl::load_catalog() {
     catalog_version = version;
   }
   // A new population has every held profile fitted again as it is used.
-  if (profiles && current_catalog()->population != before) profiles->set_population(current_catalog()->population);
+  const std::shared_ptr<const profiles::Population> now = current_catalog()->population;
+  if (profiles && now != before) profiles->set_population(now);
 }
 
 std::shared_ptr<const profiles::Population> Service::Impl::population_for(const CatalogCache& fresh) {
@@ -424,7 +430,9 @@ std::shared_ptr<const profiles::Population> Service::Impl::population_for(const 
   std::unordered_map<std::string, profiles::TitleFacts> facts;
   for (const auto& [id, title] : titles) {
     inputs += id + '\n';
-    for (const auto& [actor, role] : title->facts.cast) inputs += actor + ':' + std::to_string(static_cast<int>(role)) + ',';
+    for (const auto& [actor, role] : title->facts.cast) {
+      inputs += actor + ':' + std::to_string(static_cast<int>(role)) + ',';
+    }
     for (const std::string& genre : title->facts.genres) inputs += genre + ',';
     const auto w = fresh.title_viewing->weight.find(id);
     char weight[32];
@@ -515,8 +523,7 @@ void start_fitted_profiles(Service::Impl& s) {
   if (!s.current_catalog()->title_viewing) {
     {
       std::lock_guard lock(s.ledger_mu);
-      const MeasuredViewing measured = measure_title_viewing(*s.ledger, s.options.profiles.arithmetic, clock_ms());
-      ledger::store_title_viewing(*s.ledger, measured.viewing);
+      store_measured_title_viewing(*s.ledger, s.options.profiles.arithmetic, clock_ms());
     }
     s.load_catalog();
   }

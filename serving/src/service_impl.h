@@ -110,7 +110,8 @@ struct Service::Impl {
   // without a stored viewing. population_inputs: what the one in use was
   // built from.
   std::shared_ptr<const profiles::Population> population_for(const CatalogCache& fresh);
-  std::string population_inputs;
+  std::mutex population_mu;       // held by load_catalog from population_for to the swap
+  std::string population_inputs;  // under population_mu
   // Reloads the catalogue when the ledger's catalogue version moved.
   void follow_catalog();
   void run_expirer();

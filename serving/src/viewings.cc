@@ -36,4 +36,11 @@ MeasuredViewing measure_title_viewing(ledger::Ledger& ledger, const profiles::Pr
   return out;
 }
 
+MeasuredViewing store_measured_title_viewing(ledger::Ledger& ledger,
+                                             const profiles::ProfileOptions& options, int64_t now_ms) {
+  MeasuredViewing measured = measure_title_viewing(ledger, options, now_ms);
+  ledger::store_title_viewing(ledger, measured.viewing);
+  return measured;
+}
+
 }  // namespace keyart::serving

@@ -220,7 +220,7 @@ TEST(Profiles, FittedTastesAreFittedAgainstEveryonesStoredViewing) {
     for (int v = 0; v < 30; ++v) more.push_back({"crowd" + std::to_string(v), "f1", T0 + 5 * kDay, 7000.0, true});
     service->record_plays(more, now);
     service->flush();
-    ledger::store_title_viewing(f.ledger, measure_title_viewing(f.ledger, fitted.profiles.arithmetic, now).viewing);
+    store_measured_title_viewing(f.ledger, fitted.profiles.arithmetic, now);
     service->reload();
     service->decide(bare("fan", now));
     service->wait_profiles_fitted();

@@ -83,13 +83,13 @@ class ProfileStore {
   ProfileStoreStats stats() const;
 
  private:
-  struct Entry {
-    ViewerProfile profile;
-    std::list<std::string>::iterator lru;
+  struct Entry {  // what a lookup reads first, next to the profile's own
     uint64_t moved_at = 0;  // the lookup count when last moved to the front
-    uint64_t serial = 0;             // which load of the viewer this is
+    std::list<std::string>::iterator lru;
     uint64_t fitted_generation = 0;  // the population its tastes were fitted against
     bool fit_queued = false;
+    uint64_t serial = 0;             // which load of the viewer this is
+    ViewerProfile profile;
   };
   void queue_fit_if_stale(const std::string& unit_id, Entry& entry);
   void run_fitter();

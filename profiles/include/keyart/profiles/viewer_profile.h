@@ -106,7 +106,7 @@ class ViewerProfile {
       for (const auto& [feature, value] : fitted_top_) fn(std::string_view(feature), value);
       return;
     }
-    if (seen_.empty()) return;
+    if (!has_ref_) return;
     if (!top_valid_) rank_tastes(options);
     const double scale = value_scale(now_ms, options);
     for (const auto& [feature, sum] : top_) fn(std::string_view(feature), sum * scale);
@@ -151,21 +151,22 @@ class ViewerProfile {
     double weight = 0;
     int64_t ts_ms = 0;
   };
-  std::unordered_map<uint64_t, Seen> seen_;
-  std::unordered_map<std::string, double> sums_;  // by feature name
-  std::unordered_map<std::string, double> title_sums_;  // by title id (options.fitted)
-  double total_ = 0;
-  int64_t ref_ms_ = 0;
-  int64_t newest_ms_ = 0;
-  bool has_ref_ = false;
+  // What a decision reads comes first, together (for_each_taste).
   // for_each_taste's ranking, redone after a change: copies of the names,
   // side by side (a decision reads them in one sweep, not one scattered
   // node each).
   mutable std::vector<std::pair<std::string, double>> top_;
+  double total_ = 0;
+  int64_t ref_ms_ = 0;
+  bool has_ref_ = false;  // there is a viewing
   mutable bool top_valid_ = false;
-  std::vector<std::pair<std::string, double>> fitted_top_;
   bool fit_stale_ = true;
+  std::vector<std::pair<std::string, double>> fitted_top_;
+  int64_t newest_ms_ = 0;
   uint64_t revision_ = 0;
+  std::unordered_map<uint64_t, Seen> seen_;
+  std::unordered_map<std::string, double> sums_;  // by feature name
+  std::unordered_map<std::string, double> title_sums_;  // by title id (options.fitted)
 };
 
 }  // namespace keyart::profiles

@@ -27,5 +27,9 @@ struct MeasuredViewing {
 // plays in commit order, holding one entry (about 50 bytes) per viewing.
 MeasuredViewing measure_title_viewing(ledger::Ledger& ledger, const profiles::ProfileOptions& options,
                                       int64_t now_ms);
+// The same, then stored in the ledger in place of what was
+// (ledger::store_title_viewing, one transaction).
+MeasuredViewing store_measured_title_viewing(ledger::Ledger& ledger,
+                                             const profiles::ProfileOptions& options, int64_t now_ms);
 
 }  // namespace keyart::serving
