@@ -80,15 +80,37 @@ std::vector<Affinity> Population::fit(const TitleWeights& viewing, const Profile
       observed[entries_[e].feature] += target[t] * entries_[e].weight;
     }
   }
-  std::vector<double> tastes(feature_names_.size(), 0.0), expected(feature_names_.size());
+  // A feature whose observed part is at most the penalty never turns
+  // positive (its gradient, observed - expected - penalty, is never above
+  // zero), so the steps leave it out: the same iterates, bit for bit, for
+  // the work of the titles' other features only.
+  std::vector<uint32_t> candidates;  // by compact index: the feature's index
+  std::vector<int32_t> compact(feature_names_.size(), -1);
+  for (size_t f = 0; f < observed.size(); ++f) {
+    if (observed[f] > options.fit_l1) {
+      compact[f] = static_cast<int32_t>(candidates.size());
+      candidates.push_back(static_cast<uint32_t>(f));
+    }
+  }
+  if (candidates.empty()) return {};
+  std::vector<uint32_t> start(n_titles + 1);  // title t's candidate entries, in their order
+  std::vector<Entry> entries;
+  for (size_t t = 0; t < n_titles; ++t) {
+    start[t] = static_cast<uint32_t>(entries.size());
+    for (uint32_t e = entry_start_[t]; e < entry_start_[t + 1]; ++e) {
+      const int32_t c = compact[entries_[e].feature];
+      if (c >= 0) entries.push_back({static_cast<uint32_t>(c), entries_[e].weight});
+    }
+  }
+  start[n_titles] = static_cast<uint32_t>(entries.size());
+
+  std::vector<double> tastes(candidates.size(), 0.0), expected(candidates.size());
   std::vector<double> p(n_titles);
   for (int step = 0; step < options.fit_steps; ++step) {
     double top = -INFINITY;
     for (size_t t = 0; t < n_titles; ++t) {
       double z = base_logit_[t];
-      for (uint32_t e = entry_start_[t]; e < entry_start_[t + 1]; ++e) {
-        z += tastes[entries_[e].feature] * entries_[e].weight;
-      }
+      for (uint32_t e = start[t]; e < start[t + 1]; ++e) z += tastes[entries[e].feature] * entries[e].weight;
       p[t] = z;
       top = std::max(top, z);
     }
@@ -97,17 +119,16 @@ std::vector<Affinity> Population::fit(const TitleWeights& viewing, const Profile
     std::fill(expected.begin(), expected.end(), 0.0);
     for (size_t t = 0; t < n_titles; ++t) {
       const double pt = p[t] / sum;
-      for (uint32_t e = entry_start_[t]; e < entry_start_[t + 1]; ++e) {
-        expected[entries_[e].feature] += pt * entries_[e].weight;
-      }
+      for (uint32_t e = start[t]; e < start[t + 1]; ++e) expected[entries[e].feature] += pt * entries[e].weight;
     }
-    for (size_t f = 0; f < tastes.size(); ++f) {
-      tastes[f] = std::max(0.0, tastes[f] + options.fit_rate * (observed[f] - expected[f] - options.fit_l1));
+    for (size_t c = 0; c < tastes.size(); ++c) {
+      const double gradient = observed[candidates[c]] - expected[c] - options.fit_l1;
+      tastes[c] = std::max(0.0, tastes[c] + options.fit_rate * gradient);
     }
   }
   std::vector<Affinity> out;
-  for (size_t f = 0; f < tastes.size(); ++f) {
-    if (tastes[f] > 0) out.push_back({feature_names_[f], tastes[f]});
+  for (size_t c = 0; c < tastes.size(); ++c) {
+    if (tastes[c] > 0) out.push_back({feature_names_[candidates[c]], tastes[c]});
   }
   return out;  // feature_names_ is in name order
 }
