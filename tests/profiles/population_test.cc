@@ -10,18 +10,14 @@
 #include <map>
 
 #include "keyart/profiles/population.h"
+#include "profiles/profile_test_support.h"
 
 namespace keyart::profiles {
 namespace {
 
-constexpr int64_t kT0 = 1'750'000'000'000;
-constexpr int64_t kDay = 86'400'000;
-
-std::map<std::string, double> as_map(const std::vector<Affinity>& affinities) {
-  std::map<std::string, double> m;
-  for (const Affinity& a : affinities) m[a.feature] = a.value;
-  return m;
-}
+using testing::as_map;
+using testing::kDay;
+using testing::kT0;
 
 TitleFacts title(std::string id, std::vector<std::pair<std::string, Role>> cast,
                  std::vector<std::string> genres) {

@@ -8,11 +8,12 @@
 #include <vector>
 
 #include "keyart/profiles/profile_store.h"
+#include "profiles/profile_test_support.h"
 
 namespace keyart::profiles {
 namespace {
 
-constexpr int64_t kT0 = 1'750'000'000'000;
+using testing::kT0;
 const TitleFacts kTitle{{{"x", Role::kLead}}, {"drama"}};
 
 // A store whose loader gives each viewer one stored viewing and counts the

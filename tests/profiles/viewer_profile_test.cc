@@ -10,18 +10,14 @@
 #include <random>
 
 #include "keyart/profiles/viewer_profile.h"
+#include "profiles/profile_test_support.h"
 
 namespace keyart::profiles {
 namespace {
 
-constexpr int64_t kT0 = 1'750'000'000'000;
-constexpr int64_t kDay = 86'400'000;
-
-std::map<std::string, double> as_map(const std::vector<Affinity>& affinities) {
-  std::map<std::string, double> m;
-  for (const Affinity& a : affinities) m[a.feature] = a.value;
-  return m;
-}
+using testing::as_map;
+using testing::kDay;
+using testing::kT0;
 
 const TitleFacts kA{{{"x", Role::kLead}, {"y", Role::kSupporting}}, {"drama"}};
 const TitleFacts kB{{{"z", Role::kLead}, {"y", Role::kMinor}}, {"drama", "crime"}};
