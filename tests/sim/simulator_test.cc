@@ -445,25 +445,17 @@ void check_profiles_supply_the_tastes(bool fitted) {
   o.profiles = true;
   o.without_tastes = true;
   o.sink = &checker;
+  profiles::ViewerProfile everyone;  // everyone's history as one profile: the population
   for (size_t i = 0; i < plays.size(); ++i) {
     const PlayLine& p = plays[i];
-    checker.expected[p.user].add(
-        {.key = engine::fmix64(static_cast<uint64_t>(p.user) * 0x9e3779b97f4a7c15ULL ^
-                               engine::feature_key(play_titles[i]) ^
-                               static_cast<uint64_t>(p.ts_offset_ms)),
-         .ts_ms = o.start_ms + p.ts_offset_ms, .seconds = p.seconds, .completed = p.completed},
-        titles.at(play_titles[i]), po);
+    const profiles::Viewing viewing{
+        .key = engine::fmix64(static_cast<uint64_t>(p.user) * 0x9e3779b97f4a7c15ULL ^
+                              engine::feature_key(play_titles[i]) ^ static_cast<uint64_t>(p.ts_offset_ms)),
+        .ts_ms = o.start_ms + p.ts_offset_ms, .seconds = p.seconds, .completed = p.completed};
+    checker.expected[p.user].add(viewing, titles.at(play_titles[i]), po);
+    everyone.add(viewing, titles.at(play_titles[i]), po);
   }
-  if (fitted) {  // everyone's history as one profile: the population
-    profiles::ViewerProfile everyone;
-    for (size_t i = 0; i < plays.size(); ++i) {
-      const PlayLine& p = plays[i];
-      everyone.add({.key = engine::fmix64(static_cast<uint64_t>(p.user) * 0x9e3779b97f4a7c15ULL ^
-                                          engine::feature_key(play_titles[i]) ^
-                                          static_cast<uint64_t>(p.ts_offset_ms)),
-                    .ts_ms = o.start_ms + p.ts_offset_ms, .seconds = p.seconds, .completed = p.completed},
-                   titles.at(play_titles[i]), po);
-    }
+  if (fitted) {
     std::unordered_map<std::string, double> viewing;
     everyone.for_each_title(po, [&](std::string_view title, double weight) { viewing.emplace(title, weight); });
     const profiles::Population population({titles.begin(), titles.end()}, viewing, po);
