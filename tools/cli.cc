@@ -137,10 +137,11 @@ std::string validated_policy_spec(const std::string& spec) {
   return spec;
 }
 
-bool parse_profile_tastes(const std::string& text) {
-  if (text == "fitted") return true;
+bool parse_profile_tastes(const std::string& text, bool profiles_enabled) {
   if (text == "shares") return false;
-  throw UsageError("--profile-tastes must be 'shares' or 'fitted', not '" + text + "'");
+  if (text != "fitted") throw UsageError("--profile-tastes must be 'shares' or 'fitted', not '" + text + "'");
+  if (!profiles_enabled) throw UsageError("--profile-tastes fitted needs --profiles");
+  return true;
 }
 
 int64_t parse_duration_ms(const std::string& text, const char* option) {

@@ -102,8 +102,9 @@ int64_t parse_duration_ms(const std::string& text, const char* option);
 // (15m, 30s, 250ms): how a library default becomes a flag's default.
 std::string format_duration_ms(int64_t ms);
 
-// --profile-tastes: "fitted" true, "shares" false; UsageError otherwise.
-bool parse_profile_tastes(const std::string& text);
+// --profile-tastes: "fitted" true, "shares" false; UsageError otherwise,
+// and for "fitted" without --profiles.
+bool parse_profile_tastes(const std::string& text, bool profiles_enabled);
 
 // After a command changed the catalogue (titles, cast, variants,
 // experiments): one line saying when a running keyart serve will use it.

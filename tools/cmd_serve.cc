@@ -185,10 +185,8 @@ int cmd_serve(Args args) {
   if (options.profiles.arithmetic.half_life_ms < 1) {
     throw UsageError("--profile-half-life must be positive");
   }
-  options.profiles.arithmetic.fitted = parse_profile_tastes(cmd.get<std::string>("profile-tastes"));
-  if (options.profiles.arithmetic.fitted && !options.profiles.enabled) {
-    throw UsageError("--profile-tastes fitted needs --profiles");
-  }
+  options.profiles.arithmetic.fitted =
+      parse_profile_tastes(cmd.get<std::string>("profile-tastes"), options.profiles.enabled);
   options.profiles.capacity = cmd.get<size_t>("profile-capacity");
   if (options.profiles.capacity < 1) throw UsageError("--profile-capacity must be at least 1");
   double sample = cmd.get<double>("log-sample");

@@ -68,8 +68,7 @@ int sim_run(Args args) {
       "everyone's viewing in the history (docs/PROFILES.md, \"Fitted tastes\")");
   if (!cmd.parse(args)) return kExitOk;
   sim::SimOptions o;
-  o.fitted_profiles = parse_profile_tastes(cmd.get<std::string>("profile-tastes"));
-  if (o.fitted_profiles && !cmd.get<bool>("profiles")) throw UsageError("--profile-tastes fitted needs --profiles");
+  o.fitted_profiles = parse_profile_tastes(cmd.get<std::string>("profile-tastes"), cmd.get<bool>("profiles"));
   o.without_tastes = cmd.get<bool>("no-tastes");
   o.profiles = cmd.get<bool>("profiles");
   o.specs = cmd.list("policy");

@@ -8,6 +8,13 @@
 
 namespace keyart::profiles {
 
+std::unordered_map<std::string, double> viewing_per_title(const ViewerProfile& everyone,
+                                                          const ProfileOptions& options) {
+  std::unordered_map<std::string, double> out;
+  everyone.for_each_title(options, [&](std::string_view title, double weight) { out.emplace(title, weight); });
+  return out;
+}
+
 Population::Population(const std::unordered_map<std::string, TitleFacts>& titles,
                        const std::unordered_map<std::string, double>& viewing,
                        const ProfileOptions& options) {

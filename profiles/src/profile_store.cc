@@ -77,7 +77,7 @@ bool ProfileStore::add(const std::string& unit_id, const Viewing& viewing,
   ViewerProfile& profile = entry_locked(unit_id, lock).profile;
   const size_t before = profile.memory_bytes();
   const bool changed = profile.add(viewing, title, options_);
-  stats_.bytes += profile.memory_bytes() - std::min(before, profile.memory_bytes());
+  resized(before, profile.memory_bytes());
   if (changed) {
     ++stats_.viewings;
     if (options_.fitted) queue_fit_if_stale(unit_id, entries_.at(unit_id));
@@ -100,6 +100,11 @@ ProfileStoreStats ProfileStore::stats() const {
   s.viewers = entries_.size();
   s.fit_queue = fit_queue_.size();
   return s;
+}
+
+void ProfileStore::resized(size_t before, size_t after) {
+  stats_.bytes += after;
+  stats_.bytes -= std::min<uint64_t>(stats_.bytes, before);
 }
 
 void ProfileStore::set_population(std::shared_ptr<const Population> population) {
@@ -161,8 +166,7 @@ void ProfileStore::run_fitter() {
         ViewerProfile& profile = again->second.profile;
         const size_t before = profile.memory_bytes();
         profile.set_fitted(tastes, options_);
-        stats_.bytes += profile.memory_bytes();
-        stats_.bytes -= std::min<uint64_t>(stats_.bytes, before);
+        resized(before, profile.memory_bytes());
         again->second.fitted_generation = generation;
         ++stats_.fits;
       }

@@ -68,7 +68,6 @@ bool ViewerProfile::add(const Viewing& viewing, const TitleFacts& title,
   const double weight = viewing_weight(viewing, options);
   auto [it, fresh] = seen_.try_emplace(viewing.key, Seen{0, viewing.ts_ms});
   if (!fresh && it->second.weight >= weight) return false;
-  fit_stale_ = true;
   ++revision_;
   // A heavier report of a known viewing adds the difference at the time
   // first recorded, so the order of arrival does not matter.
@@ -133,7 +132,7 @@ void ViewerProfile::set_fitted(const std::vector<Affinity>& tastes, const Profil
   values.reserve(tastes.size());
   for (const Affinity& a : tastes) values.emplace_back(&a.feature, a.value);
   keep_strongest(std::move(values), options, fitted_top_);
-  fit_stale_ = false;
+  fitted_revision_ = revision_;
 }
 
 std::vector<Affinity> ViewerProfile::affinities(int64_t now_ms,

@@ -3,6 +3,7 @@
 #include "keyart/engine/feature_key.h"
 #include "keyart/ledger/catalog.h"
 #include "keyart/ledger/plays.h"
+#include "keyart/profiles/population.h"
 
 namespace keyart::serving {
 
@@ -29,9 +30,9 @@ MeasuredViewing measure_title_viewing(ledger::Ledger& ledger, const profiles::Pr
     auto title = titles.find(play.title_id);
     if (title != titles.end()) everyone.add(viewing_of(play), title->second, per_title);
   }));
-  everyone.for_each_title(per_title, [&](std::string_view title, double weight) {
-    out.viewing.weight[std::string(title)] = weight;
-  });
+  for (auto& [title, weight] : profiles::viewing_per_title(everyone, per_title)) {
+    out.viewing.weight[title] = weight;
+  }
   out.viewing.computed_at = now_ms;
   return out;
 }

@@ -263,11 +263,7 @@ class Simulation {
   void fit_if_stale(profiles::ViewerProfile& profile) {
     if (!profile_options_.fitted || !profile.fit_stale()) return;
     if (!population_) {
-      std::unordered_map<std::string, double> viewing;
-      everyone_.for_each_title(profile_options_, [&](std::string_view title, double weight) {
-        viewing.emplace(title, weight);
-      });
-      population_.emplace(titles_, viewing, profile_options_);
+      population_.emplace(titles_, profiles::viewing_per_title(everyone_, profile_options_), profile_options_);
     }
     profile.set_fitted(population_->fit(profile, profile_options_), profile_options_);
   }

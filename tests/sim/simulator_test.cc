@@ -456,9 +456,8 @@ void check_profiles_supply_the_tastes(bool fitted) {
     everyone.add(viewing, titles.at(play_titles[i]), po);
   }
   if (fitted) {
-    std::unordered_map<std::string, double> viewing;
-    everyone.for_each_title(po, [&](std::string_view title, double weight) { viewing.emplace(title, weight); });
-    const profiles::Population population({titles.begin(), titles.end()}, viewing, po);
+    const profiles::Population population({titles.begin(), titles.end()},
+                                          profiles::viewing_per_title(everyone, po), po);
     for (auto& [user, profile] : checker.expected) profile.set_fitted(population.fit(profile, po), po);
   }
   run_simulation(path, o);

@@ -36,6 +36,11 @@
 
 namespace keyart::profiles {
 
+// Each title's viewing held by a profile of everyone's viewings (added
+// with options.fitted, so it keeps them per title): a population's viewing.
+std::unordered_map<std::string, double> viewing_per_title(const ViewerProfile& everyone,
+                                                          const ProfileOptions& options);
+
 class Population {
  public:
   // titles: every title's facts; viewing: each title's viewing weight over
@@ -54,9 +59,6 @@ class Population {
   using TitleWeights = std::vector<std::pair<uint32_t, double>>;
   TitleWeights viewing_of(const ViewerProfile& viewer, const ProfileOptions& options) const;
   std::vector<Affinity> fit(const TitleWeights& viewing, const ProfileOptions& options) const;
-
-  size_t titles() const { return base_logit_.size(); }
-  size_t features() const { return feature_names_.size(); }
 
  private:
   struct Entry {

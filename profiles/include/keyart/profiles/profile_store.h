@@ -92,6 +92,8 @@ class ProfileStore {
     ViewerProfile profile;
   };
   void queue_fit_if_stale(const std::string& unit_id, Entry& entry);
+  // Keeps stats_.bytes in step with a profile that went from before to after bytes.
+  void resized(size_t before, size_t after);
   void run_fitter();
   // Moves a viewer found again to the front, unless it was moved there
   // within the last recent_window_ lookups.

@@ -125,7 +125,7 @@ class ViewerProfile {
   // what for_each_taste gives. Clears fit_stale().
   void set_fitted(const std::vector<Affinity>& tastes, const ProfileOptions& options);
   // A viewing was added since the last set_fitted (or there was none yet).
-  bool fit_stale() const { return fit_stale_; }
+  bool fit_stale() const { return fitted_revision_ != revision_; }
 
   size_t viewings() const { return seen_.size(); }
   // Counts the changes add() made (a fit is for one revision).
@@ -160,10 +160,10 @@ class ViewerProfile {
   int64_t ref_ms_ = 0;
   bool has_ref_ = false;  // there is a viewing
   mutable bool top_valid_ = false;
-  bool fit_stale_ = true;
   std::vector<std::pair<std::string, double>> fitted_top_;
   int64_t newest_ms_ = 0;
   uint64_t revision_ = 0;
+  uint64_t fitted_revision_ = ~uint64_t{0};  // the revision set_fitted was for (none yet)
   std::unordered_map<uint64_t, Seen> seen_;
   std::unordered_map<std::string, double> sums_;  // by feature name
   std::unordered_map<std::string, double> title_sums_;  // by title id (options.fitted)
